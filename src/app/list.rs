@@ -1,0 +1,289 @@
+//! A list view's state: a window of rows around the viewport (never the whole table),
+//! the filter pushed to the instance, the sort, marks, and the live delta.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::client::read::{Delta, ListSpec};
+use crate::client::{Entity, Record};
+use crate::query::{self, OrderBy, Query};
+
+/// Rows fetched per window; the viewport scrolls inside it and a new window is fetched
+/// when the selection nears its edge.
+pub const WINDOW: usize = 200;
+
+#[derive(Debug, Clone)]
+pub struct ListState {
+    pub entity: Entity,
+    pub rows: Vec<Record>,
+    /// Server offset of `rows[0]`.
+    pub window_offset: usize,
+    pub total: Option<usize>,
+    /// Absolute index of the selected row (in the server ordering).
+    pub selected: usize,
+    /// Absolute index of the top row on screen.
+    pub scroll: usize,
+    /// Instant filter on loaded rows (typed with `/`).
+    pub quick_filter: String,
+    /// Filter pushed to the instance (encoded query).
+    pub query: Query,
+    pub query_label: String,
+    pub sort: Option<OrderBy>,
+    /// Marked rows by sys_id, with the record as marked (for bulk actions).
+    pub marks: BTreeMap<String, Record>,
+    pub delta: Option<Delta>,
+    pub gen: u64,
+    pub in_flight: bool,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub last_refresh: Option<std::time::Instant>,
+    /// Rows with an action under way: sys_id → what is pending.
+    pub pending: HashMap<String, String>,
+    /// A window load is needed (filter, sort or scroll moved out of the window).
+    pub needs_window: bool,
+}
+
+impl ListState {
+    pub fn new(entity: Entity) -> Self {
+        ListState {
+            entity,
+            rows: Vec::new(),
+            window_offset: 0,
+            total: None,
+            selected: 0,
+            scroll: 0,
+            quick_filter: String::new(),
+            query: Query::new(),
+            query_label: String::new(),
+            sort: None,
+            marks: BTreeMap::new(),
+            delta: None,
+            gen: 0,
+            in_flight: false,
+            loaded: false,
+            error: None,
+            last_refresh: None,
+            pending: HashMap::new(),
+            needs_window: true,
+        }
+    }
+
+    pub fn order(&self) -> OrderBy {
+        self.sort.clone().unwrap_or(OrderBy { field: "sys_updated_on".into(), desc: true })
+    }
+
+    /// Newest first by update time: new rows belong at the top of the first window.
+    pub fn default_order(&self) -> bool {
+        self.sort.is_none()
+    }
+
+    /// The spec for a window starting at `offset`.
+    pub fn window_spec(&self, table: &str, offset: usize) -> ListSpec {
+        let mut q = self.query.clone();
+        q.order = vec![self.order()];
+        ListSpec {
+            table: table.to_string(),
+            query: q,
+            fields: self.entity.list_fields().iter().map(|s| s.to_string()).collect(),
+            limit: WINDOW,
+            offset,
+            display: true,
+            no_count: false,
+        }
+    }
+
+    /// Rows shown: the window, or the quick-filtered subset of it.
+    pub fn visible(&self) -> Vec<usize> {
+        if self.quick_filter.is_empty() {
+            return (0..self.rows.len()).collect();
+        }
+        let needle = self.quick_filter.to_lowercase();
+        let cols = self.entity.list_fields();
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| cols.iter().any(|c| r.show(c).to_lowercase().contains(&needle)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Number of rows navigable: the server total, or the quick-filtered count.
+    pub fn len(&self) -> usize {
+        if !self.quick_filter.is_empty() {
+            return self.visible().len();
+        }
+        self.total.unwrap_or(self.rows.len()).max(self.window_offset + self.rows.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The record at an absolute index, if it is loaded.
+    pub fn row_at(&self, abs: usize) -> Option<&Record> {
+        if !self.quick_filter.is_empty() {
+            return self.visible().get(abs).and_then(|&i| self.rows.get(i));
+        }
+        abs.checked_sub(self.window_offset).and_then(|i| self.rows.get(i))
+    }
+
+    pub fn selected_record(&self) -> Option<&Record> {
+        self.row_at(self.selected)
+    }
+
+    /// Moves the selection; returns true when a new window must be fetched.
+    pub fn select(&mut self, abs: usize, viewport: usize) -> bool {
+        let len = self.len();
+        self.selected = if len == 0 { 0 } else { abs.min(len - 1) };
+        let vp = viewport.max(1);
+        if self.selected < self.scroll {
+            self.scroll = self.selected;
+        } else if self.selected >= self.scroll + vp {
+            self.scroll = self.selected + 1 - vp;
+        }
+        if !self.quick_filter.is_empty() {
+            return false;
+        }
+        let lo = self.window_offset;
+        let hi = self.window_offset + self.rows.len();
+        let view_hi = (self.scroll + vp).min(len);
+        let outside = self.scroll < lo || view_hi > hi;
+        if outside {
+            self.needs_window = true;
+        }
+        outside
+    }
+
+    /// The offset of the window that centres the viewport.
+    pub fn wanted_offset(&self, viewport: usize) -> usize {
+        let centre = self.scroll + viewport / 2;
+        centre.saturating_sub(WINDOW / 2)
+    }
+
+    /// A fresh window arrived: keep the selection on the same record if it is still there.
+    pub fn set_window(&mut self, offset: usize, rows: Vec<Record>, total: Option<usize>) {
+        let keep = self.selected_record().map(|r| r.sys_id().to_string());
+        self.window_offset = offset;
+        self.rows = rows;
+        self.total = total.or(Some(offset + self.rows.len()));
+        self.loaded = true;
+        self.needs_window = false;
+        self.error = None;
+        if let Some(id) = keep {
+            self.reselect(&id);
+        }
+        let len = self.len();
+        if self.selected >= len {
+            self.selected = len.saturating_sub(1);
+        }
+    }
+
+    fn reselect(&mut self, id: &str) {
+        if let Some(i) = self.rows.iter().position(|r| r.sys_id() == id) {
+            let abs = self.window_offset + i;
+            let shift = abs as isize - self.selected as isize;
+            self.selected = abs;
+            self.scroll = (self.scroll as isize + shift).max(0) as usize;
+        }
+    }
+
+    /// Live changes from the delta: update rows in place, drop rows that left the filter,
+    /// add new rows at the top of the first window (newest-first order); the selection
+    /// stays on its record.
+    pub fn merge(&mut self, changed: Vec<Record>) {
+        if changed.is_empty() {
+            return;
+        }
+        let keep = self.selected_record().map(|r| r.sys_id().to_string());
+        let fields: Vec<&str> = self.entity.list_fields().to_vec();
+        let compiled = self.query.compile(|f| fields.iter().position(|x| *x == f));
+        let mut total = self.total.unwrap_or(self.rows.len()) as isize;
+        for r in changed {
+            let matches = match &compiled {
+                Ok(c) => {
+                    let vals: Vec<&str> = fields.iter().map(|f| r.get(f)).collect();
+                    c.matches(&vals)
+                }
+                // A filter on fields the list does not load: reload the window instead.
+                Err(_) => {
+                    self.needs_window = true;
+                    continue;
+                }
+            };
+            match self.rows.iter().position(|x| x.sys_id() == r.sys_id()) {
+                Some(i) if matches => self.rows[i] = r,
+                Some(i) => {
+                    self.rows.remove(i);
+                    total -= 1;
+                }
+                None if matches => {
+                    total += 1;
+                    if self.window_offset == 0 && self.default_order() {
+                        self.rows.insert(0, r);
+                    }
+                }
+                None => {}
+            }
+        }
+        if self.default_order() && self.window_offset == 0 {
+            self.rows.sort_by(|a, b| b.get("sys_updated_on").cmp(a.get("sys_updated_on")));
+        }
+        self.rows.truncate(WINDOW);
+        self.total = Some(total.max(self.rows.len() as isize) as usize);
+        if let Some(id) = keep {
+            self.reselect(&id);
+        }
+        let len = self.len();
+        if self.selected >= len {
+            self.selected = len.saturating_sub(1);
+        }
+    }
+
+    /// A new server filter: back to the top, a new window.
+    pub fn set_query(&mut self, q: Query, label: String) {
+        self.query = q;
+        self.query_label = label;
+        self.quick_filter.clear();
+        self.reset_window();
+    }
+
+    pub fn reset_window(&mut self) {
+        self.selected = 0;
+        self.scroll = 0;
+        self.window_offset = 0;
+        self.rows.clear();
+        self.total = None;
+        self.loaded = false;
+        self.needs_window = true;
+        self.gen += 1;
+        self.in_flight = false;
+    }
+}
+
+/// Turns what an operator typed after `/` into a server filter: an encoded query as
+/// given, or a LIKE across the list's text fields.
+pub fn filter_query(entity: Entity, text: &str) -> Result<Query, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Ok(Query::new());
+    }
+    let looks_encoded = ["=", "!=", "LIKE", "STARTSWITH", "IN", "ISEMPTY", "ORDERBY", "^"].iter().any(|op| t.contains(op))
+        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    if looks_encoded {
+        return query::parse(t).map_err(|e| e.to_string());
+    }
+    let text_fields: &[&str] = match entity {
+        Entity::Providers => &["title", "last_error", "connection_alias"],
+        Entity::WorkOrders => &["number", "short_description", "fm_work_order_id", "integration_state"],
+        Entity::Outbound => &["number", "last_error", "state", "operation"],
+        Entity::Inbound => &["number", "correlation_id", "error", "state"],
+        Entity::Executions => &["name", "error_message", "state", "source_record"],
+        Entity::History => &["message", "fm_work_order_id", "status", "operation"],
+        Entity::Flows => &["name"],
+    };
+    let mut q = Query::new();
+    for (i, f) in text_fields.iter().enumerate() {
+        let c = query::Condition::new(f, query::Op::Like, t);
+        q = if i == 0 { q.and(c) } else { q.or(c) };
+    }
+    Ok(q)
+}

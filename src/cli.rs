@@ -1,0 +1,148 @@
+//! The command line: the console by default, the embedded instance, and the
+//! scriptable commands operators use in shell scripts and runbooks.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "hubtop",
+    version,
+    about = "A terminal operations console for ServiceNow integrations",
+    long_about = "A terminal operations console for ServiceNow integrations: FM providers, outbound and \
+                  inbound queues, flow executions and sync history, live.\n\nWithout a profile or \
+                  --instance, hubtop starts its embedded instance (a simulated ServiceNow with FM \
+                  providers, live traffic and failures) and opens the console on it.",
+    after_help = "Examples:\n  hubtop                          open the console on the embedded demo instance\n  \
+                  hubtop --profile prod           open the console on a configured instance\n  \
+                  hubtop get outbound --state error -o json\n  \
+                  hubtop sim --port 8080 --traffic 120"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// Instance base URL, e.g. https://acme.service-now.com
+    #[arg(long, global = true, env = "HUBTOP_INSTANCE")]
+    pub instance: Option<String>,
+    /// User name (Basic auth, or the OAuth password grant with --client-id). Password from HUBTOP_PASSWORD.
+    #[arg(long, global = true, env = "HUBTOP_USER")]
+    pub user: Option<String>,
+    /// OAuth client id; the secret comes from HUBTOP_CLIENT_SECRET.
+    #[arg(long, global = true)]
+    pub client_id: Option<String>,
+    /// A profile from the config file.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Accept invalid TLS certificates (never the default).
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Refuse every mutating action.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Log level for the log file in the data directory (error, warn, info, debug, trace).
+    #[arg(long, global = true, default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the embedded instance standalone (for curl, scripts, other clients).
+    Sim(SimArgs),
+    /// List records: providers, workorders, outbound, inbound, executions, history.
+    #[command(
+        after_help = "Examples:\n  hubtop get outbound --state error\n  hubtop get workorders --provider \"Acme Facilities\" -o json\n  hubtop get history --query 'status=failed^ORDERBYDESCsys_created_on' --limit 20"
+    )]
+    Get(GetArgs),
+    /// Retry queue entries (set their state to ready): outbound or inbound sys_ids or numbers.
+    #[command(after_help = "Example:\n  hubtop retry ISO0001012 ISO0001013")]
+    Retry { ids: Vec<String> },
+    /// Skip queue entries (set their state to skipped).
+    #[command(after_help = "Example:\n  hubtop skip ISO0001012")]
+    Skip { ids: Vec<String> },
+    /// Run a failed execution's flow again with its recorded inputs.
+    #[command(after_help = "Example:\n  hubtop rerun 3f1c…")]
+    Rerun { execution: String },
+    /// Create the work order at its provider (runs the provider's create subflow).
+    #[command(after_help = "Example:\n  hubtop create WPT0001020")]
+    Create { number: String },
+    /// Update the work order at its provider: changed fields and a comment.
+    #[command(after_help = "Example:\n  hubtop update WPT0001020 --set priority=1 --comment 'Escalated by caller'")]
+    Update {
+        number: String,
+        #[arg(long)]
+        comment: Option<String>,
+        /// FIELD=VALUE, repeatable.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+    },
+    /// Cancel the work order at its provider.
+    #[command(after_help = "Example:\n  hubtop cancel WPT0001020")]
+    Cancel { number: String },
+    /// Print shell completions.
+    #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 = any free port; the first line printed shows it).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Traffic events per minute (0 = none).
+    #[arg(long, default_value_t = 30)]
+    pub traffic: u32,
+    /// Faults on the instance API, e.g. "latency=50ms,error=0.2,rate_limit=0.05,malformed=0.02,html=0.01,reset=0.01".
+    #[arg(long, default_value = "")]
+    pub faults: String,
+    /// Seed this many outbound entries (and proportional other records).
+    #[arg(long, default_value_t = 0)]
+    pub rows: usize,
+    /// OAuth access token lifetime in seconds.
+    #[arg(long, default_value_t = 1800)]
+    pub token_ttl: u64,
+    /// Seconds between automatic retries of a failed outbound entry.
+    #[arg(long, default_value_t = 60)]
+    pub retry_interval: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Entity {
+    Providers,
+    Workorders,
+    Outbound,
+    Inbound,
+    Executions,
+    History,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
+pub enum Output {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GetArgs {
+    pub entity: Entity,
+    /// Filter by state (choice value, e.g. error).
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Filter by provider (title or sys_id).
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// An encoded query, ANDed with the other filters.
+    #[arg(long)]
+    pub query: Option<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(short, long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}

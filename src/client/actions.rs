@@ -1,0 +1,290 @@
+//! Actions: run a provider's subflow for a work order and follow it to its end, retry
+//! or skip a queue entry, rerun a failed execution.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Map, Value, json};
+
+use super::record::{self, Record};
+use super::{Client, Entity, Error, Idempotence, Result};
+use crate::query::{Condition, Query};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkOrderOp {
+    Create,
+    Update,
+    Cancel,
+}
+
+impl WorkOrderOp {
+    pub fn flow_field(self) -> &'static str {
+        match self {
+            WorkOrderOp::Create => "create_work_order_flow",
+            WorkOrderOp::Update => "update_work_order_flow",
+            WorkOrderOp::Cancel => "cancel_work_order_flow",
+        }
+    }
+    pub fn verb(self) -> &'static str {
+        match self {
+            WorkOrderOp::Create => "create",
+            WorkOrderOp::Update => "update",
+            WorkOrderOp::Cancel => "cancel",
+        }
+    }
+}
+
+/// Where an execution stands, from the Flow REST status endpoint.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExecStatus {
+    pub id: String,
+    /// RUNNING, COMPLETE, ERROR, CANCELLED, WAITING, QUEUED.
+    pub status: String,
+    pub outputs: Map<String, Value>,
+    pub error: String,
+}
+
+impl ExecStatus {
+    pub fn finished(&self) -> bool {
+        matches!(self.status.as_str(), "COMPLETE" | "ERROR" | "CANCELLED")
+    }
+    pub fn output(&self, k: &str) -> String {
+        match self.outputs.get(k) {
+            Some(Value::String(s)) => crate::sanitize::sanitize(s).into_owned(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
+    }
+    /// The subflow contract's verdict: success only when the flow completed and said so.
+    pub fn succeeded(&self) -> bool {
+        self.status == "COMPLETE" && self.output("status") != "failed"
+    }
+    /// One line an operator can act on.
+    pub fn summary(&self) -> String {
+        let code = self.output("response_code");
+        let msg = self.output("message");
+        let msg = if msg.is_empty() { self.error.clone() } else { msg };
+        let verdict = if self.succeeded() { "success" } else { "failed" };
+        match code.as_str() {
+            "" => format!("{verdict}: {msg}"),
+            c => format!("{verdict} (HTTP {c}): {msg}"),
+        }
+    }
+}
+
+/// An execution's steps, from the companion API (`None` if it is not installed).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExecDetail {
+    pub execution: Record,
+    pub inputs: Map<String, Value>,
+    pub outputs: Map<String, Value>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Step {
+    pub order: u32,
+    pub name: String,
+    pub state: String,
+    pub started: String,
+    pub duration_ms: u64,
+    pub inputs: Value,
+    pub outputs: Value,
+    pub error: String,
+}
+
+/// Every string inside a JSON value, sanitised.
+fn clean(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(crate::sanitize::sanitize(s).into_owned()),
+        Value::Array(a) => Value::Array(a.iter().map(clean).collect()),
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, v)| (crate::sanitize::sanitize(k).into_owned(), clean(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+fn clean_map(v: Option<&Value>) -> Map<String, Value> {
+    match v.map(clean) {
+        Some(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
+}
+
+impl Client {
+    /// Starts a flow over the Flow REST trigger. Sent once: a lost answer is `OutcomeUnknown`.
+    pub async fn trigger_flow(&self, flow_id: &str, inputs: &Map<String, Value>) -> Result<String> {
+        let body = json!({ "inputs": inputs });
+        let ans = self
+            .send(Method::POST, &format!("/api/sn_fd/flow/{flow_id}/run"), &[], Some(&body), Idempotence::Write)
+            .await?;
+        let v = record::decode_envelope(&ans.body)
+            .map_err(|e| Error::OutcomeUnknown(format!("the trigger's answer could not be read ({e})")))?;
+        let v = v.get("result").unwrap_or(&v);
+        match v.get("executionId").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => Ok(crate::sanitize::sanitize(id).into_owned()),
+            _ => Err(Error::OutcomeUnknown("the trigger's answer has no executionId".into())),
+        }
+    }
+
+    pub async fn execution_status(&self, id: &str) -> Result<ExecStatus> {
+        let v = self.get_json(&format!("/api/sn_fd/flow/execution/{id}/status"), &[]).await?;
+        let v = v.get("result").unwrap_or(&v);
+        let s = |k: &str| crate::sanitize::sanitize(v.get(k).and_then(Value::as_str).unwrap_or("")).into_owned();
+        Ok(ExecStatus {
+            id: id.to_string(),
+            status: s("status"),
+            outputs: clean_map(v.get("outputs")),
+            error: s("error"),
+        })
+    }
+
+    /// Polls an execution with backoff until it ends or `timeout` passes; `on_poll` sees each status.
+    pub async fn follow(
+        &self,
+        id: &str,
+        timeout: Duration,
+        mut on_poll: impl FnMut(&ExecStatus),
+    ) -> Result<ExecStatus> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut wait = Duration::from_millis(150);
+        loop {
+            let st = self.execution_status(id).await?;
+            on_poll(&st);
+            if st.finished() {
+                return Ok(st);
+            }
+            if tokio::time::Instant::now() + wait > deadline {
+                return Err(Error::Timeout(timeout));
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 3 / 2).min(Duration::from_secs(2));
+        }
+    }
+
+    /// The steps of an execution from the companion API; `Ok(None)` when it is not installed.
+    pub async fn execution_detail(&self, id: &str) -> Result<Option<ExecDetail>> {
+        let v = match self.get_json(&format!("/api/x_hubtop/console/executions/{id}"), &[]).await {
+            Ok(v) => v,
+            Err(Error::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let r = v.get("result").unwrap_or(&v);
+        let execution = r.get("execution").map(Record::from_json).transpose()?.unwrap_or_default();
+        let steps = r
+            .get("steps")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        let st = |k: &str| {
+                            crate::sanitize::sanitize(s.get(k).and_then(Value::as_str).unwrap_or("")).into_owned()
+                        };
+                        let num = |k: &str| {
+                            s.get(k).and_then(|x| x.as_u64().or_else(|| x.as_str()?.parse().ok())).unwrap_or(0)
+                        };
+                        Step {
+                            order: num("order") as u32,
+                            name: st("name"),
+                            state: st("state"),
+                            started: st("started"),
+                            duration_ms: num("duration_ms"),
+                            inputs: clean(s.get("inputs").unwrap_or(&Value::Null)),
+                            outputs: clean(s.get("outputs").unwrap_or(&Value::Null)),
+                            error: st("error"),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Some(ExecDetail {
+            execution,
+            inputs: clean_map(r.get("inputs")),
+            outputs: clean_map(r.get("outputs")),
+            steps,
+        }))
+    }
+
+    /// A work order by number (or sys_id), with the fields actions need.
+    pub async fn work_order(&self, number_or_id: &str) -> Result<Record> {
+        let t = self.table(Entity::WorkOrders).to_string();
+        let fields = Entity::WorkOrders.list_fields();
+        let q = Query::new()
+            .and(Condition::eq("number", number_or_id))
+            .new_query()
+            .and(Condition::eq("sys_id", number_or_id));
+        self.find_one(&t, q, fields)
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("work order {number_or_id} not found")))
+    }
+
+    /// Runs the work order's provider subflow for `op` and returns the execution id.
+    pub async fn start_work_order_op(
+        &self,
+        wo: &Record,
+        op: WorkOrderOp,
+        changed: &Map<String, Value>,
+        comment: Option<&str>,
+    ) -> Result<String> {
+        let provider_id = wo.get("fm_provider");
+        if provider_id.is_empty() {
+            return Err(Error::Invalid(format!("work order {} has no FM provider", wo.get("number"))));
+        }
+        let provider =
+            self.get_record(self.table(Entity::Providers), provider_id, &[op.flow_field(), "title"], false).await?;
+        let flow = provider.get(op.flow_field());
+        if flow.is_empty() {
+            return Err(Error::Invalid(format!("provider {} has no {} subflow", provider.get("title"), op.verb())));
+        }
+        let mut inputs = Map::new();
+        inputs.insert("record".into(), json!(wo.sys_id()));
+        if op == WorkOrderOp::Update {
+            inputs.insert("changed_fields".into(), Value::Object(changed.clone()));
+            inputs.insert("comment".into(), json!(comment.unwrap_or("")));
+        }
+        self.trigger_flow(flow, &inputs).await
+    }
+
+    /// Sets a queue entry's state (ready = retry, skipped = skip): the instance's flows pick it up.
+    pub async fn set_entry_state(&self, e: Entity, sys_id: &str, state: &str) -> Result<Record> {
+        let table = self.table(e).to_string();
+        let body = json!({ "state": state });
+        let q = [("sysparm_exclude_reference_link", "true".to_string())];
+        let ans = self
+            .send(Method::PATCH, &format!("/api/now/table/{table}/{sys_id}"), &q, Some(&body), Idempotence::Write)
+            .await?;
+        record::decode_one(&ans.body)
+    }
+
+    /// Triggers a failed execution's flow again with its recorded inputs; returns the new execution id.
+    pub async fn rerun(&self, exec_id: &str) -> Result<String> {
+        let exec = self
+            .get_record(self.table(Entity::Executions), exec_id, &["flow", "source_record", "state"], false)
+            .await?;
+        let flow = exec.get("flow").to_string();
+        if flow.is_empty() {
+            return Err(Error::Invalid(format!("execution {exec_id} has no flow to run again")));
+        }
+        let inputs = match self.execution_detail(exec_id).await? {
+            Some(d) if !d.inputs.is_empty() => d.inputs,
+            _ => {
+                let mut m = Map::new();
+                m.insert("record".into(), json!(exec.get("source_record")));
+                m
+            }
+        };
+        self.trigger_flow(&flow, &inputs).await
+    }
+
+    /// Resolves a queue entry given by sys_id or number, in the outbound then inbound queue.
+    pub async fn find_entry(&self, id: &str) -> Result<(Entity, Record)> {
+        for e in [Entity::Outbound, Entity::Inbound] {
+            let q = Query::new().and(Condition::eq("sys_id", id)).new_query().and(Condition::eq("number", id));
+            if let Some(r) = self.find_one(self.table(e), q, &["sys_id", "number", "state"]).await? {
+                return Ok((e, r));
+            }
+        }
+        Err(Error::NotFound(format!("no outbound or inbound entry {id}")))
+    }
+}

@@ -1,0 +1,118 @@
+//! Records as the client hands them out: every field a string (as on the wire), with
+//! the display value beside it where the instance sent one. Every string is
+//! sanitised here, where it enters, so nothing downstream can reach the terminal raw.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::error::{Error, Result, snippet};
+use crate::sanitize::sanitize;
+
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct Field {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Record {
+    pub fields: BTreeMap<String, Field>,
+}
+
+impl Record {
+    pub fn get(&self, f: &str) -> &str {
+        self.fields.get(f).map(|x| x.value.as_str()).unwrap_or("")
+    }
+
+    /// The display value where the instance sent one, else the value.
+    pub fn show(&self, f: &str) -> &str {
+        match self.fields.get(f) {
+            Some(Field { display: Some(d), .. }) if !d.is_empty() => d,
+            Some(x) => &x.value,
+            None => "",
+        }
+    }
+
+    pub fn sys_id(&self) -> &str {
+        self.get("sys_id")
+    }
+
+    pub fn set(&mut self, f: &str, v: &str) {
+        self.fields.insert(f.to_string(), Field { value: v.to_string(), display: None });
+    }
+
+    /// Decodes one record object; any field shape a real instance sends is accepted.
+    pub fn from_json(v: &Value) -> Result<Record> {
+        let Value::Object(m) = v else {
+            return Err(Error::Decode {
+                what: "record is not an object".into(),
+                snippet: snippet(v.to_string().as_bytes(), 80),
+            });
+        };
+        let mut fields = BTreeMap::new();
+        for (k, v) in m {
+            fields.insert(sanitize(k).into_owned(), field(v));
+        }
+        Ok(Record { fields })
+    }
+
+    /// Plain JSON (field → value), as `-o json` prints and `y` copies.
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.fields.iter().map(|(k, f)| (k.clone(), Value::String(f.value.clone()))).collect())
+    }
+}
+
+fn scalar(v: &Value) -> String {
+    match v {
+        Value::String(s) => sanitize(s).into_owned(),
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        other => sanitize(&other.to_string()).into_owned(),
+    }
+}
+
+fn field(v: &Value) -> Field {
+    match v {
+        Value::Object(o) if o.contains_key("value") || o.contains_key("display_value") => {
+            Field { value: o.get("value").map(scalar).unwrap_or_default(), display: o.get("display_value").map(scalar) }
+        }
+        other => Field { value: scalar(other), display: None },
+    }
+}
+
+/// Decodes a `{"result": [...]}` list body.
+pub fn decode_list(body: &[u8]) -> Result<Vec<Record>> {
+    let v = decode_envelope(body)?;
+    match v.get("result") {
+        Some(Value::Array(items)) => items.iter().map(Record::from_json).collect(),
+        _ => Err(Error::Decode { what: "expected {\"result\": [...]}".into(), snippet: snippet(body, 120) }),
+    }
+}
+
+/// Decodes a `{"result": {...}}` single-record body.
+pub fn decode_one(body: &[u8]) -> Result<Record> {
+    let v = decode_envelope(body)?;
+    match v.get("result") {
+        Some(r @ Value::Object(_)) => Record::from_json(r),
+        _ => Err(Error::Decode { what: "expected {\"result\": {...}}".into(), snippet: snippet(body, 120) }),
+    }
+}
+
+/// Parses JSON, telling an HTML page (a hibernating instance, a login page) from garbage.
+pub fn decode_envelope(body: &[u8]) -> Result<Value> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
+            let t = head.trim_start();
+            if t.starts_with("<!doctype html") || t.starts_with("<html") || t.contains("<body") {
+                Err(Error::NotAnInstance { snippet: snippet(body, 80) })
+            } else {
+                Err(Error::Decode { what: e.to_string(), snippet: snippet(body, 120) })
+            }
+        }
+    }
+}

@@ -1,0 +1,565 @@
+//! ServiceNow encoded queries: one AST for both sides. The client builds queries and
+//! writes them into `sysparm_query`; the embedded instance parses, validates and
+//! evaluates them (compiled to column indexes, allocation-free per row).
+//!
+//! Grammar: `^NQ` separates alternatives (union); inside one, `^` separates AND terms and
+//! `^OR` joins a condition to the previous term, so `a=1^ORb=2^c=3` is (a=1 ∨ b=2) ∧ c=3.
+//! `ORDERBYf` / `ORDERBYDESCf` terms give sort keys. A literal `^` in a value is `^^`.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    Eq,
+    Ne,
+    Gt,
+    Ge,
+    Lt,
+    Le,
+    In,
+    NotIn,
+    Like,
+    NotLike,
+    StartsWith,
+    EndsWith,
+    IsEmpty,
+    IsNotEmpty,
+}
+
+impl Op {
+    /// Spellings, longest first where one is a prefix of another (parse tries in order).
+    const SPELLINGS: &'static [(&'static str, Op)] = &[
+        ("ISNOTEMPTY", Op::IsNotEmpty),
+        ("ISEMPTY", Op::IsEmpty),
+        ("STARTSWITH", Op::StartsWith),
+        ("ENDSWITH", Op::EndsWith),
+        ("NOT LIKE", Op::NotLike),
+        ("NOTLIKE", Op::NotLike),
+        ("NOT IN", Op::NotIn),
+        ("NOTIN", Op::NotIn),
+        ("LIKE", Op::Like),
+        ("IN", Op::In),
+        ("!=", Op::Ne),
+        (">=", Op::Ge),
+        ("<=", Op::Le),
+        ("=", Op::Eq),
+        (">", Op::Gt),
+        ("<", Op::Lt),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::In => "IN",
+            Op::NotIn => "NOT IN",
+            Op::Like => "LIKE",
+            Op::NotLike => "NOT LIKE",
+            Op::StartsWith => "STARTSWITH",
+            Op::EndsWith => "ENDSWITH",
+            Op::IsEmpty => "ISEMPTY",
+            Op::IsNotEmpty => "ISNOTEMPTY",
+        }
+    }
+
+    fn takes_value(self) -> bool {
+        !matches!(self, Op::IsEmpty | Op::IsNotEmpty)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub field: String,
+    pub op: Op,
+    /// Unescaped; for IN / NOT IN the comma-joined list.
+    pub value: String,
+}
+
+impl Condition {
+    pub fn new(field: &str, op: Op, value: &str) -> Self {
+        Condition {
+            field: field.to_string(),
+            op,
+            value: if op.takes_value() { value.to_string() } else { String::new() },
+        }
+    }
+    pub fn eq(field: &str, value: &str) -> Self {
+        Condition::new(field, Op::Eq, value)
+    }
+    /// An IN list; items must not contain commas (the encoding cannot carry them).
+    pub fn in_list<I: IntoIterator<Item = S>, S: AsRef<str>>(field: &str, items: I) -> Result<Self, String> {
+        let items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_string()).collect();
+        if let Some(bad) = items.iter().find(|i| i.contains(',')) {
+            return Err(format!("IN item `{bad}` contains a comma"));
+        }
+        Ok(Condition::new(field, Op::In, &items.join(",")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderBy {
+    pub field: String,
+    pub desc: bool,
+}
+
+/// Alternatives (`^NQ`) of AND-terms, each an OR-group of conditions.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    pub alternatives: Vec<Vec<Vec<Condition>>>,
+    pub order: Vec<OrderBy>,
+}
+
+impl Query {
+    pub fn new() -> Self {
+        Query::default()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.alternatives.iter().all(|a| a.is_empty()) && self.order.is_empty()
+    }
+
+    fn current(&mut self) -> &mut Vec<Vec<Condition>> {
+        if self.alternatives.is_empty() {
+            self.alternatives.push(Vec::new());
+        }
+        self.alternatives.last_mut().expect("just ensured")
+    }
+
+    /// ANDs a condition onto the current alternative.
+    pub fn and(mut self, c: Condition) -> Self {
+        self.current().push(vec![c]);
+        self
+    }
+
+    /// ORs a condition with the previous term (`^OR`).
+    pub fn or(mut self, c: Condition) -> Self {
+        let alt = self.current();
+        match alt.last_mut() {
+            Some(group) => group.push(c),
+            None => alt.push(vec![c]),
+        }
+        self
+    }
+
+    /// Starts a new alternative (`^NQ`).
+    pub fn new_query(mut self) -> Self {
+        self.alternatives.push(Vec::new());
+        self
+    }
+
+    /// ANDs a condition onto every alternative (a filter on top of any query).
+    pub fn and_all(mut self, c: Condition) -> Self {
+        if self.alternatives.is_empty() {
+            self.alternatives.push(Vec::new());
+        }
+        for alt in &mut self.alternatives {
+            alt.push(vec![c.clone()]);
+        }
+        self
+    }
+
+    pub fn order_by(mut self, field: &str) -> Self {
+        self.order.push(OrderBy { field: field.into(), desc: false });
+        self
+    }
+
+    pub fn order_desc(mut self, field: &str) -> Self {
+        self.order.push(OrderBy { field: field.into(), desc: true });
+        self
+    }
+
+    /// Every field named, in conditions and order keys.
+    pub fn fields(&self) -> impl Iterator<Item = &str> {
+        self.alternatives
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|c| c.field.as_str())
+            .chain(self.order.iter().map(|o| o.field.as_str()))
+    }
+}
+
+fn escape(v: &str) -> String {
+    v.replace('^', "^^")
+}
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first_term = true;
+        let mut sep = |f: &mut fmt::Formatter<'_>, s: &str| -> fmt::Result {
+            if first_term {
+                first_term = false;
+                Ok(())
+            } else {
+                f.write_str(s)
+            }
+        };
+        for (ai, alt) in self.alternatives.iter().enumerate() {
+            if ai > 0 {
+                f.write_str("^NQ")?;
+            }
+            for (ti, group) in alt.iter().enumerate() {
+                for (ci, c) in group.iter().enumerate() {
+                    if ti == 0 && ci == 0 {
+                        if ai == 0 {
+                            sep(f, "^")?;
+                        }
+                    } else if ci == 0 {
+                        f.write_str("^")?;
+                    } else {
+                        f.write_str("^OR")?;
+                    }
+                    write!(f, "{}{}{}", c.field, c.op.as_str(), escape(&c.value))?;
+                }
+            }
+        }
+        for o in &self.order {
+            sep(f, "^")?;
+            write!(f, "{}{}", if o.desc { "ORDERBYDESC" } else { "ORDERBY" }, o.field)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub pos: usize,
+    pub msg: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at position {}", self.msg, self.pos)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Splits at single `^` (a `^^` is an escaped caret), unescaping; yields (start, text).
+fn split_terms(s: &str) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut start = 0;
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'^' {
+            if i + 1 < b.len() && b[i + 1] == b'^' {
+                cur.push('^');
+                i += 2;
+                continue;
+            }
+            out.push((start, std::mem::take(&mut cur)));
+            i += 1;
+            start = i;
+            continue;
+        }
+        // Push the whole UTF-8 char.
+        let ch_len = s[i..].chars().next().map(char::len_utf8).unwrap_or(1);
+        cur.push_str(&s[i..i + ch_len]);
+        i += ch_len;
+    }
+    out.push((start, cur));
+    out
+}
+
+fn is_field_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'
+}
+
+fn parse_condition(pos: usize, t: &str) -> Result<Condition, ParseError> {
+    let field_len = t.chars().take_while(|c| is_field_char(*c)).count();
+    if field_len == 0 {
+        return Err(ParseError { pos, msg: format!("expected a field name in `{t}`") });
+    }
+    let (field, rest) = t.split_at(field_len);
+    for (spelling, op) in Op::SPELLINGS {
+        if let Some(value) = rest.strip_prefix(spelling) {
+            if !op.takes_value() && !value.is_empty() {
+                return Err(ParseError { pos: pos + field_len, msg: format!("{spelling} takes no value") });
+            }
+            return Ok(Condition { field: field.to_string(), op: *op, value: value.to_string() });
+        }
+    }
+    Err(ParseError { pos: pos + field_len, msg: format!("unknown operator after `{field}` in `{t}`") })
+}
+
+pub fn parse(s: &str) -> Result<Query, ParseError> {
+    let mut q = Query::new();
+    let mut alt: Vec<Vec<Condition>> = Vec::new();
+    let mut started = false;
+    for (pos, term) in split_terms(s) {
+        if term.is_empty() {
+            continue;
+        }
+        if let Some(rest) = term.strip_prefix("NQ") {
+            if started || !alt.is_empty() {
+                q.alternatives.push(std::mem::take(&mut alt));
+            }
+            started = true;
+            if rest.is_empty() {
+                continue;
+            }
+            alt.push(vec![parse_condition(pos + 2, rest)?]);
+            continue;
+        }
+        if let Some(f) = term.strip_prefix("ORDERBYDESC") {
+            q.order.push(OrderBy { field: check_field(pos, f)?, desc: true });
+            continue;
+        }
+        if let Some(f) = term.strip_prefix("ORDERBY") {
+            q.order.push(OrderBy { field: check_field(pos, f)?, desc: false });
+            continue;
+        }
+        if let Some(rest) = term.strip_prefix("OR") {
+            let c = parse_condition(pos + 2, rest)?;
+            match alt.last_mut() {
+                Some(g) => g.push(c),
+                None => alt.push(vec![c]),
+            }
+            continue;
+        }
+        alt.push(vec![parse_condition(pos, &term)?]);
+        started = true;
+    }
+    if !alt.is_empty() || (started && !q.alternatives.is_empty()) {
+        q.alternatives.push(alt);
+    }
+    Ok(q)
+}
+
+fn check_field(pos: usize, f: &str) -> Result<String, ParseError> {
+    if !f.is_empty() && f.chars().all(is_field_char) {
+        Ok(f.to_string())
+    } else {
+        Err(ParseError { pos, msg: format!("`{f}` is not a field to order by") })
+    }
+}
+
+/// A field the table does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownField(pub String);
+
+impl fmt::Display for UnknownField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+enum Test {
+    Eq(String),
+    Ne(String),
+    Cmp(Op, String, Option<f64>),
+    In(Vec<String>),
+    NotIn(Vec<String>),
+    Like(String),
+    NotLike(String),
+    Starts(String),
+    Ends(String),
+    Empty,
+    NotEmpty,
+}
+
+struct CCond {
+    col: usize,
+    test: Test,
+}
+
+/// A query bound to a table's columns.
+pub struct Compiled {
+    alternatives: Vec<Vec<Vec<CCond>>>,
+    order: Vec<(usize, bool)>,
+}
+
+fn cmp_values(a: &str, b: &str, b_num: Option<f64>) -> Ordering {
+    if let (Ok(x), Some(y)) = (a.trim().parse::<f64>(), b_num)
+        && let Some(o) = x.partial_cmp(&y)
+    {
+        return o;
+    }
+    a.cmp(b)
+}
+
+fn contains_ci(hay: &str, needle_lower: &str) -> bool {
+    if hay.is_ascii() && needle_lower.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle_lower.as_bytes());
+        return n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle_lower)
+}
+
+impl Test {
+    fn eval(&self, v: &str) -> bool {
+        match self {
+            Test::Eq(x) => v == x,
+            Test::Ne(x) => v != x,
+            Test::Cmp(op, x, n) => {
+                let o = cmp_values(v, x, *n);
+                match op {
+                    Op::Gt => o == Ordering::Greater,
+                    Op::Ge => o != Ordering::Less,
+                    Op::Lt => o == Ordering::Less,
+                    _ => o != Ordering::Greater,
+                }
+            }
+            Test::In(xs) => xs.iter().any(|x| x == v),
+            Test::NotIn(xs) => !xs.iter().any(|x| x == v),
+            Test::Like(n) => contains_ci(v, n),
+            Test::NotLike(n) => !contains_ci(v, n),
+            Test::Starts(n) => {
+                v.len() >= n.len() && v.is_char_boundary(n.len()) && v[..n.len()].eq_ignore_ascii_case(n)
+            }
+            Test::Ends(n) => {
+                v.len() >= n.len()
+                    && v.is_char_boundary(v.len() - n.len())
+                    && v[v.len() - n.len()..].eq_ignore_ascii_case(n)
+            }
+            Test::Empty => v.is_empty(),
+            Test::NotEmpty => !v.is_empty(),
+        }
+    }
+}
+
+impl Query {
+    /// Binds field names to columns; an unknown field is an error, never ignored.
+    pub fn compile(&self, resolve: impl Fn(&str) -> Option<usize>) -> Result<Compiled, UnknownField> {
+        let col = |f: &str| resolve(f).ok_or_else(|| UnknownField(f.to_string()));
+        let list = |v: &str| v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>();
+        let mut alternatives = Vec::new();
+        for alt in &self.alternatives {
+            let mut terms = Vec::new();
+            for group in alt {
+                let mut g = Vec::new();
+                for c in group {
+                    let test = match c.op {
+                        Op::Eq => Test::Eq(c.value.clone()),
+                        Op::Ne => Test::Ne(c.value.clone()),
+                        Op::Gt | Op::Ge | Op::Lt | Op::Le => {
+                            Test::Cmp(c.op, c.value.clone(), c.value.trim().parse().ok())
+                        }
+                        Op::In => Test::In(list(&c.value)),
+                        Op::NotIn => Test::NotIn(list(&c.value)),
+                        Op::Like => Test::Like(c.value.to_lowercase()),
+                        Op::NotLike => Test::NotLike(c.value.to_lowercase()),
+                        Op::StartsWith => Test::Starts(c.value.clone()),
+                        Op::EndsWith => Test::Ends(c.value.clone()),
+                        Op::IsEmpty => Test::Empty,
+                        Op::IsNotEmpty => Test::NotEmpty,
+                    };
+                    g.push(CCond { col: col(&c.field)?, test });
+                }
+                terms.push(g);
+            }
+            alternatives.push(terms);
+        }
+        let order = self.order.iter().map(|o| Ok((col(&o.field)?, o.desc))).collect::<Result<_, UnknownField>>()?;
+        Ok(Compiled { alternatives, order })
+    }
+}
+
+impl Compiled {
+    pub fn matches<S: AsRef<str>>(&self, row: &[S]) -> bool {
+        let val = |c: usize| row.get(c).map(|s| s.as_ref()).unwrap_or("");
+        self.alternatives.is_empty()
+            || self.alternatives.iter().any(|alt| alt.iter().all(|group| group.iter().any(|c| c.test.eval(val(c.col)))))
+    }
+
+    pub fn compare<S: AsRef<str>>(&self, a: &[S], b: &[S]) -> Ordering {
+        let val = |r: &[S], c: usize| r.get(c).map(|s| s.as_ref()).unwrap_or("").to_string();
+        for &(c, desc) in &self.order {
+            let (x, y) = (val(a, c), val(b, c));
+            let o = cmp_values(&x, &y, y.trim().parse().ok());
+            // Numeric only when both are numbers; keep the order total otherwise.
+            let o = match (x.trim().parse::<f64>(), y.trim().parse::<f64>()) {
+                (Ok(_), Ok(_)) => o,
+                _ => x.cmp(&y),
+            };
+            let o = if desc { o.reverse() } else { o };
+            if o != Ordering::Equal {
+                return o;
+            }
+        }
+        Ordering::Equal
+    }
+
+    pub fn has_order(&self) -> bool {
+        !self.order.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(cols: &[&str], vals: &'a [(&str, &str)]) -> Vec<&'a str> {
+        cols.iter().map(|c| vals.iter().find(|(k, _)| k == c).map(|(_, v)| *v).unwrap_or("")).collect()
+    }
+
+    const COLS: [&str; 4] = ["a", "b", "c", "state"];
+
+    fn eval(q: &str, vals: &[(&str, &str)]) -> bool {
+        let c = parse(q).unwrap().compile(|f| COLS.iter().position(|x| *x == f)).unwrap();
+        c.matches(&row(&COLS, vals))
+    }
+
+    #[test]
+    fn precedence_or_binds_tighter_than_and() {
+        assert!(eval("a=1^ORb=2^c=3", &[("b", "2"), ("c", "3")]));
+        assert!(!eval("a=1^ORb=2^c=3", &[("a", "1")]));
+        assert!(eval("a=1^NQc=3", &[("c", "3")]));
+        assert!(!eval("a=1^c=3^NQb=9", &[("c", "3")]));
+    }
+
+    #[test]
+    fn operators() {
+        let v = [("a", "10"), ("b", "Hello World"), ("state", "error")];
+        for (q, want) in [
+            ("a>9", true),
+            ("a>=10", true),
+            ("a<10", false),
+            ("a<=10", true),
+            ("a!=10", true == false),
+            ("stateINready,error", true),
+            ("stateNOT INready,error", false),
+            ("bLIKEworld", true),
+            ("bNOT LIKEworld", false),
+            ("bSTARTSWITHhello", true),
+            ("bENDSWITHWORLD", true),
+            ("cISEMPTY", true),
+            ("cISNOTEMPTY", false),
+            ("c=", true),
+        ] {
+            assert_eq!(eval(q, &v), want, "{q}");
+        }
+    }
+
+    #[test]
+    fn escaping_round_trip() {
+        let q = Query::new().and(Condition::eq("b", "x^y")).order_desc("a");
+        assert_eq!(q.to_string(), "b=x^^y^ORDERBYDESCa");
+        assert_eq!(parse(&q.to_string()).unwrap(), q);
+    }
+
+    #[test]
+    fn errors_carry_positions() {
+        let e = parse("state~x").unwrap_err();
+        assert_eq!(e.pos, 5);
+        assert!(parse("=x").is_err());
+        let unknown = parse("nope=1").unwrap().compile(|f| COLS.iter().position(|x| *x == f));
+        assert_eq!(unknown.err(), Some(UnknownField("nope".into())));
+    }
+
+    #[test]
+    fn ordering() {
+        let c = parse("ORDERBYDESCa^ORDERBYb").unwrap().compile(|f| COLS.iter().position(|x| *x == f)).unwrap();
+        let r1 = row(&COLS, &[("a", "9"), ("b", "x")]);
+        let r2 = row(&COLS, &[("a", "10"), ("b", "x")]);
+        assert_eq!(c.compare(&r1, &r2), Ordering::Greater);
+        assert!(parse("").unwrap().is_empty());
+    }
+}

@@ -1,0 +1,120 @@
+//! Fault injection on the instance API (`--faults`), for tests, chaos runs and demos.
+//!
+//! Spec: comma-separated `name=value`; `latency` takes a duration (`50ms`, `2s`),
+//! the others a probability per request. `reset` drops the connection *after* the
+//! request was processed, so a client sees its answer lost while the work happened:
+//! exactly the case where a trigger must not be blindly re-sent.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    pub latency: Duration,
+    /// 500/503 answers.
+    pub error: f64,
+    /// 429 with Retry-After.
+    pub rate_limit: f64,
+    /// 200 with a truncated JSON body.
+    pub malformed: f64,
+    /// 200 with an HTML page, as a hibernating instance answers.
+    pub html: f64,
+    /// Connection dropped mid-answer.
+    pub reset: f64,
+    /// 401 as if the session expired.
+    pub unauthorized: f64,
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    None,
+    Error,
+    RateLimit,
+    Malformed,
+    Html,
+    Reset,
+    Unauthorized,
+}
+
+impl Faults {
+    pub fn parse(spec: &str) -> Result<Faults, String> {
+        let mut f = Faults::default();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part.split_once('=').ok_or_else(|| format!("fault `{part}` is not name=value"))?;
+            if k == "latency" {
+                f.latency = parse_duration(v)?;
+                continue;
+            }
+            let p: f64 = v.parse().map_err(|_| format!("fault `{k}`: `{v}` is not a probability"))?;
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("fault `{k}`: {p} is not between 0 and 1"));
+            }
+            match k {
+                "error" => f.error = p,
+                "rate_limit" => f.rate_limit = p,
+                "malformed" => f.malformed = p,
+                "html" => f.html = p,
+                "reset" => f.reset = p,
+                "unauthorized" => f.unauthorized = p,
+                _ => {
+                    return Err(format!(
+                        "unknown fault `{k}` (known: latency, error, rate_limit, malformed, html, reset, unauthorized)"
+                    ));
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    /// Picks the fault for a request from a uniform draw `r` in [0, 1).
+    pub fn pick(&self, r: f64) -> Fault {
+        let table = [
+            (self.error, Fault::Error),
+            (self.rate_limit, Fault::RateLimit),
+            (self.malformed, Fault::Malformed),
+            (self.html, Fault::Html),
+            (self.reset, Fault::Reset),
+            (self.unauthorized, Fault::Unauthorized),
+        ];
+        let mut acc = 0.0;
+        for (p, fault) in table {
+            acc += p;
+            if r < acc {
+                return fault;
+            }
+        }
+        Fault::None
+    }
+}
+
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    let v = v.trim();
+    let (num, unit) = v.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| v.split_at(i)).unwrap_or((v, "ms"));
+    let n: f64 = num.parse().map_err(|_| format!("`{v}` is not a duration like 50ms or 2s"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{v}`: unknown unit `{unit}` (ms, s, m)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{v}` is out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_spec() {
+        let f = Faults::parse("latency=50ms,error=0.2,rate_limit=0.05,malformed=0.02,html=0.01,reset=0.01").unwrap();
+        assert_eq!(f.latency, Duration::from_millis(50));
+        assert_eq!(f.error, 0.2);
+        assert_eq!(f.pick(0.1), Fault::Error);
+        assert_eq!(f.pick(0.22), Fault::RateLimit);
+        assert_eq!(f.pick(0.99), Fault::None);
+        assert!(Faults::parse("error=2").is_err());
+        assert!(Faults::parse("boom=0.1").is_err());
+        assert!(Faults::parse("latency=fast").is_err());
+        assert_eq!(Faults::parse("").unwrap(), Faults::default());
+    }
+}

@@ -1,0 +1,200 @@
+//! The tables the embedded instance serves (DESIGN §3a): names, fields, field kinds.
+//!
+//! Field order matters: a stored row is a slice of values in exactly this order,
+//! so a column is addressed by its index everywhere in the store and query engine.
+
+/// What a field holds. Every value is a string on the wire; the kind decides how it
+/// is rendered (references become `{"link","value"}`) and validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    /// A choice list; the stored value is the choice value, the display value its label.
+    Choice,
+    Int,
+    Bool,
+    DateTime,
+    /// A reference to a record of the named table (stored as its sys_id).
+    Ref(&'static str),
+}
+
+#[derive(Debug)]
+pub struct FieldDef {
+    pub name: &'static str,
+    pub kind: Kind,
+}
+
+#[derive(Debug)]
+pub struct TableDef {
+    pub name: &'static str,
+    /// The field whose value is the record's display value (what references show).
+    pub display: &'static str,
+    /// Prefix of the `number` field, for tables that number their records.
+    pub number_prefix: Option<&'static str>,
+    pub fields: &'static [FieldDef],
+}
+
+impl TableDef {
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+const fn f(name: &'static str, kind: Kind) -> FieldDef {
+    FieldDef { name, kind }
+}
+
+use Kind::*;
+
+pub const SYS_ID: usize = 0;
+pub const SYS_CREATED_ON: usize = 1;
+pub const SYS_UPDATED_ON: usize = 2;
+pub const SYS_MOD_COUNT: usize = 3;
+
+macro_rules! fields {
+    ($($name:literal : $kind:expr),* $(,)?) => {
+        &[
+            f("sys_id", Str),
+            f("sys_created_on", DateTime),
+            f("sys_updated_on", DateTime),
+            f("sys_mod_count", Int),
+            $(f($name, $kind)),*
+        ]
+    };
+}
+
+pub const FLOWS: &str = "sys_hub_flow";
+pub const EXECUTIONS: &str = "sys_flow_context";
+pub const OUTBOUND: &str = "ih_sync_outbound_record";
+pub const INBOUND: &str = "ih_sync_inbound_record";
+pub const PROVIDERS: &str = "sn_wsd_case_fm_provider";
+pub const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
+pub const HISTORY: &str = "sn_wsd_case_task_sync_history";
+
+pub static TABLES: &[TableDef] = &[
+    TableDef {
+        name: FLOWS,
+        display: "name",
+        number_prefix: None,
+        fields: fields!["name": Str, "type": Choice, "active": Bool, "inputs": Str],
+    },
+    TableDef {
+        name: EXECUTIONS,
+        display: "name",
+        number_prefix: None,
+        fields: fields![
+            "name": Str,
+            "flow": Ref(FLOWS),
+            "state": Choice,
+            "started": DateTime,
+            "ended": DateTime,
+            "run_time": Int,
+            "source_table": Str,
+            "source_record": Str,
+            "error_message": Str,
+        ],
+    },
+    TableDef {
+        name: OUTBOUND,
+        display: "number",
+        number_prefix: Some("ISO"),
+        fields: fields![
+            "number": Str,
+            "state": Choice,
+            "operation": Choice,
+            "provider": Ref(PROVIDERS),
+            "document_table": Str,
+            "document_id": Ref(WORK_ORDERS),
+            "attempts": Int,
+            "max_attempts": Int,
+            "next_attempt": DateTime,
+            "last_error": Str,
+            "response_code": Str,
+            "flow_context": Ref(EXECUTIONS),
+            "payload": Str,
+        ],
+    },
+    TableDef {
+        name: INBOUND,
+        display: "number",
+        number_prefix: Some("ISI"),
+        fields: fields![
+            "number": Str,
+            "state": Choice,
+            "provider": Ref(PROVIDERS),
+            "sequence": Int,
+            "correlation_id": Str,
+            "action_type": Choice,
+            "document_id": Ref(WORK_ORDERS),
+            "payload": Str,
+            "error": Str,
+            "flow_context": Ref(EXECUTIONS),
+        ],
+    },
+    TableDef {
+        name: PROVIDERS,
+        display: "title",
+        number_prefix: None,
+        fields: fields![
+            "title": Str,
+            "active": Bool,
+            "create_work_order_flow": Ref(FLOWS),
+            "update_work_order_flow": Ref(FLOWS),
+            "cancel_work_order_flow": Ref(FLOWS),
+            "kind": Choice,
+            "connection_alias": Str,
+            "base_url": Str,
+            "auth_method": Choice,
+            "outbound_state": Choice,
+            "inbound_state": Choice,
+            "state_mapping": Str,
+            "priority_mapping": Str,
+            "last_error": Str,
+        ],
+    },
+    TableDef {
+        name: WORK_ORDERS,
+        display: "number",
+        number_prefix: Some("WPT"),
+        fields: fields![
+            "number": Str,
+            "short_description": Str,
+            "description": Str,
+            "state": Choice,
+            "priority": Choice,
+            "fm_provider": Ref(PROVIDERS),
+            "fm_work_order_id": Str,
+            "integration_state": Choice,
+            "comments": Str,
+        ],
+    },
+    TableDef {
+        name: HISTORY,
+        display: "operation",
+        number_prefix: None,
+        fields: fields![
+            "task": Ref(WORK_ORDERS),
+            "provider": Ref(PROVIDERS),
+            "operation": Choice,
+            "status": Choice,
+            "response_code": Str,
+            "message": Str,
+            "fm_work_order_id": Str,
+            "duration_ms": Int,
+            "flow_context": Ref(EXECUTIONS),
+        ],
+    },
+];
+
+pub fn table(name: &str) -> Option<&'static TableDef> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// The label a choice value displays as: `in_progress` → `In progress`, `IN_PROGRESS` → `In progress`.
+pub fn choice_label(value: &str) -> String {
+    let lower = value.replace('_', " ").to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

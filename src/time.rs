@@ -1,0 +1,52 @@
+//! ServiceNow date-times: `YYYY-MM-DD HH:MM:SS`, always UTC on the wire.
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+
+pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
+
+pub fn format(t: DateTime<Utc>) -> String {
+    t.format(FORMAT).to_string()
+}
+
+pub fn now_string() -> String {
+    format(Utc::now())
+}
+
+pub fn parse(s: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(s.trim(), FORMAT).ok().map(|n| Utc.from_utc_datetime(&n))
+}
+
+/// "12s ago", "3m ago", "2h ago", "4d ago" relative to `now`; empty for an unparsable value.
+pub fn ago(s: &str, now: DateTime<Utc>) -> String {
+    let Some(t) = parse(s) else {
+        return String::new();
+    };
+    let secs = (now - t).num_seconds();
+    if secs < 0 {
+        return format!("in {}", short_duration(-secs));
+    }
+    format!("{} ago", short_duration(secs))
+}
+
+pub fn short_duration(secs: i64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s < 86_400 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_relative() {
+        let t = parse("2026-11-24 10:00:00").unwrap();
+        assert_eq!(format(t), "2026-11-24 10:00:00");
+        assert_eq!(ago("2026-11-24 09:59:00", t), "1m ago");
+        assert_eq!(ago("2026-11-24 10:00:30", t), "in 30s");
+        assert_eq!(ago("garbage", t), "");
+    }
+}
