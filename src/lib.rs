@@ -1,13 +1,17 @@
 //! hubtop: a terminal operations console for ServiceNow integrations, with an
 //! embedded simulated instance. See DESIGN.md for the architecture.
 
+pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod query;
+pub mod runner;
 pub mod sanitize;
 pub mod sim;
 pub mod time;
+pub mod tui;
 pub mod ui;
 
 use std::io::Write;
@@ -43,9 +47,79 @@ pub async fn run(cli: Cli) -> u8 {
             }
             code
         }
-        None => {
-            eprintln!("hubtop: the console is not built yet; try `hubtop get outbound`");
-            2
+        None => console(&cli.global).await,
+    }
+}
+
+/// Opens the console: on the instance the flags name, or on an embedded demo instance.
+async fn console(g: &cli::Global) -> u8 {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        eprintln!(
+            "hubtop: the console needs a terminal (stdout is not one); the CLI commands work without: try `hubtop get outbound`"
+        );
+        return 2;
+    }
+    let demo = g.instance.is_none();
+    let (client, sim) = if demo {
+        let cfg = sim::SimConfig { traffic: 40, ..Default::default() };
+        match sim::start(cfg).await {
+            Ok(h) => {
+                let c = ClientConfig::new(
+                    &h.base_url,
+                    Auth::Basic { user: sim::auth::USER.into(), password: sim::auth::PASSWORD.into() },
+                );
+                match Client::new(c) {
+                    Ok(c) => (c, Some(h)),
+                    Err(e) => {
+                        eprintln!("hubtop: {e}");
+                        return 2;
+                    }
+                }
+            }
+            Err(e) => {
+                eprintln!("hubtop: cannot start the embedded instance: {e}");
+                return 4;
+            }
+        }
+    } else {
+        match connect(g).await {
+            Ok(x) => x,
+            Err((code, msg)) => {
+                eprintln!("hubtop: {msg}");
+                return code;
+            }
+        }
+    };
+    let settings = app::Settings {
+        instance: client.config.base_url.clone(),
+        user: client.config.auth.principal().to_string(),
+        demo,
+        read_only: g.read_only,
+        refresh: Duration::from_secs(3),
+        tables: client.config.tables.clone(),
+        production: false,
+    };
+    let audit = match audit::Audit::open(None, &settings.instance, &settings.user) {
+        Ok(a) => std::sync::Arc::new(a),
+        Err(e) => {
+            eprintln!("hubtop: cannot open the audit log: {e}");
+            return 1;
+        }
+    };
+    let app = app::App::new(settings, app::keys::Keymap::default());
+    let (tx, rx) = tui::channel();
+    let runner = runner::Runner::new(std::sync::Arc::new(client), tx, audit);
+    let theme = ui::Theme::resolve("default");
+    let result = tui::run(app, runner, rx, theme, tui::TuiOptions::default()).await;
+    if let Some(s) = sim {
+        s.shutdown().await;
+    }
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("hubtop: {e}");
+            1
         }
     }
 }

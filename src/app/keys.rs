@@ -235,7 +235,8 @@ impl Keymap {
 
     /// Every key bound to `a`, for help and footers.
     pub fn keys_for(&self, a: Action) -> Vec<String> {
-        let mut ks: Vec<String> = self.map.iter().filter(|(_, v)| **v == a).map(|((c, m), _)| key_name(*c, *m)).collect();
+        let mut ks: Vec<String> =
+            self.map.iter().filter(|(_, v)| **v == a).map(|((c, m), _)| key_name(*c, *m)).collect();
         ks.sort_by_key(|s| (s.chars().count(), s.clone()));
         ks.dedup();
         ks

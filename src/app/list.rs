@@ -31,7 +31,7 @@ pub struct ListState {
     /// Marked rows by sys_id, with the record as marked (for bulk actions).
     pub marks: BTreeMap<String, Record>,
     pub delta: Option<Delta>,
-    pub gen: u64,
+    pub seq: u64,
     pub in_flight: bool,
     pub loaded: bool,
     pub error: Option<String>,
@@ -57,7 +57,7 @@ impl ListState {
             sort: None,
             marks: BTreeMap::new(),
             delta: None,
-            gen: 0,
+            seq: 0,
             in_flight: false,
             loaded: false,
             error: None,
@@ -254,7 +254,7 @@ impl ListState {
         self.total = None;
         self.loaded = false;
         self.needs_window = true;
-        self.gen += 1;
+        self.seq += 1;
         self.in_flight = false;
     }
 }
@@ -266,8 +266,9 @@ pub fn filter_query(entity: Entity, text: &str) -> Result<Query, String> {
     if t.is_empty() {
         return Ok(Query::new());
     }
-    let looks_encoded = ["=", "!=", "LIKE", "STARTSWITH", "IN", "ISEMPTY", "ORDERBY", "^"].iter().any(|op| t.contains(op))
-        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let looks_encoded =
+        ["=", "!=", "LIKE", "STARTSWITH", "IN", "ISEMPTY", "ORDERBY", "^"].iter().any(|op| t.contains(op))
+            && t.chars().next().is_some_and(|c| c.is_ascii_lowercase());
     if looks_encoded {
         return query::parse(t).map_err(|e| e.to_string());
     }

@@ -65,11 +65,33 @@ impl ExecStatus {
         let msg = self.output("message");
         let msg = if msg.is_empty() { self.error.clone() } else { msg };
         let verdict = if self.succeeded() { "success" } else { "failed" };
-        match code.as_str() {
+        let line = match code.as_str() {
             "" => format!("{verdict}: {msg}"),
             c => format!("{verdict} (HTTP {c}): {msg}"),
-        }
+        };
+        if self.succeeded() { line } else { advise(&line) }
     }
+}
+
+/// Adds what an operator can do about a failure, from its response code or message.
+pub fn advise(line: &str) -> String {
+    let l = line.to_ascii_lowercase();
+    let hint = if l.contains("401") || l.contains("403") || l.contains("credentials") {
+        "credentials rejected — check the provider's connection alias"
+    } else if l.contains("429") || l.contains("rate limit") {
+        "the provider is rate limiting — retry later or in smaller batches"
+    } else if l.contains("connection refused") || l.contains("not reachable") || l.contains("timed out") {
+        "the provider endpoint is unreachable — check its base URL and that it is up"
+    } else if l.contains("not the expected json") || l.contains("malformed") {
+        "the provider's answer is not what the subflow expects — raise it with the provider"
+    } else if l.contains(" 5") && (l.contains("http 5") || l.contains("(http 5")) {
+        "provider-side error — retry when the provider recovers"
+    } else if l.contains("create it first") {
+        "create the work order at the provider first (n)"
+    } else {
+        return line.to_string();
+    };
+    format!("{line} → {hint}")
 }
 
 /// An execution's steps, from the companion API (`None` if it is not installed).

@@ -1,3 +1,246 @@
-//! Rendering: reads the app state, writes a frame. Nothing here awaits or does I/O.
+//! Rendering: reads `&App`, writes a `Frame`. Nothing here awaits or does I/O.
 
+pub mod detail;
+pub mod overlay;
+pub mod overview;
+pub mod table;
 pub mod text_table;
+pub mod theme;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::keys::Action;
+use crate::app::{App, Level, Mode, Screen, VIEWS, ViewKind};
+use crate::client::Entity;
+pub use theme::Theme;
+
+/// Below this the console shows a "too small" screen rather than a broken layout.
+pub const MIN_SIZE: (u16, u16) = (60, 16);
+
+/// A list column: the field, its heading and its width.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub field: &'static str,
+    pub title: &'static str,
+    pub width: Constraint,
+}
+
+const fn col(field: &'static str, title: &'static str, width: Constraint) -> Column {
+    Column { field, title, width }
+}
+
+use Constraint::{Length, Min};
+
+/// The columns each list shows, most important first (narrow terminals drop from the right).
+pub fn columns(e: Entity) -> Vec<Column> {
+    match e {
+        Entity::Providers => vec![
+            col("title", "PROVIDER", Length(26)),
+            col("outbound_state", "OUTBOUND", Length(10)),
+            col("inbound_state", "INBOUND", Length(9)),
+            col("kind", "KIND", Length(16)),
+            col("auth_method", "AUTH", Length(7)),
+            col("last_error", "LAST ERROR", Min(20)),
+        ],
+        Entity::WorkOrders => vec![
+            col("number", "NUMBER", Length(11)),
+            col("integration_state", "INTEGRATION", Length(15)),
+            col("fm_work_order_id", "FM ID", Length(9)),
+            col("fm_provider", "PROVIDER", Length(18)),
+            col("state", "STATE", Length(12)),
+            col("short_description", "DESCRIPTION", Min(20)),
+            col("sys_updated_on", "UPDATED", Length(9)),
+        ],
+        Entity::Outbound => vec![
+            col("number", "NUMBER", Length(11)),
+            col("state", "STATE", Length(12)),
+            col("operation", "OP", Length(7)),
+            col("document_id", "RECORD", Length(11)),
+            col("provider", "PROVIDER", Length(18)),
+            col("attempts", "TRIES", Length(5)),
+            col("next_attempt", "NEXT", Length(8)),
+            col("last_error", "LAST ERROR", Min(20)),
+            col("sys_updated_on", "UPDATED", Length(9)),
+        ],
+        Entity::Inbound => vec![
+            col("number", "NUMBER", Length(11)),
+            col("state", "STATE", Length(12)),
+            col("sequence", "SEQ", Length(6)),
+            col("correlation_id", "CORRELATION", Length(12)),
+            col("provider", "PROVIDER", Length(18)),
+            col("document_id", "RECORD", Length(11)),
+            col("error", "ERROR", Min(20)),
+            col("sys_updated_on", "UPDATED", Length(9)),
+        ],
+        Entity::Executions => vec![
+            col("name", "FLOW", Length(34)),
+            col("state", "STATE", Length(13)),
+            col("started", "STARTED", Length(9)),
+            col("run_time", "DURATION", Length(8)),
+            col("source_record", "RECORD", Length(11)),
+            col("error_message", "ERROR", Min(20)),
+        ],
+        Entity::History => vec![
+            col("sys_created_on", "TIME", Length(9)),
+            col("task", "RECORD", Length(11)),
+            col("provider", "PROVIDER", Length(18)),
+            col("operation", "OP", Length(7)),
+            col("status", "STATUS", Length(9)),
+            col("response_code", "HTTP", Length(4)),
+            col("fm_work_order_id", "FM ID", Length(9)),
+            col("message", "MESSAGE", Min(20)),
+        ],
+        Entity::Flows => {
+            vec![col("name", "NAME", Min(30)), col("type", "TYPE", Length(8)), col("active", "ACTIVE", Length(6))]
+        }
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let msg = format!(
+            "hubtop needs at least {}×{} (this is {}×{}).\nEnlarge the terminal, or press q to quit.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        return;
+    }
+    let [header, main, footer] = Layout::vertical([Length(3), Min(1), Length(2)]).areas(area);
+    draw_header(f, app, theme, header);
+    match app.screen() {
+        Screen::View(ViewKind::Overview) => overview::draw(f, app, theme, main),
+        Screen::View(ViewKind::List(e)) => table::draw(f, app, theme, main, *e),
+        Screen::Detail(d) => detail::draw(f, app, theme, main, d),
+    }
+    draw_footer(f, app, theme, footer);
+    overlay::draw(f, app, theme, area);
+}
+
+fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let s = &app.settings;
+    let mut l1 = vec![
+        Span::styled(" hubtop ", t.title.patch(t.selected)),
+        Span::raw(" "),
+        Span::styled(s.instance.clone(), t.accent),
+        Span::styled(format!("  {}", s.user), t.muted),
+    ];
+    if s.demo {
+        l1.push(Span::styled("  [DEMO]", t.warn));
+    }
+    if s.read_only {
+        l1.push(Span::styled("  [READ-ONLY]", t.warn));
+    }
+    if app.frozen {
+        l1.push(Span::styled("  [FROZEN]", t.warn));
+    }
+    let live = match (&app.conn.stale_since, &app.conn.last_ok) {
+        (Some(since), _) => {
+            Span::styled(format!("  ⚠ STALE since {} ({})", since.format("%H:%M:%S"), app.conn.reason), t.error)
+        }
+        (None, Some(ok)) => {
+            Span::styled(format!("  ● live, refreshed {}", crate::time::ago(&crate::time::format(*ok), app.now)), t.ok)
+        }
+        (None, None) => Span::styled("  ○ connecting…", t.muted),
+    };
+    l1.push(live);
+    let crumbs = app.breadcrumbs().join(" › ");
+    let mut l2 = vec![Span::styled(format!(" {crumbs}"), t.header)];
+    if let Some(l) = app.current_list()
+        && !l.query_label.is_empty()
+    {
+        l2.push(Span::styled(format!("  filter: {}", l.query_label), t.accent));
+    }
+    let current = match app.stack.first() {
+        Some(Screen::View(v)) => Some(*v),
+        _ => None,
+    };
+    let tabs: Vec<Span> = VIEWS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, v)| {
+            let style = if Some(*v) == current { t.selected } else { t.muted };
+            [Span::styled(format!(" {} {} ", i + 1, v.title()), style), Span::raw(" ")]
+        })
+        .collect();
+    let p = Paragraph::new(vec![Line::from(l1), Line::from(l2), Line::from(tabs)]);
+    f.render_widget(p, area);
+}
+
+/// The keys that work on this screen, generated from the keymap.
+pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
+    let mut acts: Vec<(Action, &'static str)> = vec![(Action::Help, "help")];
+    match app.screen() {
+        Screen::View(ViewKind::Overview) => {
+            acts.extend([
+                (Action::Enter, "drill into group"),
+                (Action::Retry, "retry group"),
+                (Action::View(4), "outbound"),
+            ]);
+        }
+        Screen::View(ViewKind::List(e)) => {
+            acts.extend([(Action::Enter, "open"), (Action::Filter, "filter"), (Action::Sort, "sort")]);
+            match e {
+                Entity::Outbound | Entity::Inbound => {
+                    acts.extend([(Action::Retry, "retry"), (Action::Skip, "skip"), (Action::Mark, "mark")])
+                }
+                Entity::WorkOrders => acts.extend([
+                    (Action::Retry, "retry"),
+                    (Action::CreateWorkOrder, "create"),
+                    (Action::UpdateWorkOrder, "update"),
+                    (Action::CancelWorkOrder, "cancel"),
+                ]),
+                Entity::Executions => acts.push((Action::Retry, "rerun")),
+                _ => {}
+            }
+        }
+        Screen::Detail(_) => {
+            acts.extend([
+                (Action::Back, "back"),
+                (Action::NextFocus, "pane"),
+                (Action::Enter, "open"),
+                (Action::Retry, "retry"),
+            ]);
+        }
+    }
+    acts.extend([(Action::Freeze, if app.frozen { "resume" } else { "freeze" }), (Action::Quit, "quit")]);
+    acts.into_iter().map(|(a, label)| (app.keymap.first_key(a), label)).collect()
+}
+
+fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let status = match (&app.mode, &app.status) {
+        (Mode::Filter(i), _) => Line::from(vec![Span::styled(" / ", t.accent), Span::raw(i.value().to_string())]),
+        (Mode::Command(i), _) => {
+            let hint = crate::app::complete(i.value()).join(" ");
+            Line::from(vec![
+                Span::styled(" : ", t.accent),
+                Span::raw(i.value().to_string()),
+                Span::styled(format!("   {hint}"), t.muted),
+            ])
+        }
+        (_, Some((level, msg))) => {
+            let (sym, style) = match level {
+                Level::Info => ("ℹ", t.text),
+                Level::Success => ("✔", t.ok),
+                Level::Warn => ("⚠", t.warn),
+                Level::Error => ("✖", t.error),
+            };
+            Line::from(Span::styled(format!(" {sym} {msg}"), style))
+        }
+        _ => Line::from(""),
+    };
+    let mut keys: Vec<Span> = Vec::new();
+    for (k, label) in footer_keys(app) {
+        keys.push(Span::styled(format!(" {k}"), t.accent));
+        keys.push(Span::styled(format!(" {label} "), t.muted));
+    }
+    if let Some(l) = app.current_list()
+        && !l.marks.is_empty()
+    {
+        keys.push(Span::styled(format!("  {} marked", l.marks.len()), t.marked));
+    }
+    f.render_widget(Paragraph::new(vec![status, Line::from(keys)]), area);
+}

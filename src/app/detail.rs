@@ -1,0 +1,163 @@
+//! A record's detail: every field, the execution behind it with its steps (the failing
+//! step selected on open), and the related records one key away (outbound entries,
+//! sync history, provider) — the trace from a failure to the provider's answer.
+
+use crate::client::actions::ExecDetail;
+use crate::client::{Entity, Record};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExecView {
+    /// No execution behind this record.
+    None,
+    /// The companion API is not installed: only what `sys_flow_context` holds.
+    NotInstalled(Record),
+    Loaded(ExecDetail),
+}
+
+/// Records related to the one shown, by kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Related {
+    pub entity: Entity,
+    pub label: String,
+    pub rows: Vec<Record>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DetailData {
+    pub record: Record,
+    pub exec: Option<ExecView>,
+    pub related: Vec<Related>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Steps,
+    Related(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct DetailState {
+    pub entity: Entity,
+    pub sys_id: String,
+    pub title: String,
+    pub data: Option<DetailData>,
+    pub step: usize,
+    pub focus: Focus,
+    pub related_sel: Vec<usize>,
+    pub scroll: u16,
+    pub seq: u64,
+    pub in_flight: bool,
+    pub error: Option<String>,
+    pub last_refresh: Option<std::time::Instant>,
+    /// The failing step has been selected once; later refreshes keep the operator's choice.
+    step_chosen: bool,
+}
+
+impl DetailState {
+    pub fn new(entity: Entity, sys_id: &str, title: &str) -> Self {
+        DetailState {
+            entity,
+            sys_id: sys_id.to_string(),
+            title: title.to_string(),
+            data: None,
+            step: 0,
+            focus: Focus::Steps,
+            related_sel: Vec::new(),
+            scroll: 0,
+            seq: 0,
+            in_flight: false,
+            error: None,
+            last_refresh: None,
+            step_chosen: false,
+        }
+    }
+
+    pub fn steps(&self) -> &[crate::client::actions::Step] {
+        match self.data.as_ref().and_then(|d| d.exec.as_ref()) {
+            Some(ExecView::Loaded(d)) => &d.steps,
+            _ => &[],
+        }
+    }
+
+    pub fn absorb(&mut self, d: DetailData) {
+        if let Some(r) = d.record.fields.get("number").or_else(|| d.record.fields.get("name")) {
+            let v = r.display.clone().unwrap_or_else(|| r.value.clone());
+            if !v.is_empty() {
+                self.title = v;
+            }
+        }
+        self.related_sel.resize(d.related.len(), 0);
+        for (i, r) in d.related.iter().enumerate() {
+            self.related_sel[i] = self.related_sel[i].min(r.rows.len().saturating_sub(1));
+        }
+        self.data = Some(d);
+        let n = self.steps().len();
+        if !self.step_chosen && n > 0 {
+            // The failing step, or the last one that ran.
+            let failing = self.steps().iter().position(|s| s.state == "error");
+            self.step = failing.unwrap_or(n - 1);
+            self.step_chosen = failing.is_some() || self.exec_finished();
+        }
+        self.step = self.step.min(self.steps().len().saturating_sub(1));
+        if self.steps().is_empty() && !self.related_sel.is_empty() {
+            self.focus = match self.focus {
+                Focus::Steps => Focus::Related(0),
+                f => f,
+            };
+        }
+        self.error = None;
+    }
+
+    pub fn exec_finished(&self) -> bool {
+        match self.data.as_ref().and_then(|d| d.exec.as_ref()) {
+            Some(ExecView::Loaded(d)) => {
+                matches!(d.execution.get("state"), "COMPLETE" | "ERROR" | "CANCELLED")
+            }
+            _ => true,
+        }
+    }
+
+    pub fn selected_step(&self) -> Option<&crate::client::actions::Step> {
+        self.steps().get(self.step)
+    }
+
+    /// The related record under the cursor, when a related list has focus.
+    pub fn selected_related(&self) -> Option<(Entity, &Record)> {
+        let Focus::Related(i) = self.focus else { return None };
+        let rel = self.data.as_ref()?.related.get(i)?;
+        rel.rows.get(*self.related_sel.get(i)?).map(|r| (rel.entity, r))
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        match self.focus {
+            Focus::Steps => {
+                let n = self.steps().len();
+                if n > 0 {
+                    self.step = (self.step as isize + delta).clamp(0, n as isize - 1) as usize;
+                    self.step_chosen = true;
+                }
+            }
+            Focus::Related(i) => {
+                let n = self.data.as_ref().and_then(|d| d.related.get(i)).map(|r| r.rows.len()).unwrap_or(0);
+                if let Some(sel) = self.related_sel.get_mut(i)
+                    && n > 0
+                {
+                    *sel = (*sel as isize + delta).clamp(0, n as isize - 1) as usize;
+                }
+            }
+        }
+    }
+
+    /// Tab: steps → each non-empty related list → steps.
+    pub fn next_focus(&mut self) {
+        let n_rel = self.data.as_ref().map(|d| d.related.len()).unwrap_or(0);
+        let has_steps = !self.steps().is_empty();
+        let order: Vec<Focus> =
+            has_steps.then_some(Focus::Steps).into_iter().chain((0..n_rel).map(Focus::Related)).collect();
+        if order.is_empty() {
+            return;
+        }
+        let cur = order.iter().position(|f| *f == self.focus).unwrap_or(order.len() - 1);
+        self.focus = order[(cur + 1) % order.len()];
+    }
+}

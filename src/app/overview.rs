@@ -1,0 +1,201 @@
+//! The overview: counts by state (Aggregate API, never rows), provider health from the
+//! recent sync history, queue depth and failure sparklines, and the top error groups.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use crate::client::Record;
+
+/// How many samples the sparklines keep (one per refresh).
+pub const HISTORY: usize = 120;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OverviewData {
+    /// Per table (label): (state, count), in a stable order.
+    pub counts: Vec<(&'static str, Vec<(String, u64)>)>,
+    pub providers: Vec<Record>,
+    /// Outbound counts per (provider sys_id, state).
+    pub by_provider: Vec<(String, String, u64)>,
+    /// Recent sync history, newest first.
+    pub recent: Vec<Record>,
+    /// Outbound errors grouped by exact message: (message, count).
+    pub error_messages: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Health {
+    pub provider_id: String,
+    pub title: String,
+    pub outbound_state: String,
+    pub ok: u32,
+    pub failed: u32,
+    pub p50_ms: Option<u64>,
+    pub p95_ms: Option<u64>,
+    pub last_error: String,
+    pub queued: u64,
+    pub errors: u64,
+}
+
+impl Health {
+    pub fn success_rate(&self) -> Option<f64> {
+        let n = self.ok + self.failed;
+        (n > 0).then(|| f64::from(self.ok) / f64::from(n))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorGroup {
+    /// The message with ids, numbers and times replaced by `#`.
+    pub key: String,
+    pub count: u64,
+    /// The exact messages in the group (for the drill-down filter).
+    pub messages: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Overview {
+    pub data: Option<OverviewData>,
+    pub health: Vec<Health>,
+    pub groups: Vec<ErrorGroup>,
+    pub depth: VecDeque<u64>,
+    pub failures: VecDeque<u64>,
+    pub selected_group: usize,
+    pub seq: u64,
+    pub in_flight: bool,
+    pub last_refresh: Option<std::time::Instant>,
+}
+
+/// Normalises an error message so that the same failure groups together.
+pub fn normalise(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut in_num = false;
+    for w in msg.split_inclusive(|c: char| c.is_whitespace()) {
+        let core = w.trim();
+        let hexish = core.len() >= 16 && core.chars().all(|c| c.is_ascii_hexdigit());
+        if hexish {
+            out.push('#');
+            out.push_str(&w[core.len().min(w.len())..]);
+            continue;
+        }
+        for c in w.chars() {
+            if c.is_ascii_digit() {
+                if !in_num {
+                    out.push('#');
+                }
+                in_num = true;
+            } else {
+                in_num = false;
+                out.push(c);
+            }
+        }
+    }
+    // HTTP status codes carry meaning: keep them.
+    restore_status(&out, msg)
+}
+
+fn restore_status(norm: &str, orig: &str) -> String {
+    if let Some(rest) = orig.strip_prefix("HTTP ")
+        && let Some(code) = rest.get(..3).filter(|c| c.chars().all(|x| x.is_ascii_digit()))
+    {
+        return norm.replacen("HTTP #", &format!("HTTP {code}"), 1);
+    }
+    norm.to_string()
+}
+
+fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted.get(i).copied()
+}
+
+impl Overview {
+    pub fn absorb(&mut self, d: OverviewData) {
+        // Provider health from the recent sync history.
+        let mut per: HashMap<&str, (u32, u32, Vec<u64>)> = HashMap::new();
+        for h in &d.recent {
+            let e = per.entry(h.get("provider")).or_default();
+            if h.get("status") == "success" {
+                e.0 += 1;
+            } else {
+                e.1 += 1;
+            }
+            if let Ok(ms) = h.get("duration_ms").parse::<u64>() {
+                e.2.push(ms);
+            }
+        }
+        let mut queued: HashMap<&str, u64> = HashMap::new();
+        let mut errors: HashMap<&str, u64> = HashMap::new();
+        for (p, s, n) in &d.by_provider {
+            match s.as_str() {
+                "error" => *errors.entry(p).or_default() += n,
+                "ready" | "processing" => *queued.entry(p).or_default() += n,
+                _ => {}
+            }
+        }
+        self.health = d
+            .providers
+            .iter()
+            .map(|p| {
+                let id = p.sys_id();
+                let (ok, failed, mut times) = per.remove(id).unwrap_or_default();
+                times.sort_unstable();
+                Health {
+                    provider_id: id.to_string(),
+                    title: p.show("title").to_string(),
+                    outbound_state: p.get("outbound_state").to_string(),
+                    ok,
+                    failed,
+                    p50_ms: percentile(&times, 0.5),
+                    p95_ms: percentile(&times, 0.95),
+                    last_error: p.get("last_error").to_string(),
+                    queued: queued.get(id).copied().unwrap_or(0),
+                    errors: errors.get(id).copied().unwrap_or(0),
+                }
+            })
+            .collect();
+        // Error groups.
+        let mut groups: BTreeMap<String, ErrorGroup> = BTreeMap::new();
+        for (msg, n) in &d.error_messages {
+            let key = normalise(msg);
+            let g = groups.entry(key.clone()).or_insert(ErrorGroup { key, count: 0, messages: Vec::new() });
+            g.count += n;
+            g.messages.push(msg.clone());
+        }
+        let mut groups: Vec<ErrorGroup> = groups.into_values().collect();
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));
+        let keep = self.groups.get(self.selected_group).map(|g| g.key.clone());
+        self.groups = groups;
+        self.selected_group = keep.and_then(|k| self.groups.iter().position(|g| g.key == k)).unwrap_or(0);
+        // Sparklines: queue depth (not yet processed) and entries in error.
+        let outbound = d.counts.iter().find(|(t, _)| *t == "Outbound").map(|(_, c)| c.as_slice()).unwrap_or(&[]);
+        let count = |states: &[&str]| -> u64 {
+            outbound.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, n)| n).sum()
+        };
+        push_capped(&mut self.depth, count(&["ready", "processing"]));
+        push_capped(&mut self.failures, count(&["error"]));
+        self.data = Some(d);
+    }
+}
+
+fn push_capped(q: &mut VecDeque<u64>, v: u64) {
+    if q.len() == HISTORY {
+        q.pop_front();
+    }
+    q.push_back(v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_ids_and_numbers_but_keeps_status() {
+        assert_eq!(
+            normalise("HTTP 429: rate limited by provider, retry after 3s"),
+            normalise("HTTP 429: rate limited by provider, retry after 30s")
+        );
+        assert!(normalise("HTTP 503: x").starts_with("HTTP 503"));
+        assert_eq!(normalise("record 0123456789abcdef0123456789abcdef missing"), "record # missing");
+    }
+}

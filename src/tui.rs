@@ -1,0 +1,229 @@
+//! The terminal and the event loop. Raw mode and the alternate screen are restored on
+//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP; frames are
+//! drawn only when something changed, at most one per 10 ms, inside synchronized updates.
+
+use std::io::{IsTerminal, Write, stdout};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::terminal::{
+    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+};
+use crossterm::{cursor, execute};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::sync::mpsc;
+
+use crate::app::{App, Effect, Msg};
+use crate::runner::Runner;
+use crate::ui::Theme;
+
+/// Restores the terminal: idempotent, safe to call from a panic hook or a signal path.
+pub fn restore() {
+    let _ = terminal::disable_raw_mode();
+    let _ = execute!(stdout(), DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+}
+
+/// Puts the terminal back when dropped, whatever way the loop ends.
+struct Guard;
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+pub fn install_panic_hook() {
+    let prev = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        prev(info);
+    }));
+}
+
+/// Options of the terminal loop.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    pub mouse: bool,
+    pub tick: Duration,
+}
+
+impl Default for TuiOptions {
+    fn default() -> Self {
+        TuiOptions { mouse: true, tick: Duration::from_millis(1000) }
+    }
+}
+
+/// Writes an OSC 52 clipboard sequence (the text is base64, so it cannot escape).
+fn osc52(text: &str) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
+}
+
+fn open_url(url: &str) {
+    let cmd = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let spawned = std::process::Command::new(cmd)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        tracing::warn!("cannot open {url}: {e}");
+    }
+}
+
+/// Runs the console until the operator quits or a signal arrives.
+pub async fn run(
+    mut app: App,
+    runner: Runner,
+    rx: mpsc::Receiver<Msg>,
+    theme: Theme,
+    opts: TuiOptions,
+) -> anyhow::Result<()> {
+    if !stdout().is_terminal() {
+        anyhow::bail!(
+            "the console needs a terminal (stdout is not one); the CLI commands work without: try `hubtop get outbound`"
+        );
+    }
+    install_panic_hook();
+    terminal::enable_raw_mode()?;
+    let _guard = Guard;
+    execute!(stdout(), EnterAlternateScreen, cursor::Hide)?;
+    if opts.mouse {
+        execute!(stdout(), EnableMouseCapture)?;
+    }
+    let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
+    let (w, h) = terminal::size()?;
+    app.size = (w, h);
+    let r = event_loop(&mut app, &runner, rx, &mut term, &theme, opts).await;
+    drop(term);
+    r
+}
+
+async fn event_loop(
+    app: &mut App,
+    runner: &Runner,
+    mut rx: mpsc::Receiver<Msg>,
+    term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    theme: &Theme,
+    opts: TuiOptions,
+) -> anyhow::Result<()> {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(opts.tick);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut signals = Signals::new();
+    let effects = app.start();
+    dispatch(app, runner, effects);
+    let mut last_draw = Instant::now() - Duration::from_secs(1);
+    loop {
+        if app.dirty {
+            // Coalesce bursts: at most one frame per 10 ms.
+            let since = last_draw.elapsed();
+            if since < Duration::from_millis(10) {
+                tokio::time::sleep(Duration::from_millis(10) - since).await;
+            }
+            if app.clear {
+                term.clear()?;
+                app.clear = false;
+            }
+            execute!(stdout(), BeginSynchronizedUpdate)?;
+            term.draw(|f| crate::ui::draw(f, app, theme))?;
+            execute!(stdout(), EndSynchronizedUpdate)?;
+            app.dirty = false;
+            last_draw = Instant::now();
+        }
+        if app.quit {
+            return Ok(());
+        }
+        let msg = tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) => Msg::Key(k),
+                Some(Ok(Event::Mouse(m))) => Msg::Mouse(m),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => return Ok(()),
+            },
+            Some(m) = rx.recv() => m,
+            _ = tick.tick() => Msg::Tick(Instant::now(), chrono::Utc::now()),
+            _ = signals.next() => return Ok(()),
+        };
+        let effects = app.update(msg);
+        dispatch(app, runner, effects);
+        // Drain what is already queued before drawing.
+        while let Ok(m) = rx.try_recv() {
+            let effects = app.update(m);
+            dispatch(app, runner, effects);
+        }
+    }
+}
+
+fn dispatch(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Copy(text) => osc52(&text),
+            Effect::OpenUrl(url) => open_url(&url),
+            Effect::Quit => app.quit = true,
+            other => runner.spawn(other),
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP end the loop (SIGINT arrives as ctrl-c in raw mode).
+struct Signals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    hup: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals { term: signal(SignalKind::terminate()).ok(), hup: signal(SignalKind::hangup()).ok() }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let term = async {
+                match self.term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            let hup = async {
+                match self.hup.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! { _ = term => {}, _ = hup => {} }
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await
+    }
+}
+
+/// A channel of the size the console uses: bounded, so a slow UI slows the fetchers
+/// down instead of growing memory.
+pub fn channel() -> (mpsc::Sender<Msg>, mpsc::Receiver<Msg>) {
+    mpsc::channel(256)
+}
+
+pub type SharedRunner = Arc<Runner>;

@@ -1,0 +1,258 @@
+//! A record's detail: its fields, the execution behind it (steps in order, the
+//! selected step's error, response code, message, request and response), and the
+//! related records one Enter away.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+use serde_json::Value;
+
+use super::table::{cell, fitting, fmt_ms};
+use super::{Theme, columns};
+use crate::app::App;
+use crate::app::detail::{DetailState, ExecView, Focus};
+use crate::client::actions::Step;
+
+fn block<'a>(t: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
+    Block::default().borders(Borders::ALL).border_style(if focused { t.accent } else { t.border }).title(title)
+}
+
+/// `key: value` lines for a JSON value, nested keys joined with dots.
+pub fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten(&key, x, out);
+            }
+        }
+        Value::Null => {}
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
+    let Some(data) = &d.data else {
+        let msg = match &d.error {
+            Some(e) => format!("could not load: {e}"),
+            None => "loading…".into(),
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, t.muted)).block(block(t, format!(" {} ", d.title), false)),
+            area,
+        );
+        return;
+    };
+    let has_exec = matches!(data.exec, Some(ExecView::Loaded(_)) | Some(ExecView::NotInstalled(_)));
+    let related_h = if data.related.is_empty() { 0 } else { 7 };
+    let wide = area.width >= 120;
+    if wide {
+        let [left, right] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(area);
+        let [fields, related] = Layout::vertical([Constraint::Min(5), Constraint::Length(related_h * 2)]).areas(left);
+        draw_fields(f, app, t, fields, d, 200);
+        draw_related(f, app, t, related, d);
+        if has_exec {
+            draw_exec(f, t, right, d);
+        } else {
+            draw_json_fields(f, t, right, d);
+        }
+    } else {
+        let fields_h = if has_exec { 5 } else { area.height.saturating_sub(related_h) };
+        let [fields, exec, related] = Layout::vertical([
+            Constraint::Length(fields_h),
+            Constraint::Min(if has_exec { 8 } else { 0 }),
+            Constraint::Length(related_h),
+        ])
+        .areas(area);
+        draw_fields(f, app, t, fields, d, if has_exec { 6 } else { 200 });
+        if has_exec {
+            draw_exec(f, t, exec, d);
+        }
+        draw_related(f, app, t, related, d);
+    }
+}
+
+fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, max: usize) {
+    let Some(data) = &d.data else { return };
+    let r = &data.record;
+    // The list's columns first (the fields that matter), then everything else.
+    let first: Vec<&str> = columns(d.entity).iter().map(|c| c.field).collect();
+    let mut names: Vec<&str> = first.clone();
+    names.extend(r.fields.keys().map(String::as_str).filter(|k| !first.contains(k)));
+    let lines: Vec<Line> = names
+        .iter()
+        .take(max.max(1))
+        .map(|k| {
+            let (mut v, style) = cell(t, d.entity, k, r, app.now);
+            if matches!(*k, "sys_updated_on" | "sys_created_on" | "started" | "ended" | "next_attempt")
+                && !r.get(k).is_empty()
+            {
+                v = format!("{} ({v})", r.get(k));
+            }
+            Line::from(vec![Span::styled(format!("{k:<24}"), t.muted), Span::styled(v, style)])
+        })
+        .collect();
+    let title = Line::from(vec![Span::styled(format!(" {} {} ", d.entity.label(), d.title), t.title)]);
+    f.render_widget(
+        Paragraph::new(lines).scroll((d.scroll, 0)).block(block(t, title, false)).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn draw_json_fields(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
+    let Some(data) = &d.data else { return };
+    // JSON-valued fields (mappings, payloads) pretty-printed.
+    let mut lines = Vec::new();
+    for (k, v) in &data.record.fields {
+        if let Ok(j @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str::<Value>(&v.value) {
+            lines.push(Line::from(Span::styled(k.clone(), t.header)));
+            let mut kv = Vec::new();
+            flatten("", &j, &mut kv);
+            for (a, b) in kv {
+                lines.push(Line::from(vec![Span::styled(format!("  {a:<20}"), t.muted), Span::raw(b)]));
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("no execution behind this record", t.muted)));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block(t, " Mappings and payloads ", false)).wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+fn step_line<'a>(t: &Theme, s: &'a Step, selected: bool) -> Row<'a> {
+    let (sym, style) = t.state(&s.state);
+    let row = Row::new(vec![
+        Cell::from(format!("{:>2}", s.order)),
+        Cell::from(Span::styled(format!("{sym} {}", s.state), style)),
+        Cell::from(s.name.as_str()),
+        Cell::from(fmt_ms(s.duration_ms)),
+    ]);
+    if selected { row.style(t.selected) } else { row }
+}
+
+fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
+    let Some(data) = &d.data else { return };
+    match &data.exec {
+        Some(ExecView::NotInstalled(exec)) => {
+            let lines = vec![
+                Line::from(vec![Span::styled("Execution ", t.header), Span::raw(exec.get("name").to_string())]),
+                Line::from(format!("state {}   error {}", exec.get("state"), exec.get("error_message"))),
+                Line::from(""),
+                Line::from(Span::styled(
+                    "Steps need the hubtop companion Scripted REST API (x_hubtop/console) on this instance;",
+                    t.warn,
+                )),
+                Line::from(Span::styled("install it to see each step's inputs, outputs and error.", t.warn)),
+            ];
+            f.render_widget(
+                Paragraph::new(lines).block(block(t, " Execution ", false)).wrap(Wrap { trim: true }),
+                area,
+            );
+        }
+        Some(ExecView::Loaded(x)) => {
+            let e = &x.execution;
+            let (sym, style) = t.state(e.get("state"));
+            let title = Line::from(vec![
+                Span::styled(format!(" {} ", e.get("name")), t.title),
+                Span::styled(format!("{sym} {} ", e.get("state")), style),
+            ]);
+            let n = x.steps.len() as u16;
+            let steps_h = (n + 3).min(area.height / 2).max(3);
+            let [steps, detail] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
+            let rows: Vec<Row> = x.steps.iter().enumerate().map(|(i, s)| step_line(t, s, i == d.step)).collect();
+            let widths = [Constraint::Length(3), Constraint::Length(12), Constraint::Min(20), Constraint::Length(8)];
+            let table = Table::new(rows, widths)
+                .header(Row::new(["#", "STATE", "STEP", "TIME"]).style(t.header))
+                .block(block(t, title, d.focus == Focus::Steps));
+            let mut st = ratatui::widgets::TableState::default().with_selected(Some(d.step));
+            f.render_stateful_widget(table, steps, &mut st);
+            draw_step(f, t, detail, d.selected_step(), x);
+        }
+        _ => {}
+    }
+}
+
+fn draw_step(f: &mut Frame, t: &Theme, area: Rect, s: Option<&Step>, x: &crate::client::actions::ExecDetail) {
+    let mut lines: Vec<Line> = Vec::new();
+    let kv = |k: &str, v: String, style: Style| {
+        Line::from(vec![Span::styled(format!("{k:<16}"), t.muted), Span::styled(v, style)])
+    };
+    let Some(s) = s else {
+        f.render_widget(Paragraph::new("no steps yet").block(block(t, " Step ", false)), area);
+        return;
+    };
+    if !s.error.is_empty() {
+        lines.push(kv("error", s.error.clone(), t.error));
+    }
+    let out = |k: &str| s.outputs.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let code = out("response_code");
+    if !code.is_empty() {
+        let style = if code.starts_with('2') { t.ok } else { t.error };
+        lines.push(kv("response code", code, style));
+    }
+    let msg = x.outputs.get("message").and_then(Value::as_str).unwrap_or("");
+    if !msg.is_empty() {
+        lines.push(kv("message", msg.to_string(), t.text));
+    }
+    let body = out("response_body");
+    if !body.is_empty() {
+        lines.push(kv("response", body, t.text));
+    }
+    let mut io = Vec::new();
+    flatten("", &s.outputs, &mut io);
+    for (k, v) in io.into_iter().filter(|(k, _)| k != "response_code" && k != "response_body") {
+        lines.push(kv(&format!("out.{k}"), v, t.text));
+    }
+    let mut io = Vec::new();
+    flatten("", &s.inputs, &mut io);
+    for (k, v) in io {
+        lines.push(kv(&format!("in.{k}"), v, t.muted));
+    }
+    let (sym, style) = t.state(&s.state);
+    let title = Line::from(vec![
+        Span::styled(format!(" Step {} {} ", s.order, s.name), t.title),
+        Span::styled(format!("{sym} {} {} ", s.state, fmt_ms(s.duration_ms)), style),
+    ]);
+    f.render_widget(Paragraph::new(lines).block(block(t, title, false)).wrap(Wrap { trim: false }), area);
+}
+
+fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
+    let Some(data) = &d.data else { return };
+    if data.related.is_empty() || area.height < 3 {
+        return;
+    }
+    let n = data.related.len() as u32;
+    let parts = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
+    for (i, rel) in data.related.iter().enumerate() {
+        let focused = d.focus == Focus::Related(i);
+        let cols = fitting(columns(rel.entity), parts[i].width.saturating_sub(2));
+        let sel = d.related_sel.get(i).copied().unwrap_or(0);
+        let rows: Vec<Row> = rel
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(ri, r)| {
+                let cells: Vec<Cell> = cols
+                    .iter()
+                    .map(|c| {
+                        let (v, s) = cell(t, rel.entity, c.field, r, app.now);
+                        Cell::from(Span::styled(v, s))
+                    })
+                    .collect();
+                let row = Row::new(cells);
+                if focused && ri == sel { row.style(t.selected) } else { row }
+            })
+            .collect();
+        let title = format!(" {} ({}) ", rel.label, rel.rows.len());
+        let table =
+            Table::new(rows, cols.iter().map(|c| c.width)).block(block(t, Span::styled(title, t.title), focused));
+        let mut st = ratatui::widgets::TableState::default().with_selected(focused.then_some(sel));
+        f.render_stateful_widget(table, parts[i], &mut st);
+    }
+}

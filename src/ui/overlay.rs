@@ -1,0 +1,180 @@
+//! Things drawn over the screen: help, confirmations, the update form, the bulk gauge
+//! and its summary.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+
+use super::Theme;
+use crate::app::keys::Action;
+use crate::app::{App, Mode};
+
+fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2));
+    let h = h.min(area.height.saturating_sub(2));
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn panel<'a>(t: &Theme, title: &'a str) -> Block<'a> {
+    Block::default().borders(Borders::ALL).border_style(t.accent).title(Span::styled(format!(" {title} "), t.title))
+}
+
+/// Every key, from the keymap, grouped as the help shows them.
+pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
+    use Action::*;
+    let all = [
+        Help,
+        Quit,
+        View(1),
+        Command,
+        Enter,
+        Back,
+        NextFocus,
+        Up,
+        Down,
+        PageUp,
+        PageDown,
+        Top,
+        Bottom,
+        Filter,
+        Sort,
+        Freeze,
+        Refresh,
+        Redraw,
+        Copy,
+        Open,
+        Provider,
+        History,
+        Retry,
+        Skip,
+        CancelWorkOrder,
+        CreateWorkOrder,
+        UpdateWorkOrder,
+        Mark,
+        MarkAll,
+    ];
+    all.iter()
+        .map(|a| {
+            let keys = match a {
+                View(_) => "1–7".to_string(),
+                _ => app.keymap.keys_for(*a).join(" "),
+            };
+            (keys, a.describe())
+        })
+        .collect()
+}
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    if matches!(app.mode, Mode::Help) {
+        let items = help_lines(app);
+        let lines: Vec<Line> = items
+            .iter()
+            .map(|(k, d)| Line::from(vec![Span::styled(format!("{k:>16}  "), t.accent), Span::raw(*d)]))
+            .collect();
+        let r = centred(area, 60, lines.len() as u16 + 3);
+        f.render_widget(Clear, r);
+        f.render_widget(Paragraph::new(lines).block(panel(t, "Keys (any key closes)")), r);
+        return;
+    }
+    let a = &app.actions;
+    if let Some(c) = &a.confirm {
+        let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::from(l.as_str())).collect();
+        lines.push(Line::from(""));
+        match &c.typed {
+            Some(input) => lines.push(Line::from(vec![
+                Span::styled(
+                    format!("production: type {} and Enter to send, Esc to back out: ", c.job.targets.len()),
+                    t.warn,
+                ),
+                Span::raw(input.value().to_string()),
+            ])),
+            None => {
+                lines.push(Line::from(Span::styled("y / Enter: send    Esc / n: back out, nothing is sent", t.warn)))
+            }
+        }
+        let r = centred(area, 90, lines.len() as u16 + 2);
+        f.render_widget(Clear, r);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(t, &c.title)), r);
+        return;
+    }
+    if let Some(form) = &a.form {
+        let mut lines = vec![
+            Line::from(Span::styled(format!("Update {} at its provider", form.target.label), t.header)),
+            Line::from(""),
+        ];
+        for (i, (name, orig, input)) in form.fields.iter().enumerate() {
+            let style = if i == form.focus { t.selected } else { t.text };
+            let changed = if input.value() != orig { " (changed)" } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled(format!("{name:<18}"), t.muted),
+                Span::styled(format!("{} ", input.value()), style),
+                Span::styled(changed, t.warn),
+            ]));
+        }
+        let style = if form.focus == form.fields.len() { t.selected } else { t.text };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<18}", "comment"), t.muted),
+            Span::styled(format!("{} ", form.comment.value()), style),
+        ]));
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Tab/↑↓ move  Enter send changed fields + comment  Esc back out", t.muted)));
+        let r = centred(area, 80, lines.len() as u16 + 2);
+        f.render_widget(Clear, r);
+        f.render_widget(Paragraph::new(lines).block(panel(t, "Update work order")), r);
+        return;
+    }
+    if let Some(run) = a.bulk_running() {
+        let n = run.job.targets.len().max(1);
+        let r = centred(area, 70, 7);
+        f.render_widget(Clear, r);
+        let title = format!("{} of {} records", run.job.kind.verb(), n);
+        let block = panel(t, &title);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let [g, info] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+        let done = run.results.len();
+        f.render_widget(
+            Gauge::default().ratio(done as f64 / n as f64).gauge_style(t.accent).label(format!("{done}/{n}")),
+            g,
+        );
+        let lines = vec![
+            Line::from(vec![
+                Span::styled(format!("✔ done {}  ", run.done), t.ok),
+                Span::styled(format!("✖ failed {}  ", run.failed), t.error),
+                Span::styled(format!("? unknown {}  ", run.unknown), t.warn),
+                Span::raw(format!("remaining {}", run.remaining())),
+            ]),
+            Line::from(Span::styled(
+                if run.cancelling {
+                    "cancelling: waiting for requests in flight…"
+                } else {
+                    "Esc cancels: what was sent stays sent"
+                },
+                t.muted,
+            )),
+        ];
+        f.render_widget(Paragraph::new(lines), info);
+        return;
+    }
+    if let Some(s) = &a.summary {
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(format!("✔ {} done   ", s.ok), t.ok),
+                Span::styled(format!("✖ {} failed or unknown   ", s.failed.len()), t.error),
+                Span::raw(format!("not sent {}", s.not_sent)),
+            ]),
+            Line::from(""),
+        ];
+        for (i, (tg, o)) in s.failed.iter().enumerate().take(12) {
+            let style = if i == s.selected { t.selected } else { t.text };
+            lines.push(Line::from(Span::styled(format!("{}: {}", tg.label, o.text()), style)));
+        }
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("Enter open the selected failure   Esc close", t.muted)));
+        let r = centred(area, 90, lines.len() as u16 + 2);
+        f.render_widget(Clear, r);
+        let title = format!("{} finished", s.verb);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(t, &title)), r);
+    }
+}

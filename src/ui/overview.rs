@@ -1,0 +1,151 @@
+//! The overview: counts by state, sparklines, provider health, top error groups.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table};
+
+use super::Theme;
+use super::table::fmt_ms;
+use crate::app::App;
+
+pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let o = &app.overview;
+    let Some(d) = &o.data else {
+        let msg = if o.in_flight { "loading the overview…" } else { "no data yet" };
+        f.render_widget(Paragraph::new(Span::styled(msg, t.muted)).block(Block::bordered().title(" Overview ")), area);
+        return;
+    };
+    let wide = area.width >= 120;
+    let counts_h = d.counts.len() as u16 + 2;
+    let [counts, sparks, rest] =
+        Layout::vertical([Constraint::Length(counts_h), Constraint::Length(3), Constraint::Min(4)]).areas(area);
+    // Counts by state.
+    let lines: Vec<Line> = d
+        .counts
+        .iter()
+        .map(|(label, states)| {
+            let mut spans = vec![Span::styled(format!("{label:<12}"), t.header)];
+            let total: u64 = states.iter().map(|(_, n)| n).sum();
+            spans.push(Span::styled(format!("{total:>8}  "), t.muted));
+            for (s, n) in states {
+                let (sym, style) = t.state(s);
+                spans.push(Span::styled(format!("{sym} {s} {n}   "), style));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    let title = Line::from(vec![Span::styled(" Counts by state ", t.title), Span::styled("(Aggregate API) ", t.muted)]);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(t.border).title(title)),
+        counts,
+    );
+    // Sparklines.
+    let [s1, s2] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(sparks);
+    let depth: Vec<u64> = o.depth.iter().copied().collect();
+    let fails: Vec<u64> = o.failures.iter().copied().collect();
+    let last = |v: &[u64]| v.last().copied().unwrap_or(0);
+    f.render_widget(
+        Sparkline::default()
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(t.border)
+                    .title(format!(" Queue depth {} ", last(&depth))),
+            )
+            .data(tail(&depth, s1.width.saturating_sub(2)))
+            .style(t.accent),
+        s1,
+    );
+    f.render_widget(
+        Sparkline::default()
+            .block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .border_style(t.border)
+                    .title(format!(" In error {} ", last(&fails))),
+            )
+            .data(tail(&fails, s2.width.saturating_sub(2)))
+            .style(t.error),
+        s2,
+    );
+    let (prov, groups) = if wide {
+        let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
+        (a, b)
+    } else {
+        let n = (app.overview.health.len() as u16 + 3).min(rest.height / 2 + 1);
+        let [a, b] = Layout::vertical([Constraint::Length(n), Constraint::Min(3)]).areas(rest);
+        (a, b)
+    };
+    // Provider health.
+    let header = Row::new(["PROVIDER", "OUTBOUND", "OK%", "P50", "P95", "QUEUED", "ERR", "LAST ERROR"]).style(t.header);
+    let rows: Vec<Row> = o
+        .health
+        .iter()
+        .map(|h| {
+            let (sym, style) = t.state(&h.outbound_state);
+            let rate = h.success_rate().map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "–".into());
+            let rate_style = match h.success_rate() {
+                Some(r) if r < 0.5 => t.error,
+                Some(r) if r < 0.9 => t.warn,
+                Some(_) => t.ok,
+                None => t.muted,
+            };
+            Row::new(vec![
+                Cell::from(h.title.clone()),
+                Cell::from(Span::styled(format!("{sym} {}", h.outbound_state), style)),
+                Cell::from(Span::styled(rate, rate_style)),
+                Cell::from(h.p50_ms.map(fmt_ms).unwrap_or_else(|| "–".into())),
+                Cell::from(h.p95_ms.map(fmt_ms).unwrap_or_else(|| "–".into())),
+                Cell::from(h.queued.to_string()),
+                Cell::from(Span::styled(h.errors.to_string(), if h.errors > 0 { t.error } else { t.muted })),
+                Cell::from(Span::styled(h.last_error.clone(), t.error)),
+            ])
+        })
+        .collect();
+    let widths = [
+        Constraint::Length(22),
+        Constraint::Length(9),
+        Constraint::Length(4),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Min(10),
+    ];
+    let title = Line::from(vec![Span::styled(" Providers ", t.title), Span::styled("(recent sync history) ", t.muted)]);
+    f.render_widget(
+        Table::new(rows, widths)
+            .header(header)
+            .block(Block::default().borders(Borders::ALL).border_style(t.border).title(title)),
+        prov,
+    );
+    // Top error groups.
+    let rows: Vec<Row> = o
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let row =
+                Row::new(vec![Cell::from(Span::styled(format!("{:>5}", g.count), t.error)), Cell::from(g.key.clone())]);
+            if i == o.selected_group { row.style(t.selected) } else { row }
+        })
+        .collect();
+    let empty = rows.is_empty();
+    let title = Line::from(vec![
+        Span::styled(" Top error groups ", t.title),
+        Span::styled(format!("(outbound in error, Enter to drill) {} ", o.groups.len()), t.muted),
+    ]);
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(title);
+    if empty {
+        f.render_widget(Paragraph::new(Span::styled("✔ no outbound entries in error", t.ok)).block(block), groups);
+    } else {
+        let table = Table::new(rows, [Constraint::Length(6), Constraint::Min(10)]).block(block);
+        let mut state = ratatui::widgets::TableState::default().with_selected(Some(o.selected_group));
+        f.render_stateful_widget(table, groups, &mut state);
+    }
+}
+
+fn tail(v: &[u64], n: u16) -> &[u64] {
+    &v[v.len().saturating_sub(n as usize)..]
+}
