@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod headless;
 pub mod query;
 pub mod runner;
 pub mod sanitize;

@@ -64,41 +64,53 @@ pub struct Overview {
     pub last_refresh: Option<std::time::Instant>,
 }
 
-/// Normalises an error message so that the same failure groups together.
+/// Normalises an error message so that the same failure groups together: ids, numbers,
+/// addresses and times become `#`; HTTP status codes (a whole word of 3 digits, 100–599)
+/// carry meaning and stay.
 pub fn normalise(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
-    let mut in_num = false;
-    for w in msg.split_inclusive(|c: char| c.is_whitespace()) {
-        let core = w.trim();
-        let hexish = core.len() >= 16 && core.chars().all(|c| c.is_ascii_hexdigit());
-        if hexish {
-            out.push('#');
-            out.push_str(&w[core.len().min(w.len())..]);
+    let chars: Vec<char> = msg.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_alphanumeric() {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '-') {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let digits = word.chars().filter(char::is_ascii_digit).count();
+            let dotted = |j: Option<&char>| matches!(j, Some('.') | Some(':'));
+            let status = word.len() == 3
+                && word.parse::<u16>().is_ok_and(|n| (100..600).contains(&n))
+                && !dotted(start.checked_sub(1).and_then(|j| chars.get(j)))
+                && chars.get(i) != Some(&'.')
+                && !(chars.get(i) == Some(&':') && chars.get(i + 1).is_some_and(char::is_ascii_digit));
+            if status || digits == 0 {
+                out.push_str(&word);
+            } else if word.len() >= 16 && word.chars().all(|c| c.is_ascii_hexdigit()) || digits * 2 >= word.len() {
+                out.push('#');
+            } else {
+                // Words with a few digits (FM-40012, 3s): keep the letters, fold the digits.
+                let mut prev_digit = false;
+                for ch in word.chars() {
+                    if ch.is_ascii_digit() {
+                        if !prev_digit {
+                            out.push('#');
+                        }
+                        prev_digit = true;
+                    } else {
+                        out.push(ch);
+                        prev_digit = false;
+                    }
+                }
+            }
             continue;
         }
-        for c in w.chars() {
-            if c.is_ascii_digit() {
-                if !in_num {
-                    out.push('#');
-                }
-                in_num = true;
-            } else {
-                in_num = false;
-                out.push(c);
-            }
-        }
+        out.push(c);
+        i += 1;
     }
-    // HTTP status codes carry meaning: keep them.
-    restore_status(&out, msg)
-}
-
-fn restore_status(norm: &str, orig: &str) -> String {
-    if let Some(rest) = orig.strip_prefix("HTTP ")
-        && let Some(code) = rest.get(..3).filter(|c| c.chars().all(|x| x.is_ascii_digit()))
-    {
-        return norm.replacen("HTTP #", &format!("HTTP {code}"), 1);
-    }
-    norm.to_string()
+    out
 }
 
 fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
@@ -196,6 +208,8 @@ mod tests {
             normalise("HTTP 429: rate limited by provider, retry after 30s")
         );
         assert!(normalise("HTTP 503: x").starts_with("HTTP 503"));
+        assert_eq!(normalise("provider answered 200 with FM-4"), "provider answered 200 with FM-#");
+        assert_eq!(normalise("refused by http://127.0.0.1:4242/x"), "refused by http://#.#.#.#:#/x");
         assert_eq!(normalise("record 0123456789abcdef0123456789abcdef missing"), "record # missing");
     }
 }

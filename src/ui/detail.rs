@@ -222,6 +222,19 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, s: Option<&Step>, x: &crate::
     f.render_widget(Paragraph::new(lines).block(block(t, title, false)).wrap(Wrap { trim: false }), area);
 }
 
+/// Compact columns for the related panes: what identifies a row and how it ended.
+fn related_columns(e: crate::client::Entity) -> Vec<super::Column> {
+    use crate::client::Entity;
+    let want: &[&str] = match e {
+        Entity::History => &["status", "response_code", "operation", "message", "sys_created_on"],
+        Entity::Outbound => &["number", "state", "operation", "last_error"],
+        Entity::WorkOrders => &["number", "integration_state", "fm_work_order_id", "short_description"],
+        _ => return columns(e),
+    };
+    let all = columns(e);
+    want.iter().filter_map(|f| all.iter().find(|c| c.field == *f).copied()).collect()
+}
+
 fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
     let Some(data) = &d.data else { return };
     if data.related.is_empty() || area.height < 3 {
@@ -231,7 +244,7 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
     let parts = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
     for (i, rel) in data.related.iter().enumerate() {
         let focused = d.focus == Focus::Related(i);
-        let cols = fitting(columns(rel.entity), parts[i].width.saturating_sub(2));
+        let cols = fitting(related_columns(rel.entity), parts[i].width.saturating_sub(2));
         let sel = d.related_sel.get(i).copied().unwrap_or(0);
         let rows: Vec<Row> = rel
             .rows
