@@ -83,9 +83,26 @@ pub enum Command {
     /// Cancel the work order at its provider.
     #[command(after_help = "Example:\n  hubtop cancel WPT0001020")]
     Cancel { number: String },
+    /// The config file: `path` prints where it is, `init` writes a commented default.
+    #[command(after_help = "Examples:\n  hubtop config path\n  hubtop config init")]
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Store the secret of --profile in the OS keyring (read from the terminal, never echoed).
+    #[command(after_help = "Example:\n  hubtop login --profile prod")]
+    Login,
     /// Print shell completions.
     #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
     Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Subcommand, Clone, Copy, PartialEq, Eq)]
+pub enum ConfigAction {
+    /// Print the config file's path.
+    Path,
+    /// Write a commented default config (never over an existing file).
+    Init,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -110,6 +127,12 @@ pub struct SimArgs {
     /// Seconds between automatic retries of a failed outbound entry.
     #[arg(long, default_value_t = 60)]
     pub retry_interval: u64,
+    /// The password of user `admin` (from the environment, as a real secret would be).
+    #[arg(long, env = "HUBTOP_SIM_PASSWORD", default_value = "admin", hide_env_values = true)]
+    pub admin_password: String,
+    /// The secret of OAuth client `hubtop`.
+    #[arg(long, env = "HUBTOP_SIM_CLIENT_SECRET", default_value = "hubtop", hide_env_values = true)]
+    pub client_secret: String,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::time::Duration;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
+
+use crate::audit::Audit;
 
 use crate::cli::{Command, Entity as CliEntity, GetArgs, Output};
 use crate::client::actions::WorkOrderOp;
@@ -46,13 +48,24 @@ fn fail(e: &Error) -> u8 {
     e.exit_code()
 }
 
-pub async fn run(client: &Client, cmd: Command) -> u8 {
+/// Runs a command; every mutating one is written to the audit log before it is sent
+/// and again with its outcome.
+pub async fn run(client: &Client, audit: &Audit, cmd: Command) -> u8 {
     let r = match cmd {
         Command::Get(args) => get(client, args).await,
-        Command::Retry { ids } => set_states(client, &ids, "ready").await,
-        Command::Skip { ids } => set_states(client, &ids, "skipped").await,
-        Command::Rerun { execution } => rerun(client, &execution).await,
-        Command::Create { number } => wo_action(client, &number, WorkOrderOp::Create, Map::new(), None).await,
+        Command::Retry { ids } => set_states(client, audit, &ids, "ready").await,
+        Command::Skip { ids } => set_states(client, audit, &ids, "skipped").await,
+        Command::Rerun { execution } => audited(audit, "rerun", &execution, json!({}), rerun(client, &execution)).await,
+        Command::Create { number } => {
+            audited(
+                audit,
+                "create",
+                &number,
+                json!({}),
+                wo_action(client, &number, WorkOrderOp::Create, Map::new(), None),
+            )
+            .await
+        }
         Command::Update { number, comment, set } => {
             let mut changed = Map::new();
             for kv in &set {
@@ -66,9 +79,26 @@ pub async fn run(client: &Client, cmd: Command) -> u8 {
                 eprintln!("hubtop: update needs --set FIELD=VALUE or --comment TEXT");
                 return EXIT_USAGE;
             }
-            wo_action(client, &number, WorkOrderOp::Update, changed, comment.as_deref()).await
+            let inputs = json!({"changed_fields": changed, "comment": comment});
+            audited(
+                audit,
+                "update",
+                &number,
+                inputs,
+                wo_action(client, &number, WorkOrderOp::Update, changed, comment.as_deref()),
+            )
+            .await
         }
-        Command::Cancel { number } => wo_action(client, &number, WorkOrderOp::Cancel, Map::new(), None).await,
+        Command::Cancel { number } => {
+            audited(
+                audit,
+                "cancel",
+                &number,
+                json!({}),
+                wo_action(client, &number, WorkOrderOp::Cancel, Map::new(), None),
+            )
+            .await
+        }
         _ => Ok(EXIT_USAGE),
     };
     r.unwrap_or_else(|e| fail(&e))
@@ -154,7 +184,27 @@ pub fn table_columns(e: Entity) -> Vec<&'static str> {
     }
 }
 
-async fn set_states(client: &Client, ids: &[String], state: &str) -> Result<u8, Error> {
+/// Brackets an action with its two audit lines.
+async fn audited(
+    audit: &Audit,
+    action: &str,
+    record: &str,
+    inputs: Value,
+    f: impl std::future::Future<Output = Result<u8, Error>>,
+) -> Result<u8, Error> {
+    let id = audit.begin(action, record, &inputs);
+    let r = f.await;
+    let (word, detail) = match &r {
+        Ok(0) => ("ok", String::new()),
+        Ok(_) => ("failed", "the flow failed".to_string()),
+        Err(Error::OutcomeUnknown(m)) => ("unknown", m.clone()),
+        Err(e) => ("failed", e.to_string()),
+    };
+    audit.complete(id, word, &detail);
+    r
+}
+
+async fn set_states(client: &Client, audit: &Audit, ids: &[String], state: &str) -> Result<u8, Error> {
     if ids.is_empty() {
         eprintln!("hubtop: give at least one entry (sys_id or number)");
         return Ok(EXIT_USAGE);
@@ -163,7 +213,14 @@ async fn set_states(client: &Client, ids: &[String], state: &str) -> Result<u8, 
     for id in ids {
         let res = async {
             let (e, r) = client.find_entry(id).await?;
-            client.set_entry_state(e, r.sys_id(), state).await.map(|r2| (r, r2))
+            let id = audit.begin(if state == "ready" { "retry" } else { "skip" }, r.sys_id(), &json!({"state": state}));
+            let res = client.set_entry_state(e, r.sys_id(), state).await;
+            match &res {
+                Ok(_) => audit.complete(id, "ok", ""),
+                Err(Error::OutcomeUnknown(m)) => audit.complete(id, "unknown", m),
+                Err(err) => audit.complete(id, "failed", &err.to_string()),
+            }
+            res.map(|r2| (r, r2))
         }
         .await;
         match res {

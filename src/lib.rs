@@ -6,7 +6,9 @@ pub mod audit;
 pub mod cli;
 pub mod client;
 pub mod commands;
+pub mod config;
 pub mod headless;
+pub mod logging;
 pub mod query;
 pub mod runner;
 pub mod sanitize;
@@ -16,137 +18,272 @@ pub mod tui;
 pub mod ui;
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
-use cli::{Cli, Command, SimArgs};
+use cli::{Cli, Command, ConfigAction, SimArgs};
 use client::{Auth, Client, ClientConfig};
+use config::{Config, Keyring, OsKeyring};
+
+/// Exit codes shared by every command.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const AUTH: u8 = 3;
+    pub const UNREACHABLE: u8 = 4;
+}
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
+    let _log = logging::init(&cli.global.log_level);
     match cli.command {
-        Some(Command::Sim(args)) => run_sim(args).await,
+        Some(Command::Sim(args)) => return run_sim(args).await,
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "hubtop", &mut std::io::stdout());
-            0
+            return exit::OK;
         }
+        Some(Command::Config { action: ConfigAction::Path }) => {
+            println!("{}", config::config_path().display());
+            return exit::OK;
+        }
+        Some(Command::Config { action: ConfigAction::Init }) => {
+            let path = config::config_path();
+            return match config::init(&path) {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("hubtop: {e}");
+                    exit::USAGE
+                }
+            };
+        }
+        _ => {}
+    }
+    let config = match Config::load(&config::config_path()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hubtop: config error: {e}");
+            return exit::USAGE;
+        }
+    };
+    match cli.command {
+        Some(Command::Login) => login(&cli.global, &config, &OsKeyring),
         Some(cmd) => {
-            if cli.global.read_only && commands::is_mutating(&cmd) {
-                eprintln!("hubtop: refused: --read-only forbids this command (nothing was sent)");
-                return commands::EXIT_USAGE;
+            let target = match Target::resolve(&cli.global, &config, &OsKeyring) {
+                Ok(t) => t,
+                Err((code, msg)) => {
+                    eprintln!("hubtop: {msg}");
+                    return code;
+                }
+            };
+            if target.read_only && commands::is_mutating(&cmd) {
+                eprintln!(
+                    "hubtop: refused: read-only (--read-only or the profile) forbids this command; nothing was sent"
+                );
+                return exit::USAGE;
             }
-            let (client, sim) = match connect(&cli.global).await {
+            let (client, sim) = match target.connect(false).await {
                 Ok(x) => x,
                 Err((code, msg)) => {
                     eprintln!("hubtop: {msg}");
                     return code;
                 }
             };
-            let code = commands::run(&client, cmd).await;
+            let audit = match audit::Audit::open(
+                Some(&config::data_dir().join("audit.jsonl")),
+                &client.config.base_url,
+                client.config.auth.principal(),
+            ) {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("hubtop: cannot open the audit log: {e}");
+                    return exit::FAILED;
+                }
+            };
+            let code = commands::run(&client, &audit, cmd).await;
             if let Some(s) = sim {
                 s.shutdown().await;
             }
             code
         }
-        None => console(&cli.global).await,
+        None => console(&cli.global, &config).await,
     }
 }
 
-/// Opens the console: on the instance the flags name, or on an embedded demo instance.
-async fn console(g: &cli::Global) -> u8 {
+/// Where hubtop connects, resolved from flags, profile and config — secrets included.
+pub struct Target {
+    /// `None`: the embedded instance.
+    pub client: Option<ClientConfig>,
+    pub profile: Option<String>,
+    pub read_only: bool,
+    pub production: bool,
+    pub refresh: Duration,
+    pub theme: String,
+}
+
+impl Target {
+    pub fn resolve(g: &cli::Global, config: &Config, keyring: &dyn Keyring) -> Result<Target, (u8, String)> {
+        let mut t = Target {
+            client: None,
+            profile: None,
+            read_only: g.read_only,
+            production: false,
+            refresh: Duration::from_secs(3),
+            theme: config.theme.clone(),
+        };
+        if let Some(url) = &g.instance {
+            let auth = auth_from_env(g).map_err(|m| (exit::USAGE, m))?;
+            let mut c = ClientConfig::new(url, auth);
+            c.insecure = g.insecure;
+            t.client = Some(c);
+            return Ok(t);
+        }
+        let selected = config.select(g.profile.as_deref()).map_err(|e| (exit::USAGE, e.to_string()))?;
+        if let Some((name, p)) = selected {
+            let r = config::resolve(&name, p, keyring).map_err(|e| (exit::USAGE, e))?;
+            let mut c = r.client;
+            c.insecure |= g.insecure;
+            t.client = Some(c);
+            t.profile = Some(name);
+            // A read-only profile stays read-only whatever the flags say.
+            t.read_only |= r.read_only;
+            t.production = r.production;
+            t.refresh = r.refresh;
+            if let Some(theme) = r.theme {
+                t.theme = theme;
+            }
+        }
+        Ok(t)
+    }
+
+    /// A client, starting the embedded instance when there is no instance to talk to.
+    pub async fn connect(&self, traffic: bool) -> Result<(Client, Option<sim::SimHandle>), (u8, String)> {
+        let (config, sim) = match &self.client {
+            Some(c) => (c.clone(), None),
+            None => {
+                let cfg = sim::SimConfig { traffic: if traffic { 40 } else { 0 }, ..Default::default() };
+                let handle = sim::start(cfg)
+                    .await
+                    .map_err(|e| (exit::UNREACHABLE, format!("cannot start the embedded instance: {e}")))?;
+                let c = ClientConfig::new(
+                    &handle.base_url,
+                    Auth::Basic { user: sim::auth::USER.into(), password: sim::auth::PASSWORD.into() },
+                );
+                (c, Some(handle))
+            }
+        };
+        let client = Client::new(config).map_err(|e| (exit::USAGE, e.to_string()))?;
+        Ok((client, sim))
+    }
+}
+
+/// Opens the console on the resolved target.
+async fn console(g: &cli::Global, config: &Config) -> u8 {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         eprintln!(
             "hubtop: the console needs a terminal (stdout is not one); the CLI commands work without: try `hubtop get outbound`"
         );
-        return 2;
+        return exit::USAGE;
     }
-    let demo = g.instance.is_none();
-    let (client, sim) = if demo {
-        let cfg = sim::SimConfig { traffic: 40, ..Default::default() };
-        match sim::start(cfg).await {
-            Ok(h) => {
-                let c = ClientConfig::new(
-                    &h.base_url,
-                    Auth::Basic { user: sim::auth::USER.into(), password: sim::auth::PASSWORD.into() },
-                );
-                match Client::new(c) {
-                    Ok(c) => (c, Some(h)),
-                    Err(e) => {
-                        eprintln!("hubtop: {e}");
-                        return 2;
-                    }
-                }
-            }
-            Err(e) => {
-                eprintln!("hubtop: cannot start the embedded instance: {e}");
-                return 4;
-            }
+    let mut keymap = app::keys::Keymap::default();
+    let bindings: Vec<(String, String)> = config.keys.iter().map(|(a, k)| (a.clone(), k.clone())).collect();
+    if let Err(problems) = keymap.extend(&bindings) {
+        eprintln!("hubtop: config error: {}: [keys]: {}", config::config_path().display(), problems.join("; "));
+        return exit::USAGE;
+    }
+    let target = match Target::resolve(g, config, &OsKeyring) {
+        Ok(t) => t,
+        Err((code, msg)) => {
+            eprintln!("hubtop: {msg}");
+            return code;
         }
-    } else {
-        match connect(g).await {
-            Ok(x) => x,
-            Err((code, msg)) => {
-                eprintln!("hubtop: {msg}");
-                return code;
-            }
+    };
+    let (client, sim) = match target.connect(true).await {
+        Ok(x) => x,
+        Err((code, msg)) => {
+            eprintln!("hubtop: {msg}");
+            return code;
         }
     };
     let settings = app::Settings {
         instance: client.config.base_url.clone(),
         user: client.config.auth.principal().to_string(),
-        demo,
-        read_only: g.read_only,
-        refresh: Duration::from_secs(3),
+        demo: sim.is_some(),
+        read_only: target.read_only,
+        refresh: target.refresh,
         tables: client.config.tables.clone(),
-        production: false,
+        production: target.production,
     };
-    let audit = match audit::Audit::open(None, &settings.instance, &settings.user) {
-        Ok(a) => std::sync::Arc::new(a),
+    let audit_path = config::data_dir().join("audit.jsonl");
+    let audit = match audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user) {
+        Ok(a) => Arc::new(a),
         Err(e) => {
-            eprintln!("hubtop: cannot open the audit log: {e}");
-            return 1;
+            eprintln!("hubtop: cannot open the audit log {}: {e}", audit_path.display());
+            return exit::FAILED;
         }
     };
-    let app = app::App::new(settings, app::keys::Keymap::default());
+    let app = app::App::new(settings, keymap);
     let (tx, rx) = tui::channel();
-    let runner = runner::Runner::new(std::sync::Arc::new(client), tx, audit);
-    let theme = ui::Theme::resolve("default");
-    let result = tui::run(app, runner, rx, theme, tui::TuiOptions::default()).await;
+    let runner = runner::Runner::new(Arc::new(client), tx, audit);
+    let theme = ui::Theme::resolve(&target.theme);
+    let opts = tui::TuiOptions { mouse: config.mouse, ..Default::default() };
+    let result = tui::run(app, runner, rx, theme, opts).await;
     if let Some(s) = sim {
         s.shutdown().await;
     }
     match result {
-        Ok(()) => 0,
+        Ok(()) => exit::OK,
         Err(e) => {
             eprintln!("hubtop: {e}");
-            1
+            exit::FAILED
         }
     }
 }
 
-/// A client for the instance the flags name, or for an embedded instance started for the call.
-pub async fn connect(g: &cli::Global) -> Result<(Client, Option<sim::SimHandle>), (u8, String)> {
-    let (config, sim) = match &g.instance {
-        Some(url) => {
-            let auth = auth_from_env(g).map_err(|m| (commands::EXIT_USAGE, m))?;
-            let mut c = ClientConfig::new(url, auth);
-            c.insecure = g.insecure;
-            (c, None)
-        }
-        None => {
-            let handle = sim::start(sim::SimConfig { demo: true, ..Default::default() })
-                .await
-                .map_err(|e| (4, format!("cannot start the embedded instance: {e}")))?;
-            let c = ClientConfig::new(
-                &handle.base_url,
-                Auth::Basic { user: sim::auth::USER.into(), password: sim::auth::PASSWORD.into() },
-            );
-            (c, Some(handle))
-        }
+/// `hubtop login --profile NAME`: reads the secret without echo and stores it in the keyring.
+fn login(g: &cli::Global, config: &Config, keyring: &dyn Keyring) -> u8 {
+    let Some(name) = g.profile.as_deref().or(config.default_profile.as_deref()) else {
+        eprintln!("hubtop: login needs --profile NAME");
+        return exit::USAGE;
     };
-    let client = Client::new(config).map_err(|e| (commands::EXIT_USAGE, e.to_string()))?;
-    Ok((client, sim))
+    let Some(p) = config.profiles.get(name) else {
+        eprintln!("hubtop: no profile `{name}` in {}", config::config_path().display());
+        return exit::USAGE;
+    };
+    let mut wanted = vec![("secret", p.secret.as_ref())];
+    if p.auth == config::AuthMethod::OauthPassword {
+        wanted.push(("client_secret", p.client_secret.as_ref()));
+    }
+    let mut stored = 0;
+    for (what, src) in wanted {
+        if !src.is_some_and(|s| s.keyring) {
+            continue;
+        }
+        let prompt = format!("{what} for profile {name}: ");
+        let secret = match rpassword::prompt_password(prompt) {
+            Ok(s) if !s.is_empty() => s,
+            _ => {
+                eprintln!("hubtop: no secret read; nothing stored");
+                return exit::USAGE;
+            }
+        };
+        if let Err(e) = keyring.set(name, what, &secret) {
+            eprintln!("hubtop: {e}");
+            return exit::FAILED;
+        }
+        stored += 1;
+    }
+    if stored == 0 {
+        eprintln!("hubtop: profile `{name}` takes no secret from the keyring (set `secret = {{ keyring = true }}`)");
+        return exit::USAGE;
+    }
+    println!("stored in the OS keyring for profile {name}");
+    exit::OK
 }
 
 /// Credentials from flags and the environment (secrets never from flags).
@@ -176,7 +313,7 @@ async fn run_sim(a: SimArgs) -> u8 {
         Ok(f) => f,
         Err(e) => {
             eprintln!("hubtop sim: --faults: {e}");
-            return 2;
+            return exit::USAGE;
         }
     };
     let config = sim::SimConfig {
@@ -188,19 +325,21 @@ async fn run_sim(a: SimArgs) -> u8 {
         token_ttl: Duration::from_secs(a.token_ttl),
         retry_interval: Duration::from_secs(a.retry_interval),
         demo: true,
+        admin_password: a.admin_password,
+        client_secret: a.client_secret,
     };
     let handle = match sim::start(config).await {
         Ok(h) => h,
         Err(e) => {
             eprintln!("hubtop sim: {e}");
-            return 1;
+            return exit::FAILED;
         }
     };
     println!("listening on {}", handle.base_url);
     let _ = std::io::stdout().flush();
     wait_for_signal().await;
     handle.shutdown().await;
-    0
+    exit::OK
 }
 
 /// SIGINT, SIGTERM or SIGHUP.

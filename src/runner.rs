@@ -238,26 +238,26 @@ pub async fn load_overview(c: &Client) -> Result<OverviewData, Error> {
     let t = |e| c.table(e);
     let none = Query::new();
     let errors = Query::new().and(Condition::eq("state", "error"));
-    let mut providers = ListSpec::new(&t(Entity::Providers));
+    let mut providers = ListSpec::new(t(Entity::Providers));
     providers.fields = Entity::Providers.list_fields().iter().map(|s| s.to_string()).collect();
     providers.limit = 100;
     providers.display = true;
     providers.query = Query::new().order_by("title");
-    let mut recent = ListSpec::new(&t(Entity::History));
+    let mut recent = ListSpec::new(t(Entity::History));
     recent.fields =
         ["sys_id", "provider", "status", "duration_ms", "response_code"].iter().map(|s| s.to_string()).collect();
     recent.limit = 300;
     recent.no_count = true;
     recent.query = Query::new().order_desc("sys_created_on");
     let (ob, ib, ex, wo, byp, prov, rec, msgs) = tokio::try_join!(
-        c.count(&t(Entity::Outbound), &none, &["state"]),
-        c.count(&t(Entity::Inbound), &none, &["state"]),
-        c.count(&t(Entity::Executions), &none, &["state"]),
-        c.count(&t(Entity::WorkOrders), &none, &["integration_state"]),
-        c.count(&t(Entity::Outbound), &none, &["provider", "state"]),
+        c.count(t(Entity::Outbound), &none, &["state"]),
+        c.count(t(Entity::Inbound), &none, &["state"]),
+        c.count(t(Entity::Executions), &none, &["state"]),
+        c.count(t(Entity::WorkOrders), &none, &["integration_state"]),
+        c.count(t(Entity::Outbound), &none, &["provider", "state"]),
         c.list(&providers),
         c.list(&recent),
-        c.count(&t(Entity::Outbound), &errors, &["last_error"]),
+        c.count(t(Entity::Outbound), &errors, &["last_error"]),
     )?;
     Ok(OverviewData {
         counts: vec![

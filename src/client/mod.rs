@@ -304,9 +304,9 @@ impl Client {
             if !ans.body.is_empty()
                 && let Err(e) = record::decode_envelope(&ans.body)
             {
-                if kind == Idempotence::Read && !matches!(e, Error::NotAnInstance { .. })
-                    || (kind == Idempotence::Read && attempt < 2)
-                {
+                // Reads retry garbage, and an HTML page once (a hibernating instance stays HTML).
+                let html = matches!(e, Error::NotAnInstance { .. });
+                if kind == Idempotence::Read && (!html || attempt < 2) {
                     last = e;
                     continue;
                 }

@@ -14,6 +14,9 @@ pub const CLIENT_SECRET: &str = "hubtop";
 
 pub struct Tokens {
     ttl: Duration,
+    /// The admin password and OAuth client secret this instance accepts.
+    password: String,
+    client_secret: String,
     access: Mutex<HashMap<String, Instant>>,
     refresh: Mutex<HashMap<String, Instant>>,
     counter: Mutex<u64>,
@@ -34,7 +37,18 @@ pub struct Issued {
 
 impl Tokens {
     pub fn new(ttl: Duration) -> Self {
-        Tokens { ttl, access: Mutex::default(), refresh: Mutex::default(), counter: Mutex::new(0) }
+        Self::with_secrets(ttl, PASSWORD, CLIENT_SECRET)
+    }
+
+    pub fn with_secrets(ttl: Duration, password: &str, client_secret: &str) -> Self {
+        Tokens {
+            ttl,
+            password: password.to_string(),
+            client_secret: client_secret.to_string(),
+            access: Mutex::default(),
+            refresh: Mutex::default(),
+            counter: Mutex::new(0),
+        }
     }
 
     fn mint(&self, kind: &str) -> String {
@@ -46,11 +60,11 @@ impl Tokens {
 
     /// Issues tokens for a grant, or says why not (the `error_description`).
     pub fn grant(&self, g: Grant<'_>) -> Result<Issued, &'static str> {
-        let client_ok = |id: &str, secret: &str| id == CLIENT_ID && secret == CLIENT_SECRET;
+        let client_ok = |id: &str, secret: &str| id == CLIENT_ID && secret == self.client_secret;
         match g {
             Grant::ClientCredentials { client_id, client_secret } if client_ok(client_id, client_secret) => {}
             Grant::Password { client_id, client_secret, username, password } if client_ok(client_id, client_secret) => {
-                if username != USER || password != PASSWORD {
+                if username != USER || password != self.password {
                     return Err("access_denied");
                 }
             }
@@ -75,7 +89,7 @@ impl Tokens {
         let Some(h) = header else { return false };
         if let Some(b) = h.strip_prefix("Basic ") {
             let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b.trim()) else { return false };
-            return bytes == format!("{USER}:{PASSWORD}").as_bytes();
+            return bytes == format!("{USER}:{}", self.password).as_bytes();
         }
         if let Some(t) = h.strip_prefix("Bearer ") {
             let mut map = self.access.lock();

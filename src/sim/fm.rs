@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};
 use axum::{Json, Router};
 use parking_lot::Mutex;
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
@@ -103,7 +103,7 @@ async fn gate(sim: &Sim, slug: &str, headers: &HeaderMap) -> Option<Response> {
         );
     }
     let b = sim.fm.behaviours.lock().get(slug).copied();
-    let roll: f64 = sim.fm.rng.lock().random();
+    let roll: f64 = sim.fm.rng.lock().gen_range(0.0..1.0);
     match b? {
         Behaviour::Healthy | Behaviour::Malformed => {
             tokio::time::sleep(Duration::from_millis(15 + (roll * 60.0) as u64)).await;

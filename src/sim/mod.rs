@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock};
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tokio::sync::watch;
 
@@ -48,6 +48,9 @@ pub struct SimConfig {
     pub retry_interval: Duration,
     /// Seed the demo providers' first work orders (set false for a quiet test bed).
     pub demo: bool,
+    /// What `admin` authenticates with, and the OAuth client `hubtop`'s secret.
+    pub admin_password: String,
+    pub client_secret: String,
 }
 
 impl Default for SimConfig {
@@ -61,6 +64,8 @@ impl Default for SimConfig {
             token_ttl: Duration::from_secs(1800),
             retry_interval: Duration::from_secs(60),
             demo: true,
+            admin_password: auth::PASSWORD.to_string(),
+            client_secret: auth::CLIENT_SECRET.to_string(),
         }
     }
 }
@@ -105,7 +110,7 @@ pub struct Sim {
 impl Sim {
     /// A uniform draw in [0, 1) from the instance's seeded generator.
     pub fn roll(&self) -> f64 {
-        self.rng.lock().random::<f64>()
+        self.rng.lock().gen_range(0.0..1.0)
     }
 
     pub fn set_faults(&self, f: Faults) {
@@ -147,7 +152,7 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
     let sim = Arc::new(Sim {
         store: Store::new(config.seed),
         base_url: base_url.clone(),
-        auth: auth::Tokens::new(config.token_ttl),
+        auth: auth::Tokens::with_secrets(config.token_ttl, &config.admin_password, &config.client_secret),
         faults: RwLock::new(config.faults.clone()),
         counters: Counters::default(),
         fm: fm::FmState::new(config.seed),

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::{RngExt, SeedableRng};
+use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use tokio::sync::watch;
@@ -37,7 +37,7 @@ pub fn event(sim: &Sim, rng: &mut ChaCha8Rng) {
     if providers.is_empty() {
         return;
     }
-    let roll: f64 = rng.random();
+    let roll: f64 = rng.gen_range(0.0..1.0);
     let created = || -> Vec<(String, String, String)> {
         let Ok(t) = sim.store.table(WORK_ORDERS) else { return Vec::new() };
         let t = t.read();
@@ -55,7 +55,7 @@ pub fn event(sim: &Sim, rng: &mut ChaCha8Rng) {
             })
             .collect()
     };
-    let pick = |rng: &mut ChaCha8Rng, n: usize| (rng.random::<u64>() as usize) % n.max(1);
+    let pick = |rng: &mut ChaCha8Rng, n: usize| (rng.next_u64() as usize) % n.max(1);
     let result = if roll < 0.4 {
         let (pid, _) = &providers[pick(rng, providers.len())];
         let d = DESCRIPTIONS[pick(rng, DESCRIPTIONS.len())];
@@ -94,13 +94,13 @@ fn push_status(
 ) -> Result<(), super::store::StoreError> {
     let Ok(p) = sim.store.get(PROVIDERS, provider_id) else { return Ok(()) };
     let two_way = Store::field(PROVIDERS, &p, "kind") == "incident_two_way";
-    let roll: f64 = rng.random();
+    let roll: f64 = rng.gen_range(0.0..1.0);
     let statuses: &[&str] = if two_way {
         &["Processing", "Snoozed", "Closed"]
     } else {
         &["in_progress", "on_hold", "completed", "scheduled"]
     };
-    let status = statuses[(rng.random::<u64>() as usize) % statuses.len()];
+    let status = statuses[(rng.next_u64() as usize) % statuses.len()];
     let corr = if roll < 0.1 { "FM-999999".to_string() } else { fm_id.to_string() };
     let seq = next_sequence(sim, provider_id);
     let payload = json!({"id": corr, "status": status, "note": format!("Provider set status to {status}")});

@@ -1,0 +1,344 @@
+//! Configuration: profiles (one per instance), keys, theme; paths from `directories`.
+//! Secrets are never in the file: a profile names where to get them (environment,
+//! command, OS keyring), and they live in memory only.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::client::{Auth, ClientConfig, Tables};
+
+pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub default_profile: Option<String>,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default = "yes")]
+    pub mouse: bool,
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+}
+
+fn default_theme() -> String {
+    "default".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    #[default]
+    Basic,
+    OauthClient,
+    OauthPassword,
+}
+
+/// Where a secret comes from: exactly one of the three.
+#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SecretSource {
+    pub env: Option<String>,
+    pub command: Option<String>,
+    #[serde(default)]
+    pub keyring: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub instance: String,
+    #[serde(default)]
+    pub auth: AuthMethod,
+    pub user: Option<String>,
+    pub client_id: Option<String>,
+    pub secret: Option<SecretSource>,
+    pub client_secret: Option<SecretSource>,
+    #[serde(default = "default_refresh")]
+    pub refresh_secs: f64,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    #[serde(default = "default_rps")]
+    pub rps: f64,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default)]
+    pub production: bool,
+    pub theme: Option<String>,
+    #[serde(default)]
+    pub insecure: bool,
+    #[serde(default)]
+    pub tables: Tables,
+}
+
+fn default_refresh() -> f64 {
+    3.0
+}
+fn default_concurrency() -> usize {
+    6
+}
+fn default_rps() -> f64 {
+    20.0
+}
+
+/// The config and data directories (`HUBTOP_CONFIG_DIR` / `HUBTOP_DATA_DIR` override).
+pub fn config_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("HUBTOP_CONFIG_DIR") {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("", "", "hubtop")
+        .map(|p| p.config_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".hubtop"))
+}
+
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("HUBTOP_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    directories::ProjectDirs::from("", "", "hubtop")
+        .map(|p| p.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(".hubtop"))
+}
+
+pub fn config_path() -> PathBuf {
+    config_dir().join("config.toml")
+}
+
+/// A config problem: which file, where, and what is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Config {
+    /// Parses config text; errors name the file, the line and the problem.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
+            let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+            ConfigError(format!("{}{at}: {}", path.display(), e.message()))
+        })?;
+        cfg.validate(path)?;
+        Ok(cfg)
+    }
+
+    /// Loads the file if it exists; a missing file is the empty config.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config { theme: default_theme(), mouse: true, ..Default::default() })
+            }
+            Err(e) => Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
+        }
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), ConfigError> {
+        let p = path.display();
+        if let Some(d) = &self.default_profile
+            && !self.profiles.contains_key(d)
+        {
+            return Err(ConfigError(format!("{p}: default_profile `{d}` is not a profile (have: {})", self.names())));
+        }
+        if crate::ui::Theme::by_name(&self.theme).is_none() {
+            return Err(ConfigError(format!("{p}: theme `{}` is unknown (default, light, none)", self.theme)));
+        }
+        for (name, pr) in &self.profiles {
+            let bad = |why: String| Err(ConfigError(format!("{p}: profile `{name}`: {why}")));
+            if !(pr.instance.starts_with("https://") || pr.instance.starts_with("http://")) {
+                return bad(format!("instance `{}` must be a URL starting with https://", pr.instance));
+            }
+            match pr.auth {
+                AuthMethod::Basic if pr.user.is_none() => return bad("auth = \"basic\" needs user".into()),
+                AuthMethod::OauthClient if pr.client_id.is_none() => {
+                    return bad("auth = \"oauth_client\" needs client_id".into());
+                }
+                AuthMethod::OauthPassword if pr.client_id.is_none() || pr.user.is_none() => {
+                    return bad("auth = \"oauth_password\" needs client_id and user".into());
+                }
+                AuthMethod::OauthPassword if pr.client_secret.is_none() => {
+                    return bad("auth = \"oauth_password\" needs client_secret = { env | command | keyring }".into());
+                }
+                _ => {}
+            }
+            for (label, s) in [("secret", &pr.secret), ("client_secret", &pr.client_secret)] {
+                if let Some(s) = s {
+                    let n = usize::from(s.env.is_some()) + usize::from(s.command.is_some()) + usize::from(s.keyring);
+                    if n != 1 {
+                        return bad(format!("{label} needs exactly one of env, command, keyring"));
+                    }
+                }
+            }
+            if pr.secret.is_none() {
+                return bad("secret = { env = \"…\" } (or command, or keyring = true) is missing".into());
+            }
+            if pr.refresh_secs < 0.5 || pr.concurrency == 0 || pr.rps < 0.0 {
+                return bad("refresh_secs ≥ 0.5, concurrency ≥ 1 and rps ≥ 0 (0 = unpaced)".into());
+            }
+            if let Some(t) = &pr.theme
+                && crate::ui::Theme::by_name(t).is_none()
+            {
+                return bad(format!("theme `{t}` is unknown (default, light, none)"));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn names(&self) -> String {
+        self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+
+    /// The profile to use: `--profile`, else `default_profile`, else none (embedded instance).
+    pub fn select(&self, requested: Option<&str>) -> Result<Option<(String, &Profile)>, ConfigError> {
+        let name = requested.or(self.default_profile.as_deref());
+        match name {
+            None => Ok(None),
+            Some(n) => match self.profiles.get(n) {
+                Some(p) => Ok(Some((n.to_string(), p))),
+                None => Err(ConfigError(format!(
+                    "no profile `{n}` in {} (have: {})",
+                    config_path().display(),
+                    if self.profiles.is_empty() { "none".to_string() } else { self.names() }
+                ))),
+            },
+        }
+    }
+}
+
+/// Writes the commented default config; never over an existing file.
+pub fn init(path: &Path) -> Result<(), String> {
+    if path.exists() {
+        return Err(format!("{} already exists; not overwritten", path.display()));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(path, DEFAULT_CONFIG).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The OS keyring, behind a trait so tests can use a fake.
+pub trait Keyring: Send + Sync {
+    fn get(&self, profile: &str, what: &str) -> Result<String, String>;
+    fn set(&self, profile: &str, what: &str, secret: &str) -> Result<(), String>;
+}
+
+/// The real keyring: service `hubtop`, entry `PROFILE/what`.
+pub struct OsKeyring;
+
+impl Keyring for OsKeyring {
+    fn get(&self, profile: &str, what: &str) -> Result<String, String> {
+        keyring::Entry::new("hubtop", &format!("{profile}/{what}")).and_then(|e| e.get_password()).map_err(|e| {
+            format!("OS keyring entry hubtop/{profile}/{what}: {e} (store it with `hubtop login --profile {profile}`)")
+        })
+    }
+    fn set(&self, profile: &str, what: &str, secret: &str) -> Result<(), String> {
+        keyring::Entry::new("hubtop", &format!("{profile}/{what}"))
+            .and_then(|e| e.set_password(secret))
+            .map_err(|e| format!("OS keyring: {e}"))
+    }
+}
+
+/// Fetches a secret from its source; errors say which variable / command / entry was tried.
+pub fn fetch_secret(profile: &str, what: &str, src: &SecretSource, keyring: &dyn Keyring) -> Result<String, String> {
+    if let Some(var) = &src.env {
+        return match std::env::var(var) {
+            Ok(v) if !v.is_empty() => Ok(v),
+            _ => Err(format!("profile `{profile}`: {what} not found: environment variable {var} is not set")),
+        };
+    }
+    if let Some(cmd) = &src.command {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .map_err(|e| format!("profile `{profile}`: {what} command `{cmd}` could not run: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        let secret = text.lines().next().unwrap_or("").trim().to_string();
+        if !out.status.success() || secret.is_empty() {
+            return Err(format!(
+                "profile `{profile}`: {what} command `{cmd}` gave no secret (exit {})",
+                out.status.code().unwrap_or(-1)
+            ));
+        }
+        return Ok(secret);
+    }
+    if src.keyring {
+        return keyring.get(profile, what).map_err(|e| format!("profile `{profile}`: {what} not found: {e}"));
+    }
+    Err(format!("profile `{profile}`: no source for {what}"))
+}
+
+/// What the console and the CLI need from a profile.
+pub struct Resolved {
+    pub client: ClientConfig,
+    pub refresh: Duration,
+    pub read_only: bool,
+    pub production: bool,
+    pub theme: Option<String>,
+}
+
+/// Builds the client config of a profile, fetching its secrets.
+pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolved, String> {
+    let secret = fetch_secret(name, "secret", p.secret.as_ref().ok_or("no secret source")?, keyring)?;
+    let auth = match p.auth {
+        AuthMethod::Basic => Auth::Basic { user: p.user.clone().unwrap_or_default(), password: secret },
+        AuthMethod::OauthClient => {
+            Auth::OAuthClient { client_id: p.client_id.clone().unwrap_or_default(), client_secret: secret }
+        }
+        AuthMethod::OauthPassword => {
+            let cs = fetch_secret(
+                name,
+                "client_secret",
+                p.client_secret.as_ref().ok_or("no client_secret source")?,
+                keyring,
+            )?;
+            Auth::OAuthPassword {
+                client_id: p.client_id.clone().unwrap_or_default(),
+                client_secret: cs,
+                user: p.user.clone().unwrap_or_default(),
+                password: secret,
+            }
+        }
+    };
+    let mut c = ClientConfig::new(&p.instance, auth);
+    c.concurrency = p.concurrency;
+    c.rps = p.rps;
+    c.insecure = p.insecure;
+    c.tables = p.tables.clone();
+    Ok(Resolved {
+        client: c,
+        refresh: Duration::from_secs_f64(p.refresh_secs),
+        read_only: p.read_only,
+        production: p.production,
+        theme: p.theme.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_default_parses() {
+        let c = Config::parse(DEFAULT_CONFIG, Path::new("config.toml")).expect("default config is valid");
+        assert!(c.profiles.is_empty());
+        assert_eq!(c.theme, "default");
+    }
+}
