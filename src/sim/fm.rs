@@ -83,6 +83,40 @@ pub fn router() -> Router<Arc<Sim>> {
         .route("/sim/fm/{slug}/workorders", post(create))
         .route("/sim/fm/{slug}/workorders/{id}", patch(update))
         .route("/sim/fm/{slug}/workorders/{id}/cancel", post(cancel))
+        .route("/sim/providers/{slug}", axum::routing::put(control))
+}
+
+impl Behaviour {
+    pub fn parse(s: &str) -> Option<Behaviour> {
+        match s {
+            "healthy" => Some(Behaviour::Healthy),
+            "flaky" => Some(Behaviour::Flaky),
+            "slow" => Some(Behaviour::Slow),
+            "broken_credentials" => Some(Behaviour::BrokenCredentials),
+            "rate_limited" => Some(Behaviour::RateLimited),
+            "malformed" => Some(Behaviour::Malformed),
+            _ => None,
+        }
+    }
+}
+
+/// Test and demo control: `PUT /sim/providers/{slug}` with a behaviour name, or
+/// `outage` / `up` to take the provider down or bring it back.
+async fn control(State(sim): State<Arc<Sim>>, Path(slug): Path<String>, body: String) -> Response {
+    let what = body.trim();
+    match what {
+        "outage" => sim.fm.set_outage(&slug, true),
+        "up" => sim.fm.set_outage(&slug, false),
+        other => match Behaviour::parse(other) {
+            Some(b) => sim.fm.set_behaviour(&slug, b),
+            None => {
+                let msg = "healthy, flaky, slow, broken_credentials, rate_limited, malformed, outage, up";
+                return (StatusCode::BAD_REQUEST, format!("unknown behaviour `{other}` (one of {msg})\n"))
+                    .into_response();
+            }
+        },
+    }
+    StatusCode::NO_CONTENT.into_response()
 }
 
 /// Applies the provider's behaviour; `Some` is the answer that replaces the real one.

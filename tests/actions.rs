@@ -1,0 +1,182 @@
+//! Operator actions against the embedded instance over real HTTP: retries that succeed
+//! once the provider recovers, bulk work sent exactly once within the rate limit, and
+//! read-only consoles that send nothing.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use crossterm::event::KeyCode;
+use hubtop::app::actions::{Job, Kind, Outcome, Target};
+use hubtop::app::{Msg, Settings};
+use hubtop::audit::Audit;
+use hubtop::client::{Auth, Client, ClientConfig, Entity, Record};
+use hubtop::headless::Headless;
+use hubtop::runner::Runner;
+use hubtop::sim::fm::Behaviour;
+use hubtop::sim::schema::{OUTBOUND, PROVIDERS};
+use hubtop::sim::store::Store;
+use hubtop::sim::{self, SimConfig};
+use tokio::sync::mpsc;
+
+async fn quiet_sim() -> sim::SimHandle {
+    sim::start(SimConfig { demo: false, traffic: 0, retry_interval: Duration::from_secs(3600), ..Default::default() })
+        .await
+        .expect("sim")
+}
+
+fn client(url: &str, rps: f64) -> Arc<Client> {
+    let mut c = ClientConfig::new(url, Auth::Basic { user: "admin".into(), password: "admin".into() });
+    c.rps = rps;
+    c.concurrency = 8;
+    Arc::new(Client::new(c).expect("client"))
+}
+
+fn provider(h: &sim::SimHandle, title: &str) -> String {
+    h.sim.store.find(PROVIDERS, "title", title).map(|r| r[0].to_string()).expect("provider")
+}
+
+fn outbound(h: &sim::SimHandle, id: &str) -> hubtop::sim::store::Row {
+    h.sim.store.get(OUTBOUND, id).expect("entry")
+}
+
+async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let end = Instant::now() + timeout;
+    while !f() {
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn target(e: Entity, id: &str) -> Target {
+    let mut r = Record::default();
+    r.set("sys_id", id);
+    Target { entity: e, sys_id: id.to_string(), label: id.to_string(), record: r }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_succeeds_once_the_provider_recovers() {
+    let h = quiet_sim().await;
+    let keystone = provider(&h, "Keystone Property Services");
+    let task = sim::seed::new_work_order(&h.sim, &keystone, "Door stuck", 2).expect("work order");
+    let entry = h.sim.store.find(OUTBOUND, "document_id", &task).expect("queued")[0].to_string();
+    wait_for("the 401 failure", Duration::from_secs(10), || {
+        Store::field(OUTBOUND, &outbound(&h, &entry), "state") == "error"
+    })
+    .await;
+    assert!(Store::field(OUTBOUND, &outbound(&h, &entry), "last_error").contains("401"));
+    // The credentials are fixed at the provider; the operator retries.
+    h.sim.fm.set_behaviour("keystone", Behaviour::Healthy);
+    let (tx, mut rx) = mpsc::channel(64);
+    let audit = Arc::new(Audit::open(None, &h.base_url, "admin").unwrap());
+    let runner = Runner::new(client(&h.base_url, 20.0), tx, audit);
+    let job = Job { id: 1, kind: Kind::Retry, targets: vec![target(Entity::Outbound, &entry)] };
+    let cancelled = runner.run_job(job, &AtomicBool::new(false)).await;
+    assert!(!cancelled);
+    let mut outcome = None;
+    while let Ok(m) = rx.try_recv() {
+        if let Msg::Action(hubtop::app::actions::ActionEvent::Done { outcome: o, .. }) = m {
+            outcome = Some(o);
+        }
+    }
+    assert_eq!(outcome, Some(Outcome::Ok("processed (HTTP 201)".into())));
+    assert_eq!(Store::field(OUTBOUND, &outbound(&h, &entry), "state"), "processed");
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_retry_of_200_sends_each_once_within_20_per_second() {
+    let h = quiet_sim().await;
+    let acme = provider(&h, "Acme Facilities");
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        let task = sim::seed::new_work_order(&h.sim, &acme, &format!("bulk {i}"), 3).unwrap();
+        let row = h.sim.store.find(OUTBOUND, "document_id", &task).unwrap();
+        // Park it in error, as a failed entry with its retries used up.
+        h.sim.store.update(OUTBOUND, &row[0], &[("state", "error"), ("attempts", "3"), ("next_attempt", "")]).unwrap();
+        ids.push(row[0].to_string());
+    }
+    let (tx, mut rx) = mpsc::channel(1024);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let audit_path = std::env::temp_dir().join(format!("hubtop-bulk-audit-{}.jsonl", std::process::id()));
+    let _ = std::fs::remove_file(&audit_path);
+    let audit = Arc::new(Audit::open(Some(&audit_path), &h.base_url, "admin").unwrap());
+    let runner = Runner::new(client(&h.base_url, 20.0), tx, audit);
+    let job = Job { id: 7, kind: Kind::Retry, targets: ids.iter().map(|id| target(Entity::Outbound, id)).collect() };
+    let t0 = Instant::now();
+    runner.run_job(job, &AtomicBool::new(false)).await;
+    let secs = t0.elapsed().as_secs_f64();
+    let patches = h.sim.counters.patches_by_id.lock().clone();
+    assert_eq!(patches.len(), 200, "every entry was sent");
+    assert!(patches.values().all(|n| *n == 1), "none twice: {patches:?}");
+    // 200 requests paced at 20/s: the last leaves 199 intervals after the first.
+    let rate = 200.0 / secs;
+    assert!(secs >= 9.9, "the limit is respected: {secs:.2}s");
+    println!("bulk retry: 200 in {secs:.2}s = {rate:.1}/s = {:.3} of the 20/s limit", rate / 20.0);
+    let (sent, done) = hubtop::audit::read_ids(&audit_path).unwrap();
+    assert_eq!((sent.len(), done.len()), (200, 200), "every action audited before and after");
+    drop(runner);
+    let _ = drain.await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_bulk_sends_nothing_more() {
+    let h = quiet_sim().await;
+    let acme = provider(&h, "Acme Facilities");
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        let task = sim::seed::new_work_order(&h.sim, &acme, &format!("c {i}"), 3).unwrap();
+        let row = h.sim.store.find(OUTBOUND, "document_id", &task).unwrap();
+        h.sim.store.update(OUTBOUND, &row[0], &[("state", "error"), ("next_attempt", "")]).unwrap();
+        ids.push(row[0].to_string());
+    }
+    let (tx, mut rx) = mpsc::channel(1024);
+    let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let runner = Runner::new(client(&h.base_url, 10.0), tx, Arc::new(Audit::open(None, "x", "y").unwrap()));
+    let flag = Arc::new(AtomicBool::new(false));
+    let f2 = Arc::clone(&flag);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        f2.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let job = Job { id: 9, kind: Kind::Skip, targets: ids.iter().map(|id| target(Entity::Outbound, id)).collect() };
+    assert!(runner.run_job(job, &flag).await, "reports the cancel");
+    let sent = h.sim.counters.patches_by_id.lock().len();
+    assert!(sent > 0 && sent < 40, "some sent before the cancel, the rest never: {sent}");
+    drop(runner);
+    let _ = drain.await;
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_console_sends_nothing() {
+    let h = sim::start(SimConfig { demo: true, traffic: 0, ..Default::default() }).await.unwrap();
+    let settings = Settings {
+        instance: h.base_url.clone(),
+        read_only: true,
+        refresh: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let mut c =
+        Headless::new(client(&h.base_url, 0.0), settings, Arc::new(Audit::open(None, "x", "y").unwrap()), (120, 40));
+    c.start();
+    assert!(c.until(Duration::from_secs(20), |a| a.overview.groups.len() >= 2).await);
+    let writes_before = h.sim.counters.writes.load(std::sync::atomic::Ordering::Relaxed);
+    for view in ['3', '4', '6'] {
+        c.key(KeyCode::Char(view));
+        assert!(c.until(Duration::from_secs(10), |a| a.current_list().is_some_and(|l| !l.rows.is_empty())).await);
+        for k in ['r', 'x', 'c', 'n', 'u', ' ', '*', 'r', 'x'] {
+            c.key(KeyCode::Char(k));
+            c.key(KeyCode::Char('y'));
+            c.key(KeyCode::Enter);
+            c.key(KeyCode::Esc);
+        }
+    }
+    c.pump(Duration::from_millis(500)).await;
+    assert!(c.draw().contains("READ-ONLY"));
+    assert_eq!(h.sim.counters.trigger_posts.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(h.sim.counters.writes.load(std::sync::atomic::Ordering::Relaxed), writes_before);
+    assert!(h.sim.counters.patches_by_id.lock().is_empty());
+    h.shutdown().await;
+}
