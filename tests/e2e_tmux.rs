@@ -121,3 +121,70 @@ fn killed_console_leaves_a_usable_shell() {
     let modes = std::fs::read_to_string(&stty).expect("stty output");
     assert!(!modes.contains("-icanon") && !modes.contains("-echo "), "terminal restored after SIGTERM: {modes}");
 }
+
+/// `hubtop sim` as a child process; its URL.
+fn sim_child() -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["sim", "--port", "0", "--traffic", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sim");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+    (child, line.trim().trim_start_matches("listening on ").to_string())
+}
+
+fn put(url: &str, body: &str) {
+    let ok = Command::new("curl").args(["-s", "-X", "PUT", "--data", body, url]).status();
+    assert!(ok.is_ok_and(|s| s.success()), "curl PUT {url}");
+}
+
+#[test]
+fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
+    if !Tmux::available() || Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("skipped: tmux or curl is not installed");
+        return;
+    }
+    let (mut sim, url) = sim_child();
+    let dir = std::env::temp_dir().join(format!("hubtop-e2e-act-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cmd = format!(
+        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 30",
+        d = dir.display(),
+        bin = env!("CARGO_BIN_EXE_hubtop")
+    );
+    let t = Tmux::new("act", &cmd, 140, 40);
+    t.wait("the overview", T, |s| s.contains("Counts by state") && s.contains("HTTP 401"));
+    // The providers are fixed; now the failed work orders can be retried.
+    for slug in ["keystone", "rapidfix", "mangled", "brightfm"] {
+        put(&format!("{url}/sim/providers/{slug}"), "healthy");
+    }
+    t.send(&["3"]);
+    t.wait("work orders", T, |s| s.contains("Work orders ["));
+    t.send(&["/"]);
+    t.send(&["-l", "integration_state=create_failed"]);
+    t.send(&["Enter"]);
+    t.wait("failed work orders", T, |s| s.contains("filter: integration_state=create_failed") && s.contains("Create failed"));
+    t.send(&["r"]);
+    // The execution it started is followed live, then its outcome is shown.
+    let s = t.wait("the execution's outcome", T, |s| s.contains("Create Work Order") && s.contains("Work order created at"));
+    assert!(s.contains("✔ COMPLETE") || s.contains("✔ complete"), "{s}");
+    // Mark three entries in error and skip them, confirming.
+    t.send(&["4"]);
+    t.wait("outbound", T, |s| s.contains("Outbound ["));
+    t.send(&["/"]);
+    t.send(&["-l", "state=error"]);
+    t.send(&["Enter"]);
+    t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 3);
+    t.send(&["Space", "Space", "Space"]);
+    t.wait("three marked", T, |s| s.contains("3 marked"));
+    t.send(&["x"]);
+    let s = t.wait("the confirmation", T, |s| s.contains("Skip 3 records?"));
+    assert!(s.contains("3 × PATCH outbound state=skipped"), "{s}");
+    t.send(&["y"]);
+    t.wait("the summary", T, |s| s.contains("skip finished") && s.contains("✔ 3 done"));
+    t.send(&["Escape", "q"]);
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
