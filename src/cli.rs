@@ -92,6 +92,19 @@ pub enum Command {
     /// Store the secret of --profile in the OS keyring (read from the terminal, never echoed).
     #[command(after_help = "Example:\n  hubtop login --profile prod")]
     Login,
+    /// Measure the console against the embedded instance (each scenario beside its baseline).
+    #[command(after_help = "Examples:\n  hubtop bench --quick\n  hubtop bench --rows 1000000 --json")]
+    Bench {
+        /// Outbound entries in the large instance.
+        #[arg(long)]
+        rows: Option<usize>,
+        /// A short run (under a minute): fewer rows, shorter phases.
+        #[arg(long)]
+        quick: bool,
+        /// One JSON object per figure instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print shell completions.
     #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
     Completions { shell: clap_complete::Shell },

@@ -26,6 +26,10 @@ pub struct Headless {
     /// Effects the terminal loop would have handled (copy, open).
     pub side_effects: Vec<Effect>,
     pub frames: u64,
+    /// Draw after every message when something changed, as the terminal loop does.
+    pub auto_draw: bool,
+    /// The clock tick while pumping (the terminal loop ticks once a second).
+    pub tick: Duration,
 }
 
 impl Headless {
@@ -42,6 +46,8 @@ impl Headless {
             theme: Theme::none(),
             side_effects: Vec::new(),
             frames: 0,
+            auto_draw: false,
+            tick: Duration::from_millis(250),
         }
     }
 
@@ -63,6 +69,9 @@ impl Headless {
     pub fn send(&mut self, msg: Msg) {
         let fx = self.app.update(msg);
         self.dispatch(fx);
+        if self.auto_draw && self.app.dirty {
+            self.draw();
+        }
     }
 
     pub fn key(&mut self, code: KeyCode) {
@@ -82,7 +91,7 @@ impl Headless {
     /// Handles messages (and a tick every `tick`) for `dur`.
     pub async fn pump(&mut self, dur: Duration) {
         let end = tokio::time::Instant::now() + dur;
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut tick = tokio::time::interval(self.tick);
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(end) => return,
@@ -95,7 +104,7 @@ impl Headless {
     /// Pumps until `cond` holds (true) or `timeout` passes (false).
     pub async fn until(&mut self, timeout: Duration, cond: impl Fn(&App) -> bool) -> bool {
         let end = tokio::time::Instant::now() + timeout;
-        let mut tick = tokio::time::interval(Duration::from_millis(250));
+        let mut tick = tokio::time::interval(self.tick);
         while !cond(&self.app) {
             tokio::select! {
                 _ = tokio::time::sleep_until(end) => return cond(&self.app),
@@ -118,6 +127,24 @@ impl Headless {
             }
             self.pump(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Handles the messages already waiting, without waiting for more.
+    pub fn drain(&mut self) {
+        while let Ok(m) = self.rx.try_recv() {
+            self.send(m);
+        }
+    }
+
+    /// Draws a frame and returns how long rendering took.
+    pub fn draw_timed(&mut self) -> Duration {
+        let (app, theme) = (&self.app, &self.theme);
+        let t0 = Instant::now();
+        let _ = self.terminal.draw(|f| crate::ui::draw(f, app, theme));
+        let d = t0.elapsed();
+        self.frames += 1;
+        self.app.dirty = false;
+        d
     }
 
     /// Draws a frame and returns the screen as text, one line per row.

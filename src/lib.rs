@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -43,6 +44,25 @@ pub async fn run(cli: Cli) -> u8 {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "hubtop", &mut std::io::stdout());
             return exit::OK;
+        }
+        Some(Command::Bench { rows, quick, json }) => {
+            let opts = bench::BenchOptions { rows: rows.unwrap_or(if quick { 20_000 } else { 1_000_000 }), quick };
+            return match bench::run(&opts).await {
+                Ok(figs) => {
+                    if json {
+                        for f in &figs {
+                            println!("{}", serde_json::to_string(f).unwrap_or_default());
+                        }
+                    } else {
+                        print!("{}", bench::table(&figs, &opts));
+                    }
+                    exit::OK
+                }
+                Err(e) => {
+                    eprintln!("hubtop bench: {e}");
+                    exit::FAILED
+                }
+            };
         }
         Some(Command::Config { action: ConfigAction::Path }) => {
             println!("{}", config::config_path().display());

@@ -80,6 +80,12 @@ async fn inject_faults(State(sim): S, req: Request, next: Next) -> Response {
     if !faults.latency.is_zero() {
         tokio::time::sleep(faults.latency).await;
     }
+    if faults.limit > 0.0 && !sim.within_limit(faults.limit) {
+        sim.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+        let mut r = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded", Some("instance request rate limit"));
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return r;
+    }
     match faults.pick(sim.roll()) {
         Fault::None => next.run(req).await,
         Fault::Error => error(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable", Some("injected fault")),

@@ -1,7 +1,7 @@
 //! Fault injection on the instance API (`--faults`), for tests, chaos runs and demos.
 //!
 //! Spec: comma-separated `name=value`; `latency` takes a duration (`50ms`, `2s`),
-//! the others a probability per request. `reset` drops the connection *after* the
+//! `limit` a hard rate in requests per second, the others a probability per request. `reset` drops the connection *after* the
 //! request was processed, so a client sees its answer lost while the work happened:
 //! exactly the case where a trigger must not be blindly re-sent.
 
@@ -22,6 +22,8 @@ pub struct Faults {
     pub reset: f64,
     /// 401 as if the session expired.
     pub unauthorized: f64,
+    /// A hard limit of requests per second (token bucket, burst of one second); over it, 429.
+    pub limit: f64,
 }
 
 /// What to do with one request.
@@ -45,6 +47,14 @@ impl Faults {
                 f.latency = parse_duration(v)?;
                 continue;
             }
+            if k == "limit" {
+                f.limit = v
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| *n > 0.0)
+                    .ok_or_else(|| format!("fault `limit`: `{v}` is not a rate > 0"))?;
+                continue;
+            }
             let p: f64 = v.parse().map_err(|_| format!("fault `{k}`: `{v}` is not a probability"))?;
             if !(0.0..=1.0).contains(&p) {
                 return Err(format!("fault `{k}`: {p} is not between 0 and 1"));
@@ -58,7 +68,7 @@ impl Faults {
                 "unauthorized" => f.unauthorized = p,
                 _ => {
                     return Err(format!(
-                        "unknown fault `{k}` (known: latency, error, rate_limit, malformed, html, reset, unauthorized)"
+                        "unknown fault `{k}` (known: latency, limit, error, rate_limit, malformed, html, reset, unauthorized)"
                     ));
                 }
             }

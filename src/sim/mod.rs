@@ -76,6 +76,8 @@ pub struct Counters {
     pub requests: AtomicU64,
     pub trigger_posts: AtomicU64,
     pub writes: AtomicU64,
+    /// Requests answered 429 by the `limit` fault.
+    pub rate_limited: AtomicU64,
     /// Flow trigger POSTs per `inputs.record`.
     pub triggers_by_record: Mutex<HashMap<String, u64>>,
     /// PATCH/PUT per sys_id.
@@ -88,6 +90,7 @@ impl Counters {
             "requests": self.requests.load(Ordering::Relaxed),
             "trigger_posts": self.trigger_posts.load(Ordering::Relaxed),
             "writes": self.writes.load(Ordering::Relaxed),
+            "rate_limited": self.rate_limited.load(Ordering::Relaxed),
             "triggers_by_record": *self.triggers_by_record.lock(),
             "patches_by_id": *self.patches_by_id.lock(),
         })
@@ -105,12 +108,28 @@ pub struct Sim {
     pub fm: fm::FmState,
     pub engine: engine::Engine,
     rng: Mutex<ChaCha8Rng>,
+    /// Token bucket of the `limit` fault: (tokens, last refill).
+    bucket: Mutex<(f64, std::time::Instant)>,
 }
 
 impl Sim {
     /// A uniform draw in [0, 1) from the instance's seeded generator.
     pub fn roll(&self) -> f64 {
         self.rng.lock().gen_range(0.0..1.0)
+    }
+
+    /// Takes a token from the `limit` bucket; false when over the limit.
+    pub fn within_limit(&self, limit: f64) -> bool {
+        let mut b = self.bucket.lock();
+        let now = std::time::Instant::now();
+        b.0 = (b.0 + now.duration_since(b.1).as_secs_f64() * limit).min(limit.max(1.0));
+        b.1 = now;
+        if b.0 >= 1.0 {
+            b.0 -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 
     pub fn set_faults(&self, f: Faults) {
@@ -158,6 +177,7 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         fm: fm::FmState::new(config.seed),
         engine: engine::Engine::default(),
         rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed)),
+        bucket: Mutex::new((f64::MAX, std::time::Instant::now())),
         config,
     });
     seed::providers_and_flows(&sim).await?;
