@@ -165,10 +165,13 @@ fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
     t.send(&["/"]);
     t.send(&["-l", "integration_state=create_failed"]);
     t.send(&["Enter"]);
-    t.wait("failed work orders", T, |s| s.contains("filter: integration_state=create_failed") && s.contains("Create failed"));
+    t.wait("failed work orders", T, |s| {
+        s.contains("filter: integration_state=create_failed") && s.contains("Create failed")
+    });
     t.send(&["r"]);
     // The execution it started is followed live, then its outcome is shown.
-    let s = t.wait("the execution's outcome", T, |s| s.contains("Create Work Order") && s.contains("Work order created at"));
+    let s = t
+        .wait("the execution's outcome", T, |s| s.contains("Create Work Order") && s.contains("Work order created at"));
     assert!(s.contains("✔ COMPLETE") || s.contains("✔ complete"), "{s}");
     // Mark three entries in error and skip them, confirming.
     t.send(&["4"]);
