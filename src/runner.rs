@@ -210,22 +210,24 @@ async fn load_window(
     spec: &ListSpec,
     prime: Option<ListSpec>,
 ) -> Result<(crate::client::read::Page, Option<Delta>), Error> {
-    let page = client.list(spec).await?;
-    let delta = match prime {
-        None => None,
-        Some(p) => {
-            // The newest change on the table is where the live delta starts.
-            let mut newest = ListSpec::new(&p.table);
-            newest.query = Query::new().order_desc("sys_updated_on");
-            newest.fields = vec!["sys_updated_on".into()];
-            newest.limit = 1;
-            newest.no_count = true;
-            let mark = client.list(&newest).await?.records.first().map(|r| r.get("sys_updated_on").to_string());
-            let mut follow = p;
+    // The first load also asks where the live delta starts: both at once.
+    let newest = async {
+        let Some(p) = &prime else { return Ok(None) };
+        let mut newest = ListSpec::new(&p.table);
+        newest.query = Query::new().order_desc("sys_updated_on");
+        newest.fields = vec!["sys_updated_on".into()];
+        newest.limit = 1;
+        newest.no_count = true;
+        Ok::<_, Error>(Some(client.list(&newest).await?.records.first().map(|r| r.get("sys_updated_on").to_string())))
+    };
+    let (page, mark) = tokio::try_join!(client.list(spec), newest)?;
+    let delta = match (prime, mark) {
+        (Some(mut follow), Some(mark)) => {
             follow.display = true;
             follow.limit = 200;
             Some(Delta::starting_at(follow, mark))
         }
+        _ => None,
     };
     Ok((page, delta))
 }

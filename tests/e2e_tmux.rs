@@ -122,8 +122,18 @@ fn killed_console_leaves_a_usable_shell() {
     assert!(!modes.contains("-icanon") && !modes.contains("-echo "), "terminal restored after SIGTERM: {modes}");
 }
 
+/// A child process killed when dropped, so a failing test leaves nothing running.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// `hubtop sim` as a child process; its URL.
-fn sim_child() -> (std::process::Child, String) {
+fn sim_child() -> (KillOnDrop, String) {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
         .args(["sim", "--port", "0", "--traffic", "0"])
@@ -132,7 +142,7 @@ fn sim_child() -> (std::process::Child, String) {
         .expect("sim");
     let mut line = String::new();
     std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-    (child, line.trim().trim_start_matches("listening on ").to_string())
+    (KillOnDrop(child), line.trim().trim_start_matches("listening on ").to_string())
 }
 
 fn put(url: &str, body: &str) {
@@ -146,7 +156,7 @@ fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
         eprintln!("skipped: tmux or curl is not installed");
         return;
     }
-    let (mut sim, url) = sim_child();
+    let (_sim, url) = sim_child();
     let dir = std::env::temp_dir().join(format!("hubtop-e2e-act-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let cmd = format!(
@@ -160,10 +170,26 @@ fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
     for slug in ["keystone", "rapidfix", "mangled", "brightfm"] {
         put(&format!("{url}/sim/providers/{slug}"), "healthy");
     }
+    // A work order that failed at Keystone (401), whose credentials are now fixed.
+    let providers = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["--instance", &url, "--user", "admin", "get", "providers", "-o", "json"])
+        .env("HUBTOP_PASSWORD", "admin")
+        .env("HUBTOP_DATA_DIR", &dir)
+        .env("HUBTOP_CONFIG_DIR", &dir)
+        .output()
+        .expect("get providers");
+    let providers: serde_json::Value = serde_json::from_slice(&providers.stdout).expect("json");
+    let keystone = providers
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["title"] == "Keystone Property Services"))
+        .and_then(|p| p["sys_id"].as_str())
+        .expect("Keystone")
+        .to_string();
+    let filter = format!("integration_state=create_failed^fm_provider={keystone}");
     t.send(&["3"]);
     t.wait("work orders", T, |s| s.contains("Work orders ["));
     t.send(&["/"]);
-    t.send(&["-l", "integration_state=create_failed"]);
+    t.send(&["-l", &filter]);
     t.send(&["Enter"]);
     t.wait("failed work orders", T, |s| {
         s.contains("filter: integration_state=create_failed") && s.contains("Create failed")
@@ -188,6 +214,4 @@ fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
     t.send(&["y"]);
     t.wait("the summary", T, |s| s.contains("skip finished") && s.contains("✔ 3 done"));
     t.send(&["Escape", "q"]);
-    let _ = sim.kill();
-    let _ = sim.wait();
 }

@@ -276,13 +276,13 @@ fn list_inner(sim: &Sim, table: &str, p: &HashMap<String, String>) -> Result<Res
     let limit = num_param(p, "sysparm_limit", DEFAULT_LIMIT)?.min(DEFAULT_LIMIT);
     let offset = num_param(p, "sysparm_offset", 0)?;
     let no_count = p.get("sysparm_no_count").is_some_and(|v| v == "true");
-    let (total, rows) = sim.store.table(table).map_err(store_error)?.read().select(&q, offset, limit);
+    let (total, rows) = sim.store.table(table).map_err(store_error)?.read().select(&q, offset, limit, !no_count);
     let result: Vec<Value> = rows.iter().map(|r| render.row(sim, def, r)).collect();
     let mut headers = HeaderMap::new();
-    if !no_count {
-        headers.insert("X-Total-Count", HeaderValue::from(total));
+    if let (false, Some(t)) = (no_count, total) {
+        headers.insert("X-Total-Count", HeaderValue::from(t));
     }
-    let link = link_header(&sim.base_url, table, p, offset, limit, total, no_count, rows.len());
+    let link = link_header(&sim.base_url, table, p, offset, limit, total.filter(|_| !no_count), rows.len());
     if let Ok(v) = HeaderValue::from_str(&link) {
         headers.insert(header::LINK, v);
     }
@@ -296,8 +296,7 @@ fn link_header(
     p: &HashMap<String, String>,
     offset: usize,
     limit: usize,
-    total: usize,
-    no_count: bool,
+    total: Option<usize>,
     got: usize,
 ) -> String {
     let mut params: Vec<(&String, &String)> =
@@ -316,11 +315,14 @@ fn link_header(
     if offset > 0 {
         links.push(format!("<{}>;rel=\"prev\"", url(offset.saturating_sub(limit))));
     }
-    let has_next = if no_count { got == limit } else { offset + limit < total };
+    let has_next = match total {
+        Some(total) => offset + limit < total,
+        None => got == limit,
+    };
     if has_next {
         links.push(format!("<{}>;rel=\"next\"", url(offset + limit)));
     }
-    if !no_count {
+    if let Some(total) = total {
         let last = if total == 0 { 0 } else { (total - 1) / limit * limit };
         links.push(format!("<{}>;rel=\"last\"", url(last)));
     }
@@ -443,14 +445,64 @@ async fn stats(State(sim): S, Path(table): Path<String>, Query(p): Query<HashMap
                 error(StatusCode::BAD_REQUEST, "Invalid group by", Some(&format!("unknown field {g}")))
             })?);
         }
-        let counted = sim.store.table(&table).map_err(store_error)?.read().count_grouped(&q, &cols);
+        // sum / min / max / avg fields, as the Aggregate API takes them.
+        let list = |k: &str| -> Result<Vec<(String, usize)>, Response> {
+            p.get(k)
+                .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| {
+                    def.col(f).map(|c| (f.to_string(), c)).ok_or_else(|| {
+                        error(StatusCode::BAD_REQUEST, "Invalid aggregate field", Some(&format!("unknown field {f}")))
+                    })
+                })
+                .collect()
+        };
+        let (sums, mins, maxs, avgs) = (
+            list("sysparm_sum_fields")?,
+            list("sysparm_min_fields")?,
+            list("sysparm_max_fields")?,
+            list("sysparm_avg_fields")?,
+        );
+        let value_cols: Vec<usize> = sums.iter().chain(&mins).chain(&maxs).chain(&avgs).map(|(_, c)| *c).collect();
+        let groups = sim.store.table(&table).map_err(store_error)?.read().aggregate(&q, &cols, &value_cols);
+        let num = |x: f64| if x.fract() == 0.0 { format!("{x:.0}") } else { x.to_string() };
+        let stats_of = |a: &super::store::Agg| -> Value {
+            let mut st = serde_json::Map::new();
+            st.insert("count".into(), json!(a.count.to_string()));
+            let mut i = 0;
+            let mut section = |name: &str, fields: &[(String, usize)], f: &dyn Fn(usize) -> String| {
+                if fields.is_empty() {
+                    return;
+                }
+                let m: serde_json::Map<String, Value> = fields
+                    .iter()
+                    .map(|(n, _)| {
+                        let v = f(i);
+                        i += 1;
+                        (n.clone(), json!(v))
+                    })
+                    .collect();
+                st.insert(name.into(), Value::Object(m));
+            };
+            section("sum", &sums, &|i| num(a.sum[i]));
+            section("min", &mins, &|i| a.min[i].as_deref().unwrap_or("").to_string());
+            section("max", &maxs, &|i| a.max[i].as_deref().unwrap_or("").to_string());
+            section("avg", &avgs, &|i| if a.count == 0 { String::new() } else { num(a.sum[i] / a.count as f64) });
+            Value::Object(st)
+        };
         if group.is_empty() {
-            let n: usize = counted.iter().map(|(_, n)| n).sum();
-            return Ok(Json(json!({"result": {"stats": {"count": n.to_string()}}})).into_response());
+            let total = groups.into_iter().next().map(|(_, a)| a).unwrap_or_else(|| super::store::Agg {
+                count: 0,
+                sum: vec![0.0; value_cols.len()],
+                min: vec![None; value_cols.len()],
+                max: vec![None; value_cols.len()],
+            });
+            return Ok(Json(json!({"result": {"stats": stats_of(&total)}})).into_response());
         }
-        let result: Vec<Value> = counted
+        let result: Vec<Value> = groups
             .into_iter()
-            .map(|(key, n)| {
+            .map(|(key, a)| {
                 let fields: Vec<Value> = group
                     .iter()
                     .zip(key.iter())
@@ -463,7 +515,7 @@ async fn stats(State(sim): S, Path(table): Path<String>, Query(p): Query<HashMap
                         json!({"field": f, "value": &**v, "display_value": label})
                     })
                     .collect();
-                json!({"stats": {"count": n.to_string()}, "groupby_fields": fields})
+                json!({"stats": stats_of(&a), "groupby_fields": fields})
             })
             .collect();
         Ok(Json(json!({ "result": result })).into_response())

@@ -7,7 +7,8 @@
 //!
 //! Listing order without `ORDERBY` is insertion order (stable across pages).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 
@@ -28,10 +29,28 @@ pub enum StoreError {
     BadValue { field: String, why: String },
 }
 
+/// Aggregates of one group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Agg {
+    pub count: usize,
+    pub sum: Vec<f64>,
+    pub min: Vec<Option<Arc<str>>>,
+    pub max: Vec<Option<Arc<str>>>,
+}
+
+impl Agg {
+    fn new(n: usize) -> Agg {
+        Agg { count: 0, sum: vec![0.0; n], min: vec![None; n], max: vec![None; n] }
+    }
+}
+
 pub struct Table {
     pub def: &'static TableDef,
     rows: Vec<Option<Row>>,
     by_id: HashMap<Arc<str>, u32>,
+    /// Rows by `sys_updated_on`: newest-first pages and delta queries walk this instead
+    /// of sorting or scanning the table.
+    by_updated: BTreeSet<(Arc<str>, u32)>,
     live: usize,
     next_number: u64,
 }
@@ -49,7 +68,7 @@ pub struct Store {
 
 impl Table {
     fn new(def: &'static TableDef) -> Self {
-        Table { def, rows: Vec::new(), by_id: HashMap::new(), live: 0, next_number: 1000 }
+        Table { def, rows: Vec::new(), by_id: HashMap::new(), by_updated: BTreeSet::new(), live: 0, next_number: 1000 }
     }
 
     pub fn len(&self) -> usize {
@@ -70,12 +89,16 @@ impl Table {
         self.rows.iter().flatten()
     }
 
-    /// Rows matching `q`, sorted by its order keys, with the total before paging.
-    pub fn select(&self, q: &Compiled, offset: usize, limit: usize) -> (usize, Vec<Row>) {
+    /// Rows matching `q`, sorted by its order keys, with the total before paging
+    /// (`None` when `count` is false and it was not free to know).
+    pub fn select(&self, q: &Compiled, offset: usize, limit: usize, count: bool) -> (Option<usize>, Vec<Row>) {
+        if let Some(r) = self.select_by_updated(q, offset, limit, count) {
+            return r;
+        }
         let mut hits: Vec<&Row> = self.iter().filter(|r| q.matches(r)).collect();
         let total = hits.len();
         if offset >= total || limit == 0 {
-            return (total, Vec::new());
+            return (Some(total), Vec::new());
         }
         let end = offset.saturating_add(limit).min(total);
         if q.has_order() {
@@ -87,15 +110,78 @@ impl Table {
             }
             hits.sort_by(cmp);
         }
-        (total, hits[offset..end].iter().map(|r| Arc::clone(r)).collect())
+        (Some(total), hits[offset..end].iter().map(|r| Arc::clone(r)).collect())
+    }
+
+    /// Rows in `sys_updated_on` order from the index, from the query's lower bound on it.
+    fn updated_range(&self, q: &Compiled) -> impl DoubleEndedIterator<Item = &Row> {
+        let lo = match q.lower_bound(SYS_UPDATED_ON) {
+            Some((v, true)) => Bound::Included((Arc::from(v), 0u32)),
+            Some((v, false)) => Bound::Excluded((Arc::from(v), u32::MAX)),
+            None => Bound::Unbounded,
+        };
+        self.by_updated.range((lo, Bound::Unbounded)).filter_map(|(_, i)| self.rows.get(*i as usize)?.as_ref())
+    }
+
+    /// The fast path: ordered by `sys_updated_on` alone, or bounded below on it.
+    fn select_by_updated(
+        &self,
+        q: &Compiled,
+        offset: usize,
+        limit: usize,
+        count: bool,
+    ) -> Option<(Option<usize>, Vec<Row>)> {
+        let desc = match q.order() {
+            [(c, d)] if *c == SYS_UPDATED_ON => *d,
+            _ => return None,
+        };
+        let walk: Box<dyn Iterator<Item = &Row>> =
+            if desc { Box::new(self.updated_range(q).rev()) } else { Box::new(self.updated_range(q)) };
+        let mut matching = walk.filter(|r| q.matches(r));
+        let mut skipped = 0;
+        while skipped < offset && matching.next().is_some() {
+            skipped += 1;
+        }
+        let page: Vec<Row> = matching.by_ref().take(limit).cloned().collect();
+        let total = match (count, q.is_unconditional() && q.lower_bound(SYS_UPDATED_ON).is_none()) {
+            (_, true) => Some(self.live),
+            (true, false) => Some(skipped + page.len() + matching.count()),
+            (false, false) => None,
+        };
+        Some((total, page))
+    }
+
+    /// Rows matching `q`, walking the `sys_updated_on` index when the query is bounded on it.
+    pub fn matching<'a>(&'a self, q: &'a Compiled) -> Box<dyn Iterator<Item = &'a Row> + 'a> {
+        if q.lower_bound(SYS_UPDATED_ON).is_some() {
+            Box::new(self.updated_range(q).filter(move |r| q.matches(r)))
+        } else {
+            Box::new(self.iter().filter(move |r| q.matches(r)))
+        }
     }
 
     /// Count of rows matching `q`, grouped by the values of `group_cols`.
     pub fn count_grouped(&self, q: &Compiled, group_cols: &[usize]) -> Vec<(Vec<Arc<str>>, usize)> {
-        let mut groups: HashMap<Vec<Arc<str>>, usize> = HashMap::new();
-        for r in self.iter().filter(|r| q.matches(r)) {
+        self.aggregate(q, group_cols, &[]).into_iter().map(|(k, a)| (k, a.count)).collect()
+    }
+
+    /// Count, and sum / min / max of `value_cols`, of rows matching `q`, per group.
+    pub fn aggregate(&self, q: &Compiled, group_cols: &[usize], value_cols: &[usize]) -> Vec<(Vec<Arc<str>>, Agg)> {
+        let mut groups: HashMap<Vec<Arc<str>>, Agg> = HashMap::new();
+        for r in self.matching(q) {
             let key = group_cols.iter().map(|&c| Arc::clone(&r[c])).collect();
-            *groups.entry(key).or_default() += 1;
+            let a = groups.entry(key).or_insert_with(|| Agg::new(value_cols.len()));
+            a.count += 1;
+            for (i, &c) in value_cols.iter().enumerate() {
+                let v = &r[c];
+                a.sum[i] += v.trim().parse::<f64>().unwrap_or(0.0);
+                if a.min[i].as_ref().is_none_or(|m| v < m) {
+                    a.min[i] = Some(Arc::clone(v));
+                }
+                if a.max[i].as_ref().is_none_or(|m| v > m) {
+                    a.max[i] = Some(Arc::clone(v));
+                }
+            }
         }
         let mut out: Vec<_> = groups.into_iter().collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
@@ -192,10 +278,12 @@ impl Store {
                 t.next_number += 1;
                 vals[c] = Arc::from(format!("{prefix}{:07}", t.next_number));
             }
+            let updated = Arc::clone(&vals[SYS_UPDATED_ON]);
             let row: Row = Arc::from(vals);
             let idx = t.rows.len() as u32;
             t.rows.push(Some(Arc::clone(&row)));
             t.by_id.insert(id, idx);
+            t.by_updated.insert((updated, idx));
             t.live += 1;
             row
         };
@@ -228,8 +316,10 @@ impl Store {
             }
             let mods = vals[SYS_MOD_COUNT].parse::<u64>().unwrap_or(0) + 1;
             vals[SYS_MOD_COUNT] = Arc::from(mods.to_string());
-            vals[SYS_UPDATED_ON] = now;
+            vals[SYS_UPDATED_ON] = Arc::clone(&now);
             let row: Row = Arc::from(vals);
+            t.by_updated.remove(&(Arc::clone(&old[SYS_UPDATED_ON]), idx as u32));
+            t.by_updated.insert((now, idx as u32));
             t.rows[idx] = Some(Arc::clone(&row));
             row
         };
@@ -241,7 +331,9 @@ impl Store {
         let lock = self.table(table)?;
         let mut t = lock.write();
         let idx = t.by_id.remove(sys_id).ok_or(StoreError::NotFound)? as usize;
-        t.rows[idx] = None;
+        if let Some(old) = t.rows[idx].take() {
+            t.by_updated.remove(&(Arc::clone(&old[SYS_UPDATED_ON]), idx as u32));
+        }
         t.live -= 1;
         Ok(())
     }
@@ -275,6 +367,7 @@ impl Store {
         for vals in rows {
             let id = Arc::clone(&vals[SYS_ID]);
             let idx = t.rows.len() as u32;
+            t.by_updated.insert((Arc::clone(&vals[SYS_UPDATED_ON]), idx));
             t.rows.push(Some(Arc::from(vals)));
             t.by_id.insert(id, idx);
             t.live += 1;

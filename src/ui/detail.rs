@@ -181,7 +181,7 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
 fn draw_step(f: &mut Frame, t: &Theme, area: Rect, s: Option<&Step>, x: &crate::client::actions::ExecDetail) {
     let mut lines: Vec<Line> = Vec::new();
     let kv = |k: &str, v: String, style: Style| {
-        Line::from(vec![Span::styled(format!("{k:<16}"), t.muted), Span::styled(v, style)])
+        Line::from(vec![Span::styled(format!("{k:<15} "), t.muted), Span::styled(v, style)])
     };
     let Some(s) = s else {
         f.render_widget(Paragraph::new("no steps yet").block(block(t, " Step ", false)), area);
