@@ -376,13 +376,22 @@ pub struct Compiled {
     order: Vec<(usize, bool)>,
 }
 
-/// Numbers compare as numbers when both sides are numbers; everything else as strings
-/// (date-times are `YYYY-MM-DD HH:MM:SS`, so that orders them too).
+/// A total order for sorting: empty values first, then numbers (as numbers), then
+/// everything else as strings (date-times are `YYYY-MM-DD HH:MM:SS`, so that orders
+/// them too). Numbers and strings are never compared with each other: mixing the two
+/// comparisons is not transitive (`1a` < `2` < `10` < `1a`), and a sort with such a
+/// comparison misorders rows or panics.
 fn compare_values(x: &str, y: &str) -> Ordering {
-    match (numeric(x), numeric(y)) {
-        (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or_else(|| x.cmp(y)),
+    let rank = |s: &str, n: Option<f64>| match (s.is_empty(), n) {
+        (true, _) => 0,
+        (false, Some(_)) => 1,
+        (false, None) => 2,
+    };
+    let (nx, ny) = (numeric(x), numeric(y));
+    rank(x, nx).cmp(&rank(y, ny)).then_with(|| match (nx, ny) {
+        (Some(a), Some(b)) => a.total_cmp(&b).then_with(|| x.cmp(y)),
         _ => x.cmp(y),
-    }
+    })
 }
 
 /// A cheap check before parsing: only digits, signs, dots and exponents can be a number.

@@ -1052,3 +1052,28 @@ fn schema_tables_are_all_served() {
         assert_eq!(def.fields[schema::SYS_MOD_COUNT].name, "sys_mod_count");
     }
 }
+
+#[tokio::test]
+async fn ordering_by_a_column_of_mixed_numbers_and_text_answers_in_a_consistent_order() {
+    let h = start(quiet()).await;
+    let codes = ["1a", "2", "10", "", "abc", "401", "1.5", "-3", "timeout", "201"];
+    for i in 0..60 {
+        h.sim.store.insert(HISTORY, &[("response_code", codes[i % codes.len()]), ("operation", "create")]).unwrap();
+    }
+    for (q, desc) in [("ORDERBYresponse_code", false), ("ORDERBYDESCresponse_code", true)] {
+        let a = list(&h, HISTORY, &[("sysparm_query", q), ("sysparm_fields", "response_code")]).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        let got: Vec<&str> = a.rows().iter().map(|r| r["response_code"].as_str().unwrap()).collect();
+        assert_eq!(got.len(), 60);
+        // Empty first, then numbers by value, then text.
+        let mut want = vec![""; 6];
+        for c in ["-3", "1.5", "2", "10", "201", "401", "1a", "abc", "timeout"] {
+            want.extend(std::iter::repeat_n(c, 6));
+        }
+        if desc {
+            want.reverse();
+        }
+        assert_eq!(got, want, "{q}");
+    }
+    h.shutdown().await;
+}
