@@ -189,37 +189,31 @@ fn escape(v: &str) -> String {
 }
 
 impl fmt::Display for Query {
+    /// The encoded form. An alternative without conditions adds nothing to a query (it is
+    /// neither printed nor parsed nor evaluated), so it is left out.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut first_term = true;
-        let mut sep = |f: &mut fmt::Formatter<'_>, s: &str| -> fmt::Result {
-            if first_term {
-                first_term = false;
-                Ok(())
-            } else {
-                f.write_str(s)
-            }
-        };
-        for (ai, alt) in self.alternatives.iter().enumerate() {
-            if ai > 0 {
+        let mut wrote = false;
+        for alt in self.alternatives.iter().filter(|a| a.iter().any(|g| !g.is_empty())) {
+            if wrote {
                 f.write_str("^NQ")?;
             }
-            for (ti, group) in alt.iter().enumerate() {
+            let mut first = true;
+            for group in alt {
                 for (ci, c) in group.iter().enumerate() {
-                    if ti == 0 && ci == 0 {
-                        if ai == 0 {
-                            sep(f, "^")?;
-                        }
-                    } else if ci == 0 {
-                        f.write_str("^")?;
-                    } else {
-                        f.write_str("^OR")?;
+                    if !first {
+                        f.write_str(if ci == 0 { "^" } else { "^OR" })?;
                     }
+                    first = false;
                     write!(f, "{}{}{}", c.field, c.op.as_str(), escape(&c.value))?;
                 }
             }
+            wrote = true;
         }
         for o in &self.order {
-            sep(f, "^")?;
+            if wrote {
+                f.write_str("^")?;
+            }
+            wrote = true;
             write!(f, "{}{}", if o.desc { "ORDERBYDESC" } else { "ORDERBY" }, o.field)?;
         }
         Ok(())
@@ -292,16 +286,15 @@ fn parse_condition(pos: usize, t: &str) -> Result<Condition, ParseError> {
 pub fn parse(s: &str) -> Result<Query, ParseError> {
     let mut q = Query::new();
     let mut alt: Vec<Vec<Condition>> = Vec::new();
-    let mut started = false;
     for (pos, term) in split_terms(s) {
         if term.is_empty() {
             continue;
         }
         if let Some(rest) = term.strip_prefix("NQ") {
-            if started || !alt.is_empty() {
+            // An empty alternative (`a=1^NQ`) adds nothing: it is dropped, never "match all".
+            if !alt.is_empty() {
                 q.alternatives.push(std::mem::take(&mut alt));
             }
-            started = true;
             if rest.is_empty() {
                 continue;
             }
@@ -325,9 +318,8 @@ pub fn parse(s: &str) -> Result<Query, ParseError> {
             continue;
         }
         alt.push(vec![parse_condition(pos, &term)?]);
-        started = true;
     }
-    if !alt.is_empty() || (started && !q.alternatives.is_empty()) {
+    if !alt.is_empty() {
         q.alternatives.push(alt);
     }
     Ok(q)
@@ -461,9 +453,11 @@ impl Query {
         let col = |f: &str| resolve(f).ok_or_else(|| UnknownField(f.to_string()));
         let list = |v: &str| v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>();
         let mut alternatives = Vec::new();
-        for alt in &self.alternatives {
+        // An alternative without conditions adds nothing (see `Display`); with none left,
+        // every row matches.
+        for alt in self.alternatives.iter().filter(|a| a.iter().any(|g| !g.is_empty())) {
             let mut terms = Vec::new();
-            for group in alt {
+            for group in alt.iter().filter(|g| !g.is_empty()) {
                 let mut g = Vec::new();
                 for c in group {
                     let test = match c.op {
@@ -595,6 +589,19 @@ mod tests {
         ] {
             assert_eq!(eval(q, &v), want, "{q}");
         }
+    }
+
+    #[test]
+    fn an_empty_alternative_adds_nothing() {
+        assert!(!eval("state=error^NQ", &[("state", "ready")]));
+        assert!(eval("state=error^NQ", &[("state", "error")]));
+        assert!(!eval("^NQstate=error^NQ^NQ", &[("state", "ready")]));
+        assert_eq!(parse("state=error^NQ").unwrap().to_string(), "state=error");
+        assert_eq!(parse("^NQ^NQ").unwrap(), Query::default());
+        let built = Query::new().and(Condition::eq("a", "1")).new_query();
+        assert_eq!(built.to_string(), "a=1");
+        let c = built.compile(|f| COLS.iter().position(|x| *x == f)).unwrap();
+        assert!(!c.matches(&row(&COLS, &[("a", "2")])));
     }
 
     #[test]
