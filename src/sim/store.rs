@@ -245,12 +245,18 @@ impl Store {
 
     /// Inserts a record; fields not given are empty. Returns the new row.
     pub fn insert(&self, table: &str, fields: &[(&str, &str)]) -> Result<Row, StoreError> {
-        let now = crate::time::now_string();
-        self.insert_at(table, fields, &now)
+        self.insert_inner(table, fields, None)
     }
 
     /// As [`Store::insert`], with the creation time given (seeding back-dates rows).
     pub fn insert_at(&self, table: &str, fields: &[(&str, &str)], now: &str) -> Result<Row, StoreError> {
+        self.insert_inner(table, fields, Some(now))
+    }
+
+    /// The time of a live write is taken under the table's write lock: a reader that
+    /// does not see a write yet can then never see an older `sys_updated_on` appear
+    /// later, which a delta sync by watermark relies on.
+    fn insert_inner(&self, table: &str, fields: &[(&str, &str)], at: Option<&str>) -> Result<Row, StoreError> {
         let lock = self.table(table)?;
         let def = lock.read().def;
         let mut vals: Vec<Arc<str>> = vec![Arc::from(""); def.fields.len()];
@@ -263,15 +269,18 @@ impl Store {
         let id: Arc<str> =
             if vals[SYS_ID].is_empty() { Arc::from(self.new_sys_id()) } else { Arc::clone(&vals[SYS_ID]) };
         vals[SYS_ID] = Arc::clone(&id);
-        let now_v = self.intern(now);
-        vals[SYS_CREATED_ON] = Arc::clone(&now_v);
-        vals[SYS_UPDATED_ON] = now_v;
         vals[SYS_MOD_COUNT] = self.intern("0");
         let row: Row = {
             let mut t = lock.write();
             if t.by_id.contains_key(&id) {
                 return Err(StoreError::BadValue { field: "sys_id".into(), why: "already exists".into() });
             }
+            let now_v = match at {
+                Some(now) => self.intern(now),
+                None => self.intern(&crate::time::now_string()),
+            };
+            vals[SYS_CREATED_ON] = Arc::clone(&now_v);
+            vals[SYS_UPDATED_ON] = now_v;
             if let (Some(prefix), Some(c)) = (def.number_prefix, def.col("number"))
                 && vals[c].is_empty()
             {
@@ -305,10 +314,11 @@ impl Store {
                 _ => {} // system and unknown fields are ignored, as a real instance does
             }
         }
-        let now = self.intern(&crate::time::now_string());
         let row = {
             let mut t = lock.write();
             let idx = *t.by_id.get(sys_id).ok_or(StoreError::NotFound)? as usize;
+            // Taken under the write lock, as for inserts.
+            let now = self.intern(&crate::time::now_string());
             let old = t.rows[idx].clone().ok_or(StoreError::NotFound)?;
             let mut vals: Vec<Arc<str>> = old.to_vec();
             for (c, v) in set {
