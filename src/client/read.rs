@@ -1,6 +1,6 @@
 //! Reading: pages, whole listings, single records, delta sync and aggregate counts.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use reqwest::Method;
 use serde_json::Value;
@@ -192,7 +192,7 @@ impl Client {
 /// Delta sync of one table by its `sys_updated_on` watermark.
 ///
 /// Times have one-second resolution, so each poll asks for `>=` the watermark and drops
-/// what it already has by (sys_id, sys_mod_count): nothing missed, nothing doubled.
+/// what it already delivered by (sys_id, sys_mod_count): nothing missed, nothing doubled.
 /// A poll first asks the Aggregate API for the count and the sum of `sys_mod_count` of
 /// the rows at or after the watermark: if both are what the last poll left, nothing
 /// changed (a new row adds to the count, an update adds to a mod count) and the refresh
@@ -200,16 +200,35 @@ impl Client {
 /// whole rows for the keys it has not seen. (A row deleted and another inserted at the
 /// watermark between two polls, with equal mod counts, would go unseen until the next
 /// change; deletions are not visible to a delta sync anyway.)
+///
+/// The key listing never pages by offset: a row updated while a poll pages moves to the
+/// end of the order and would shift an unseen row into a page already read. Each page
+/// starts again at the watermark reached so far, asking for as many more rows as it
+/// may repeat. A poll commits nothing until it has succeeded as a whole, so a failed
+/// poll is simply repeated.
 #[derive(Debug, Clone)]
 pub struct Delta {
     pub spec: ListSpec,
     pub watermark: Option<String>,
-    seen_at_mark: HashSet<(String, String)>,
+    /// (sys_id, sys_mod_count) → sys_updated_on of what was delivered at or after the watermark.
+    delivered: HashMap<(String, String), String>,
     /// (count, sum of sys_mod_count) of the rows at or after the watermark, as last seen.
     fingerprint: Option<(u64, f64)>,
 }
 
 const KEY_FIELDS: [&str; 3] = ["sys_id", "sys_updated_on", "sys_mod_count"];
+
+/// The most rows one page may ask for (the instance's own cap).
+const MAX_PAGE: usize = 10_000;
+
+/// Pages one poll walks at most: a table written faster than it can be read would
+/// otherwise keep a poll chasing the writers forever. The next poll carries on from
+/// the watermark reached, so nothing is lost by stopping.
+const MAX_PAGES_PER_POLL: usize = 20;
+
+fn key_of(r: &Record) -> (String, String) {
+    (r.sys_id().to_string(), r.get("sys_mod_count").to_string())
+}
 
 impl Delta {
     /// `spec` names the table, the fields and the base filter of the rows to follow.
@@ -220,7 +239,7 @@ impl Delta {
             }
         }
         spec.limit = spec.limit.clamp(1, 1000);
-        Delta { spec, watermark: None, seen_at_mark: HashSet::new(), fingerprint: None }
+        Delta { spec, watermark: None, delivered: HashMap::new(), fingerprint: None }
     }
 
     /// Starts from a known watermark instead of the whole table.
@@ -230,37 +249,63 @@ impl Delta {
         d
     }
 
+    fn since(&self, w: Option<&str>) -> Query {
+        match w {
+            Some(w) => self.spec.query.clone().and_all(Condition::new("sys_updated_on", crate::query::Op::Ge, w)),
+            None => self.spec.query.clone(),
+        }
+    }
+
     /// Records changed since the last poll (everything, on the first without a watermark).
     pub async fn poll(&mut self, client: &Client) -> Result<Vec<Record>> {
-        let mut keys = self.spec.clone();
-        let mut q = keys.query.clone();
-        if let Some(w) = &self.watermark {
-            q = q.and_all(Condition::new("sys_updated_on", crate::query::Op::Ge, w));
-            if let Some(fp) = self.fingerprint {
-                let (count, sums) = client.stats(&keys.table, &q, &["sys_mod_count"]).await?;
-                if (count, sums.first().copied().unwrap_or(0.0)) == fp {
-                    return Ok(Vec::new());
-                }
+        if let (Some(w), Some(fp)) = (&self.watermark, self.fingerprint) {
+            let (count, sums) = client.stats(&self.spec.table, &self.since(Some(w)), &["sys_mod_count"]).await?;
+            if (count, sums.first().copied().unwrap_or(0.0)) == fp {
+                return Ok(Vec::new());
             }
         }
-        q.order = vec![crate::query::OrderBy { field: "sys_updated_on".into(), desc: false }];
-        keys.query = q;
-        keys.offset = 0;
-        keys.no_count = true;
-        keys.display = false;
-        keys.fields = KEY_FIELDS.iter().map(|s| s.to_string()).collect();
-        let stamps = client.list_all(&keys).await?;
-        let fresh = self.absorb(stamps.clone());
-        // What the Aggregate API will say about the new watermark while nothing changes.
-        if let Some(w) = &self.watermark {
-            let at_or_after = stamps.iter().filter(|r| r.get("sys_updated_on") >= w.as_str());
-            let (n, sum) = at_or_after
-                .fold((0u64, 0.0), |(n, s), r| (n + 1, s + r.get("sys_mod_count").parse::<f64>().unwrap_or(0.0)));
-            self.fingerprint = Some((n, sum));
-        }
-        if fresh.is_empty() {
-            return Ok(fresh);
-        }
+        // Work on a copy: a poll that fails half-way leaves the delta as it was.
+        let mut next = self.clone();
+        let mut fresh: Vec<Record> = Vec::new();
+        let mut pages = 0;
+        let fingerprint = loop {
+            pages += 1;
+            let mut keys = self.spec.clone();
+            keys.query = next.since(next.watermark.as_deref());
+            keys.query.order = vec![crate::query::OrderBy { field: "sys_updated_on".into(), desc: false }];
+            keys.offset = 0;
+            keys.no_count = true;
+            keys.display = false;
+            keys.fields = KEY_FIELDS.iter().map(|s| s.to_string()).collect();
+            // The page may repeat what was delivered at or after the watermark: ask for that many more.
+            keys.limit = (self.spec.limit + next.delivered.len()).min(MAX_PAGE);
+            let page = client.list(&keys).await?.records;
+            let full = page.len() >= keys.limit;
+            let new = next.absorb(page.clone());
+            let progressed = !new.is_empty();
+            fresh.extend(new);
+            if !full {
+                // The page holds every row from its start: what the Aggregate API will
+                // say about the new watermark while nothing changes.
+                let w = next.watermark.as_deref().unwrap_or("");
+                let (n, sum) = page
+                    .iter()
+                    .filter(|r| r.get("sys_updated_on") >= w)
+                    .fold((0u64, 0.0), |(n, s), r| (n + 1, s + r.get("sys_mod_count").parse::<f64>().unwrap_or(0.0)));
+                break Some((n, sum));
+            }
+            if !progressed || pages >= MAX_PAGES_PER_POLL {
+                // Rows keep coming (or more than MAX_PAGE share the watermark's second):
+                // the rest next poll, which lists again rather than trusting a fingerprint.
+                break None;
+            }
+        };
+        next.fingerprint = fingerprint;
+        // A row seen on two pages (it changed in between): keep its latest key, in its later place.
+        let mut once = std::collections::HashSet::new();
+        fresh.reverse();
+        fresh.retain(|r| once.insert(r.sys_id().to_string()));
+        fresh.reverse();
         // Whole rows for what changed, by sys_id, a chunk at a time.
         let mut full: HashMap<String, Record> = HashMap::new();
         for chunk in fresh.chunks(100) {
@@ -274,17 +319,28 @@ impl Delta {
                 full.insert(r.sys_id().to_string(), r);
             }
         }
-        // In watermark order; a row deleted in between is simply not there.
-        Ok(fresh.iter().filter_map(|k| full.remove(k.sys_id())).collect())
+        // In watermark order; a row deleted in between is simply not there. A row that
+        // changed again since its key was listed is delivered as it is now, and marked
+        // delivered so the next poll does not hand out the same state again.
+        let out: Vec<Record> = fresh.iter().filter_map(|k| full.remove(k.sys_id())).collect();
+        if let Some(w) = next.watermark.clone() {
+            for r in &out {
+                let ts = r.get("sys_updated_on");
+                if !ts.is_empty() && ts >= w.as_str() {
+                    next.delivered.insert(key_of(r), ts.to_string());
+                }
+            }
+        }
+        *self = next;
+        Ok(out)
     }
 
-    /// Drops what was already seen and moves the watermark; returns the new keys in order.
+    /// Drops what was already delivered and moves the watermark; returns the new keys in order.
     pub fn absorb(&mut self, records: Vec<Record>) -> Vec<Record> {
         let mut latest: HashMap<String, Record> = HashMap::new();
         let mut order = Vec::new();
         for r in records {
-            let key = (r.sys_id().to_string(), r.get("sys_mod_count").to_string());
-            if self.watermark.as_deref() == Some(r.get("sys_updated_on")) && self.seen_at_mark.contains(&key) {
+            if self.delivered.contains_key(&key_of(&r)) {
                 continue;
             }
             if !latest.contains_key(r.sys_id()) {
@@ -293,14 +349,17 @@ impl Delta {
             latest.insert(r.sys_id().to_string(), r);
         }
         let out: Vec<Record> = order.into_iter().filter_map(|id| latest.remove(&id)).collect();
-        if let Some(max) = out.iter().map(|r| r.get("sys_updated_on")).max().map(str::to_string) {
-            if self.watermark.as_deref() != Some(max.as_str()) {
-                self.seen_at_mark.clear();
-                self.watermark = Some(max.clone());
-            }
-            for r in out.iter().filter(|r| r.get("sys_updated_on") == max) {
-                self.seen_at_mark.insert((r.sys_id().to_string(), r.get("sys_mod_count").to_string()));
-            }
+        if let Some(max) = out.iter().map(|r| r.get("sys_updated_on")).max().map(str::to_string)
+            && self.watermark.as_deref().is_none_or(|w| max.as_str() > w)
+        {
+            self.watermark = Some(max);
+        }
+        for r in &out {
+            self.delivered.insert(key_of(r), r.get("sys_updated_on").to_string());
+        }
+        // What is older than the watermark can never be listed again.
+        if let Some(w) = &self.watermark {
+            self.delivered.retain(|_, ts| ts.as_str() >= w.as_str());
         }
         out
     }
