@@ -1,0 +1,323 @@
+//! The real binary against a `hubtop sim` child process: `get` in both formats and with
+//! every filter, actions and their exit codes, authentication and reachability errors,
+//! usage errors, read-only refusals that send nothing, completions.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+struct SimProc {
+    child: Child,
+    url: String,
+    dir: PathBuf,
+}
+
+impl Drop for SimProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("hubtop-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn start_sim(name: &str) -> SimProc {
+    let dir = temp_dir(name);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["sim", "--port", "0", "--traffic", "0", "--retry-interval", "3600"])
+        .env("HUBTOP_CONFIG_DIR", &dir)
+        .env("HUBTOP_DATA_DIR", &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn hubtop sim");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}")).to_string();
+    SimProc { child, url, dir }
+}
+
+fn run(sim: &SimProc, password: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["--instance", &sim.url, "--user", "admin"])
+        .args(args)
+        .env("HUBTOP_PASSWORD", password)
+        .env("HUBTOP_CONFIG_DIR", &sim.dir)
+        .env("HUBTOP_DATA_DIR", &sim.dir)
+        .env("COLUMNS", "200")
+        .env_remove("HUBTOP_INSTANCE")
+        .env_remove("HUBTOP_USER")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run hubtop")
+}
+
+fn hubtop(sim: &SimProc, args: &[&str]) -> Output {
+    run(sim, "admin", args)
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json_rows(sim: &SimProc, args: &[&str]) -> Vec<Value> {
+    let mut a = args.to_vec();
+    a.extend(["-o", "json"]);
+    let o = hubtop(sim, &a);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    match serde_json::from_slice::<Value>(&o.stdout) {
+        Ok(Value::Array(v)) => v,
+        other => panic!("`-o json` prints an array: {other:?}\n{}", text(&o)),
+    }
+}
+
+/// A GET on the instance's API with Basic auth.
+fn api(sim: &SimProc, path: &str) -> Value {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get(format!("{}{path}", sim.url))
+            .basic_auth("admin", Some("admin"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    })
+}
+
+fn rows(sim: &SimProc, table: &str, query: &str) -> Vec<Value> {
+    let q: String = query
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect();
+    let v = api(sim, &format!("/api/now/table/{table}?sysparm_exclude_reference_link=true&sysparm_query={q}"));
+    v["result"].as_array().cloned().unwrap_or_default()
+}
+
+fn wait_rows(sim: &SimProc, table: &str, query: &str, what: &str) -> Vec<Value> {
+    let end = Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = rows(sim, table, query);
+        if !r.is_empty() {
+            return r;
+        }
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn provider_id(sim: &SimProc, title: &str) -> String {
+    rows(sim, "sn_wsd_case_fm_provider", &format!("title={title}"))[0]["sys_id"].as_str().unwrap().to_string()
+}
+
+const OUTBOUND: &str = "ih_sync_outbound_record";
+const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
+
+#[test]
+fn get_every_kind_in_both_formats_with_filters() {
+    let sim = start_sim("get");
+    let keystone = provider_id(&sim, "Keystone Property Services");
+    // Let the demo produce its first failure and its first inbound/history rows.
+    wait_rows(&sim, OUTBOUND, &format!("state=error^provider={keystone}"), "Keystone's create to fail");
+
+    for (kind, field) in [
+        ("providers", "title"),
+        ("workorders", "number"),
+        ("outbound", "number"),
+        ("inbound", "sys_id"),
+        ("executions", "name"),
+        ("history", "operation"),
+    ] {
+        let o = hubtop(&sim, &["get", kind, "-o", "table"]);
+        assert_eq!(o.status.code(), Some(0), "{kind}: {}", text(&o));
+        let rows = json_rows(&sim, &["get", kind]);
+        for r in &rows {
+            assert!(r["sys_id"].is_string(), "{kind}: ServiceNow field names: {r}");
+            assert!(r.get(field).is_some(), "{kind}: has `{field}`: {r}");
+            assert!(r.get("sys_updated_on").is_some(), "{kind}: {r}");
+        }
+        if kind != "inbound" {
+            assert!(!rows.is_empty(), "{kind}: the demo has rows");
+            assert!(stdout(&o).lines().count() >= 2, "{kind}: a header and rows:\n{}", text(&o));
+        }
+    }
+    let o = hubtop(&sim, &["get", "providers"]);
+    assert!(stdout(&o).contains("Acme Facilities"), "{}", text(&o));
+    assert!(stdout(&o).contains("Keystone Property Services"));
+
+    // --state
+    let errors = json_rows(&sim, &["get", "outbound", "--state", "error"]);
+    assert!(!errors.is_empty());
+    assert!(errors.iter().all(|r| r["state"] == "error"), "{errors:?}");
+    let o = hubtop(&sim, &["get", "outbound", "--state", "error"]);
+    assert!(stdout(&o).contains("401"), "the table shows the error:\n{}", text(&o));
+
+    // --provider, by title and by sys_id
+    let acme = provider_id(&sim, "Acme Facilities");
+    for p in ["Acme Facilities", acme.as_str()] {
+        let wos = json_rows(&sim, &["get", "workorders", "--provider", p]);
+        assert!(wos.len() >= 3, "{wos:?}");
+        assert!(wos.iter().all(|r| r["fm_provider"] == acme.as_str()), "{wos:?}");
+    }
+    let o = hubtop(&sim, &["get", "workorders", "--provider", "Nobody Ltd"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // --query, ANDed with the others
+    let ns = json_rows(&sim, &["get", "workorders", "--query", "integration_state=not_synced"]);
+    assert_eq!(ns.len(), 1, "{ns:?}");
+    assert_eq!(ns[0]["short_description"], "Install new whiteboard in room 2.07");
+    let none = json_rows(
+        &sim,
+        &["get", "workorders", "--query", "integration_state=not_synced", "--provider", "Keystone Property Services"],
+    );
+    assert!(none.is_empty());
+    let o = hubtop(&sim, &["get", "workorders", "--query", "nosuchfield=1"]);
+    assert_ne!(o.status.code(), Some(0), "{}", text(&o));
+    let o = hubtop(&sim, &["get", "workorders", "--query", "state~x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let limited = json_rows(&sim, &["get", "workorders", "--limit", "2"]);
+    assert_eq!(limited.len(), 2);
+}
+
+#[test]
+fn actions_and_their_exit_codes() {
+    let sim = start_sim("actions");
+    let keystone = provider_id(&sim, "Keystone Property Services");
+    let failed = wait_rows(&sim, OUTBOUND, &format!("state=error^provider={keystone}"), "Keystone's create to fail");
+    let entry = failed[0]["number"].as_str().unwrap().to_string();
+    let entry_id = failed[0]["sys_id"].as_str().unwrap().to_string();
+
+    // retry: a PATCH to ready, exit 0.
+    let o = hubtop(&sim, &["retry", &entry]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(stdout(&o).contains(&entry) && stdout(&o).contains("ready"), "{}", text(&o));
+    let counters = api(&sim, "/sim/counters");
+    assert_eq!(counters["patches_by_id"][&entry_id], 1, "{counters}");
+
+    // skip
+    let failed2 =
+        wait_rows(&sim, OUTBOUND, &format!("state=error^provider={keystone}^number!={entry}"), "another failure");
+    let e2 = failed2[0]["number"].as_str().unwrap().to_string();
+    let o = hubtop(&sim, &["skip", &e2]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(rows(&sim, OUTBOUND, &format!("number={e2}"))[0]["state"], "skipped");
+    let o = hubtop(&sim, &["retry", "ISO9999999"]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+
+    // create the not-synced work order at Acme: success.
+    let wo = rows(&sim, WORK_ORDERS, "integration_state=not_synced")[0]["number"].as_str().unwrap().to_string();
+    let o = hubtop(&sim, &["create", &wo]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(stdout(&o).contains("success"), "{}", text(&o));
+    assert_eq!(rows(&sim, WORK_ORDERS, &format!("number={wo}"))[0]["integration_state"], "created");
+
+    // update with a comment, then cancel it.
+    let o = hubtop(&sim, &["update", &wo, "--comment", "Escalated by caller"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(stdout(&o).contains("success"), "{}", text(&o));
+    let o = hubtop(&sim, &["update", &wo]);
+    assert_eq!(o.status.code(), Some(2), "update needs --set or --comment: {}", text(&o));
+    let o = hubtop(&sim, &["cancel", &wo]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(stdout(&o).contains("success"), "{}", text(&o));
+    let w = &rows(&sim, WORK_ORDERS, &format!("number={wo}"))[0];
+    assert_eq!(w["integration_state"], "cancelled");
+    assert_eq!(w["state"], "canceled");
+
+    // create against Keystone (broken credentials): the flow fails, exit 1.
+    let kwo = rows(&sim, WORK_ORDERS, &format!("fm_provider={keystone}"))[0]["number"].as_str().unwrap().to_string();
+    let o = hubtop(&sim, &["create", &kwo]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(stdout(&o).contains("failed") && stdout(&o).contains("401"), "{}", text(&o));
+    let o = hubtop(&sim, &["create", "WPT0000000"]);
+    assert_eq!(o.status.code(), Some(1), "unknown work order: {}", text(&o));
+
+    // The audit log has both lines of every action.
+    let audit = std::fs::read_to_string(sim.dir.join("audit.jsonl")).expect("audit log written");
+    assert!(audit.lines().count() >= 10, "{audit}");
+}
+
+#[test]
+fn authentication_reachability_and_usage_errors() {
+    let sim = start_sim("errors");
+    let o = run(&sim, "wrong", &["get", "providers"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let o = run(&sim, "wrong", &["retry", "ISO0001001"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+
+    let o = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["--instance", "http://127.0.0.1:1", "--user", "admin", "get", "providers"])
+        .env("HUBTOP_PASSWORD", "admin")
+        .env("HUBTOP_CONFIG_DIR", &sim.dir)
+        .env("HUBTOP_DATA_DIR", &sim.dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(4), "{}", text(&o));
+
+    for args in [
+        &["frobnicate"][..],
+        &["get", "providers", "--frobnicate"],
+        &["get", "nothing"],
+        &["get", "outbound", "-o", "xml"],
+    ] {
+        let o = hubtop(&sim, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+    }
+    // --instance without credentials.
+    let o = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["--instance", &sim.url, "get", "providers"])
+        .env_remove("HUBTOP_USER")
+        .env("HUBTOP_CONFIG_DIR", &sim.dir)
+        .env("HUBTOP_DATA_DIR", &sim.dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+
+    // Read-only: refused before anything is sent.
+    let before = api(&sim, "/sim/counters");
+    for args in [
+        &["--read-only", "retry", "ISO0001001"][..],
+        &["--read-only", "cancel", "WPT0001001"],
+        &["--read-only", "skip", "ISO0001001"],
+    ] {
+        let o = hubtop(&sim, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("read-only"), "{}", text(&o));
+    }
+    let after = api(&sim, "/sim/counters");
+    assert_eq!(after["patches_by_id"], before["patches_by_id"], "no PATCH");
+    assert_eq!(after["trigger_posts"], before["trigger_posts"]);
+    assert_eq!(after["writes"], before["writes"]);
+    assert_eq!(after["patches_by_id"].as_object().map(|m| m.len()), Some(0));
+    // Reads are fine read-only.
+    let o = hubtop(&sim, &["--read-only", "get", "providers"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    let o = Command::new(env!("CARGO_BIN_EXE_hubtop")).args(["completions", "bash"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let s = stdout(&o);
+    assert!(s.contains("hubtop") && s.contains("complete"), "{s}");
+    assert!(s.len() > 1000);
+}
