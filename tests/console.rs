@@ -30,7 +30,10 @@ const T: Duration = Duration::from_secs(20);
 async fn from_the_overview_to_the_failing_step_in_two_keys() {
     let (h, mut c) = console((120, 40)).await;
     // The demo's first work orders fail at several providers within seconds.
-    assert!(c.until(T, |a| a.overview.groups.len() >= 3).await, "error groups appear");
+    // Wait for the credential failure too: which provider fails first is a matter of timing.
+    let ready =
+        |a: &hubtop::app::App| a.overview.groups.len() >= 3 && a.overview.groups.iter().any(|g| g.key.contains("401"));
+    assert!(c.until(T, ready).await, "error groups appear:\n{}", c.draw());
     let screen = c.draw();
     assert!(screen.contains("Top error groups"), "{screen}");
     assert!(screen.contains("Counts by state"), "{screen}");
