@@ -105,6 +105,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The console under fire: faults, token expiry and outages against a scripted operator; checks at the end.
+    #[command(after_help = "Examples:\n  hubtop chaos --duration 60s\n  hubtop chaos --duration 2m --seed 42")]
+    Chaos {
+        #[arg(long, default_value = "60s")]
+        duration: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Print shell completions.
     #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
     Completions { shell: clap_complete::Shell },

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod audit;
 pub mod bench;
+pub mod chaos;
 pub mod cli;
 pub mod client;
 pub mod commands;
@@ -60,6 +61,25 @@ pub async fn run(cli: Cli) -> u8 {
                 }
                 Err(e) => {
                     eprintln!("hubtop bench: {e}");
+                    exit::FAILED
+                }
+            };
+        }
+        Some(Command::Chaos { duration, seed }) => {
+            let secs = match sim::faults::parse_duration(&duration) {
+                Ok(d) if d >= Duration::from_secs(4) => d,
+                _ => {
+                    eprintln!("hubtop chaos: --duration takes a duration of at least 4s, like 60s or 2m");
+                    return exit::USAGE;
+                }
+            };
+            return match chaos::run(&chaos::ChaosOptions { duration: secs, seed }).await {
+                Ok(report) => {
+                    print!("{}", report.summary());
+                    if report.passed() { exit::OK } else { exit::FAILED }
+                }
+                Err(e) => {
+                    eprintln!("hubtop chaos: {e}");
                     exit::FAILED
                 }
             };

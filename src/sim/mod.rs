@@ -108,6 +108,8 @@ pub struct Sim {
     pub fm: fm::FmState,
     pub engine: engine::Engine,
     rng: Mutex<ChaCha8Rng>,
+    /// Pauses the traffic generator (chaos runs settle the instance before checking).
+    pub traffic_paused: std::sync::atomic::AtomicBool,
     /// Token bucket of the `limit` fault: (tokens, last refill).
     bucket: Mutex<(f64, std::time::Instant)>,
 }
@@ -178,6 +180,7 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         engine: engine::Engine::default(),
         rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed)),
         bucket: Mutex::new((f64::MAX, std::time::Instant::now())),
+        traffic_paused: std::sync::atomic::AtomicBool::new(false),
         config,
     });
     seed::providers_and_flows(&sim).await?;

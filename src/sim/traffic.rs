@@ -24,7 +24,11 @@ pub fn spawn(sim: &Arc<Sim>, mut stop: watch::Receiver<bool>) {
         tick.tick().await;
         loop {
             tokio::select! {
-                _ = tick.tick() => event(&sim, &mut rng),
+                _ = tick.tick() => {
+                    if !sim.traffic_paused.load(std::sync::atomic::Ordering::Relaxed) {
+                        event(&sim, &mut rng);
+                    }
+                }
                 _ = super::stopped(&mut stop) => break,
             }
         }
