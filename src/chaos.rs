@@ -20,10 +20,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::app::{Settings, ViewKind};
 use crate::audit::Audit;
-use crate::client::read::ListSpec;
 use crate::client::{Auth, Client, ClientConfig, Entity};
 use crate::headless::Headless;
-use crate::query::Query;
 use crate::sim::{self, Faults, SimConfig};
 
 pub const FAULTS: &str = "error=0.2,rate_limit=0.05,malformed=0.02,html=0.01,reset=0.01";
@@ -50,6 +48,8 @@ pub struct Report {
     pub seconds_without_frame: Vec<u64>,
     pub token_expiries: u64,
     pub recovered_ms: Option<u64>,
+    /// How the view differed from the instance when it did not recover.
+    pub mismatch: String,
     pub refresh_ms: u64,
 }
 
@@ -92,7 +92,7 @@ impl Report {
             check(self.seconds_without_frame.is_empty()),
             self.seconds_without_frame,
             check(self.recovered_ms.is_some_and(|ms| ms <= self.refresh_ms + 1000)),
-            self.recovered_ms.map(|m| format!("in {m} ms")).unwrap_or_else(|| "no".into()),
+            self.recovered_ms.map(|m| format!("in {m} ms")).unwrap_or_else(|| format!("no: {}", self.mismatch)),
             self.refresh_ms,
             if self.passed() { "PASSED" } else { "FAILED" },
         )
@@ -147,6 +147,7 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
     let audit = Arc::new(Audit::open(Some(&audit_path), &h.base_url, "hubtop")?);
     let mut c = Headless::new(Arc::clone(&client), settings, audit, (120, 40));
     c.auto_draw = true;
+    c.frame_times = Some(Vec::new());
     c.runner.follow_timeout = Duration::from_secs(10);
     c.start();
 
@@ -169,8 +170,6 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let start = Instant::now();
     let end = start + Duration::from_secs(secs);
-    let mut frames_by_second: Vec<u64> = vec![0; secs as usize + 1];
-    let mut last_frames = c.frames;
     let mut steps = 0u64;
     while Instant::now() < end {
         operator_step(&mut c, &mut rng).await;
@@ -180,14 +179,16 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
         while waited < pause && Instant::now() < end {
             c.pump(Duration::from_millis(100)).await;
             waited += Duration::from_millis(100);
-            let sec = start.elapsed().as_secs() as usize;
-            if let Some(slot) = frames_by_second.get_mut(sec) {
-                *slot += c.frames - last_frames;
-            }
-            last_frames = c.frames;
         }
     }
     chaos_task.abort();
+    let mut frames_by_second: Vec<u64> = vec![0; secs as usize + 1];
+    for t in c.frame_times.take().unwrap_or_default() {
+        if let Some(slot) = t.checked_duration_since(start).and_then(|d| frames_by_second.get_mut(d.as_secs() as usize))
+        {
+            *slot += 1;
+        }
+    }
 
     // Faults stop; the instance settles (no traffic, no queued work); then the view
     // must match it again within one refresh.
@@ -206,11 +207,19 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
         Client::new(ClientConfig::new(&h.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() }))?;
     let t0 = Instant::now();
     let mut recovered_ms = None;
+    let mut mismatch = String::new();
     while t0.elapsed() < refresh * 3 {
         c.pump(Duration::from_millis(100)).await;
-        if c.app.conn.stale_since.is_none() && view_matches(&c, &truth_client).await {
-            recovered_ms = Some(t0.elapsed().as_millis() as u64);
-            break;
+        if c.app.conn.stale_since.is_some() {
+            mismatch = "stale".into();
+            continue;
+        }
+        match view_matches(&c, &truth_client).await {
+            Ok(()) => {
+                recovered_ms = Some(t0.elapsed().as_millis() as u64);
+                break;
+            }
+            Err(e) => mismatch = e,
         }
     }
     let (sent, done) = crate::audit::read_ids(&audit_path)?;
@@ -235,6 +244,7 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
             .collect(),
         token_expiries: expiries.load(Ordering::Relaxed),
         recovered_ms,
+        mismatch: if recovered_ms.is_some() { String::new() } else { mismatch },
         refresh_ms: refresh.as_millis() as u64,
     };
     h.shutdown().await;
@@ -265,16 +275,16 @@ async fn settle(h: &sim::SimHandle, c: &mut Headless) {
 }
 
 /// Whether the console's outbound window shows what the instance holds.
-async fn view_matches(c: &Headless, truth: &Client) -> bool {
-    let Some(l) = c.app.lists.get(&Entity::Outbound) else { return false };
+async fn view_matches(c: &Headless, truth: &Client) -> Result<(), String> {
+    let Some(l) = c.app.lists.get(&Entity::Outbound) else { return Err("no outbound list".into()) };
     if !l.loaded || l.in_flight {
-        return false;
+        return Err(format!("loaded {} in flight {}", l.loaded, l.in_flight));
     }
-    let mut spec = ListSpec::new(truth.table(Entity::Outbound));
-    spec.query = Query::new().order_desc("sys_updated_on");
+    // The same window the view asked for (its filter and order), from the instance now.
+    let mut spec = l.window_spec(truth.table(Entity::Outbound), l.window_offset);
     spec.fields = vec!["sys_id".into(), "state".into(), "sys_mod_count".into()];
-    spec.limit = l.rows.len().clamp(1, 200);
-    let Ok(page) = truth.list(&spec).await else { return false };
+    spec.limit = l.rows.len().clamp(1, crate::app::list::WINDOW);
+    let page = truth.list(&spec).await.map_err(|e| e.to_string())?;
     let want: Vec<(String, String, String)> = page
         .records
         .iter()
@@ -287,7 +297,20 @@ async fn view_matches(c: &Headless, truth: &Client) -> bool {
     let mut b = have.clone();
     a.sort();
     b.sort();
-    a == b && l.total == page.total
+    if a == b && l.total == page.total {
+        return Ok(());
+    }
+    let missing: Vec<_> = a.iter().filter(|x| !b.contains(x)).take(3).collect();
+    let extra: Vec<_> = b.iter().filter(|x| !a.contains(x)).take(3).collect();
+    Err(format!(
+        "total {:?} vs instance {:?}; rows {} vs {}; missing {missing:?}; extra {extra:?}; query {:?} quick {:?}",
+        l.total,
+        page.total,
+        b.len(),
+        a.len(),
+        l.query.to_string(),
+        l.quick_filter
+    ))
 }
 
 /// Records the instance saw more writes for than the audit log sent.

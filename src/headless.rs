@@ -26,6 +26,8 @@ pub struct Headless {
     /// Effects the terminal loop would have handled (copy, open).
     pub side_effects: Vec<Effect>,
     pub frames: u64,
+    /// When set, the time of every frame drawn (the chaos run checks each second has one).
+    pub frame_times: Option<Vec<Instant>>,
     /// Draw after every message when something changed, as the terminal loop does.
     pub auto_draw: bool,
     /// The clock tick while pumping (the terminal loop ticks once a second).
@@ -46,6 +48,7 @@ impl Headless {
             theme: Theme::none(),
             side_effects: Vec::new(),
             frames: 0,
+            frame_times: None,
             auto_draw: false,
             tick: Duration::from_millis(250),
         }
@@ -136,14 +139,21 @@ impl Headless {
         }
     }
 
+    fn frame_drawn(&mut self) {
+        self.frames += 1;
+        self.app.dirty = false;
+        if let Some(times) = &mut self.frame_times {
+            times.push(Instant::now());
+        }
+    }
+
     /// Draws a frame and returns how long rendering took.
     pub fn draw_timed(&mut self) -> Duration {
         let (app, theme) = (&self.app, &self.theme);
         let t0 = Instant::now();
         let _ = self.terminal.draw(|f| crate::ui::draw(f, app, theme));
         let d = t0.elapsed();
-        self.frames += 1;
-        self.app.dirty = false;
+        self.frame_drawn();
         d
     }
 
@@ -151,8 +161,7 @@ impl Headless {
     pub fn draw(&mut self) -> String {
         let (app, theme) = (&self.app, &self.theme);
         let _ = self.terminal.draw(|f| crate::ui::draw(f, app, theme));
-        self.frames += 1;
-        self.app.dirty = false;
+        self.frame_drawn();
         screen_text(self.terminal.backend())
     }
 }
