@@ -1,0 +1,57 @@
+//! `hubtop bench --quick --json` of the real binary (a debug build, so the figures
+//! themselves say little here): every measurement is reported, with a baseline where it
+//! has one, and the properties that do not depend on speed hold — a bulk run against an
+//! instance rate limit sends nothing twice and draws no 429, and an unchanged refresh
+//! costs one request.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn bench_reports_every_figure_as_json_lines() {
+    let dir = std::env::temp_dir().join(format!("hubtop-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["bench", "--quick", "--json", "--rows", "20000"])
+        .env("HUBTOP_CONFIG_DIR", &dir)
+        .env("HUBTOP_DATA_DIR", &dir)
+        .output()
+        .expect("hubtop bench runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "exit {:?}\n{stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    let mut figures: HashMap<String, Value> = HashMap::new();
+    for line in stdout.lines() {
+        let v: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+        let name = v["name"].as_str().expect("name").to_string();
+        assert!(v["value"].as_f64().is_some_and(f64::is_finite), "{line}");
+        assert!(v["unit"].is_string(), "{line}");
+        figures.insert(name, v);
+    }
+    for name in [
+        "first_frame_ms",
+        "render_median_ms",
+        "render_p99_ms",
+        "rss_mb",
+        "idle_cpu_percent",
+        "refresh_requests",
+        "refresh_bytes",
+        "refresh_bytes_ratio",
+        "key_to_frame_median_ms",
+        "key_to_frame_p99_ms",
+        "bulk_rate",
+        "bulk_rate_fraction",
+        "bulk_duplicates",
+    ] {
+        assert!(figures.contains_key(name), "{name} missing:\n{stdout}");
+    }
+    let value = |n: &str| figures[n]["value"].as_f64().unwrap();
+    assert!(figures["first_frame_ms"]["baseline"].as_f64().is_some(), "first frame has a baseline");
+    assert_eq!(value("bulk_duplicates"), 0.0, "{stdout}");
+    assert_eq!(value("bulk_rejected_429"), 0.0, "the limiter keeps under the instance limit:\n{stdout}");
+    assert_eq!(value("refresh_requests"), 1.0, "an unchanged refresh is one request:\n{stdout}");
+    assert!(value("refresh_bytes_ratio") < 0.1, "a delta refresh is far cheaper than a re-list:\n{stdout}");
+    assert!(value("rss_mb") > 1.0);
+}
