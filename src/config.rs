@@ -76,8 +76,15 @@ pub struct Profile {
     pub theme: Option<String>,
     #[serde(default)]
     pub insecure: bool,
+    /// Largest answer accepted from the instance, in MiB; bigger ones are refused.
+    #[serde(default = "default_max_response_mb")]
+    pub max_response_mb: usize,
     #[serde(default)]
     pub tables: Tables,
+}
+
+fn default_max_response_mb() -> usize {
+    32
 }
 
 fn default_refresh() -> f64 {
@@ -321,6 +328,7 @@ pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolve
     c.concurrency = p.concurrency;
     c.rps = p.rps;
     c.insecure = p.insecure;
+    c.max_body = p.max_response_mb.max(1) * 1024 * 1024;
     c.tables = p.tables.clone();
     Ok(Resolved {
         client: c,

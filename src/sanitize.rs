@@ -14,12 +14,15 @@ pub const MAX_CHARS: usize = 16 * 1024;
 fn replacement(c: char) -> Option<char> {
     match c {
         '\t' => Some(' '),
-        '\n' | '\r' => Some('⏎'),
+        // U+2028/2029 are line breaks to some renderers: a record stays one line.
+        '\n' | '\r' | '\u{2028}' | '\u{2029}' => Some('⏎'),
         '\u{7f}' => Some('␡'),
         '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
         '\u{80}'..='\u{9f}' => Some('�'),
         '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' => Some('�'),
         '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}' | '\u{180e}' => Some('�'),
+        // Tag characters: invisible, and used to smuggle text past a reader.
+        '\u{e0000}'..='\u{e007f}' => Some('�'),
         _ => None,
     }
 }

@@ -4,6 +4,7 @@
 
 use std::io::{IsTerminal, Write, stdout};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
@@ -20,8 +21,16 @@ use crate::app::{App, Effect, Msg};
 use crate::runner::Runner;
 use crate::ui::Theme;
 
-/// Restores the terminal: idempotent, safe to call from a panic hook or a signal path.
+/// Whether the console holds the terminal (raw mode, alternate screen).
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Restores the terminal once: safe to call again from the panic hook, the guard and the
+/// signal path. (Leaving the alternate screen twice would move the cursor back to where
+/// it was on entering, over the panic message.)
 pub fn restore() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
     let _ = terminal::disable_raw_mode();
     let _ = execute!(stdout(), DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
 }
@@ -92,6 +101,7 @@ pub async fn run(
         );
     }
     install_panic_hook();
+    ACTIVE.store(true, Ordering::SeqCst);
     terminal::enable_raw_mode()?;
     let _guard = Guard;
     execute!(stdout(), EnterAlternateScreen, cursor::Hide)?;
@@ -121,6 +131,8 @@ async fn event_loop(
     let effects = app.start();
     dispatch(app, runner, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
+    // For the end-to-end test that a panic restores the terminal (never set in use).
+    let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
     loop {
         if app.dirty {
             // Coalesce bursts: at most one frame per 10 ms.
@@ -137,6 +149,9 @@ async fn event_loop(
             execute!(stdout(), EndSynchronizedUpdate)?;
             app.dirty = false;
             last_draw = Instant::now();
+            if test_panic.is_some_and(|at| last_draw > at) {
+                panic!("HUBTOP_TEST_PANIC: a deliberate panic, to test that the terminal is restored");
+            }
         }
         if app.quit {
             return Ok(());
@@ -175,12 +190,11 @@ fn dispatch(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
     }
 }
 
-/// SIGTERM and SIGHUP end the loop (SIGINT arrives as ctrl-c in raw mode).
+/// SIGTERM, SIGHUP and SIGINT (from `kill`; ctrl-c itself arrives as a key in raw
+/// mode) end the loop, so the terminal is restored on the way out.
 struct Signals {
     #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-    #[cfg(unix)]
-    hup: Option<tokio::signal::unix::Signal>,
+    streams: Vec<tokio::signal::unix::Signal>,
 }
 
 impl Signals {
@@ -188,7 +202,8 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            Signals { term: signal(SignalKind::terminate()).ok(), hup: signal(SignalKind::hangup()).ok() }
+            let kinds = [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()];
+            Signals { streams: kinds.into_iter().filter_map(|k| signal(k).ok()).collect() }
         }
         #[cfg(not(unix))]
         Signals {}
@@ -197,23 +212,11 @@ impl Signals {
     async fn next(&mut self) {
         #[cfg(unix)]
         {
-            let term = async {
-                match self.term.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            let hup = async {
-                match self.hup.as_mut() {
-                    Some(s) => {
-                        s.recv().await;
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::select! { _ = term => {}, _ = hup => {} }
+            if self.streams.is_empty() {
+                return std::future::pending().await;
+            }
+            let recvs = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(recvs).await;
         }
         #[cfg(not(unix))]
         std::future::pending::<()>().await

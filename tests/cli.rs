@@ -321,3 +321,24 @@ fn authentication_reachability_and_usage_errors() {
     assert!(s.contains("hubtop") && s.contains("complete"), "{s}");
     assert!(s.len() > 1000);
 }
+
+#[test]
+fn the_console_refuses_without_a_terminal_and_the_cli_still_works() {
+    let dir = temp_dir("noterm");
+    let out = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .env("HUBTOP_CONFIG_DIR", &dir)
+        .env("HUBTOP_DATA_DIR", &dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("hubtop runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "usage exit code: {err}");
+    assert!(err.contains("needs a terminal"), "says why: {err}");
+    assert!(err.contains("hubtop get"), "says what works instead: {err}");
+    assert!(out.stdout.is_empty(), "no escape sequences on a pipe: {:?}", String::from_utf8_lossy(&out.stdout));
+    let sim = start_sim("noterm-cli");
+    let got = hubtop(&sim, &["get", "providers"]);
+    assert!(got.status.success(), "{}", text(&got));
+    assert!(stdout(&got).contains("Acme"), "{}", text(&got));
+    let _ = std::fs::remove_dir_all(&dir);
+}

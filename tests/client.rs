@@ -359,3 +359,20 @@ async fn a_delta_poll_with_no_change_costs_a_fraction_of_a_full_relist() {
     assert_eq!(changed[0].get("last_error"), "changed");
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_over_the_size_limit_is_refused_with_a_clear_error() {
+    let h = sim::start(quiet()).await.expect("sim");
+    seed_outbound(&h, 300);
+    let small = client_with(&h, basic(), |c| c.max_body = 4 * 1024);
+    let mut spec = ListSpec::new(OUTBOUND);
+    spec.limit = 200;
+    spec.fields = vec!["sys_id".into(), "state".into(), "payload".into()];
+    let err = small.list(&spec).await.expect_err("a 200-row page is over 4 KiB");
+    assert_eq!(err, Error::TooLarge { limit: 4096 });
+    assert!(err.to_string().contains("4096-byte limit"), "{err}");
+    // The same client still reads what fits.
+    spec.limit = 2;
+    assert_eq!(small.list(&spec).await.expect("a small page fits").records.len(), 2);
+    h.shutdown().await;
+}

@@ -102,24 +102,48 @@ fn killed_console_leaves_a_usable_shell() {
         eprintln!("skipped: tmux is not installed (.ci/run installs it)");
         return;
     }
+    for signal in ["TERM", "HUP", "INT"] {
+        let (t, dir) = console_in_tmux(&format!("kill-{signal}"), "");
+        t.wait("the console", T, |s| s.contains("Counts by state"));
+        let pid = std::fs::read_to_string(dir.join("pid")).expect("pid").trim().to_string();
+        Command::new("kill").args([&format!("-{signal}"), &pid]).status().expect("kill");
+        t.wait("the shell", T, |s| s.contains("HUBTOP-EXITED"));
+        let modes = std::fs::read_to_string(dir.join("stty.txt")).expect("stty output");
+        assert!(
+            !modes.contains("-icanon") && !modes.contains("-echo "),
+            "terminal restored after SIG{signal}: {modes}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_then_prints_its_message() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let (t, dir) = console_in_tmux("panic", "HUBTOP_TEST_PANIC=1 RUST_BACKTRACE=0");
+    // The message is printed after the alternate screen is left, so it stays on the
+    // shell's screen; printed before, it would vanish with the alternate screen.
+    let s = t.wait("the shell", T, |s| s.contains("HUBTOP-EXITED"));
+    assert!(s.contains("HUBTOP_TEST_PANIC: a deliberate panic"), "panic message on the restored screen:\n{s}");
+    assert!(!s.contains("Counts by state"), "the console's screen is gone:\n{s}");
+    let modes = std::fs::read_to_string(dir.join("stty.txt")).expect("stty output");
+    assert!(!modes.contains("-icanon") && !modes.contains("-echo "), "terminal restored after a panic: {modes}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The console in a tmux pane; when it ends, the shell records `stty -a` and says so.
+fn console_in_tmux(name: &str, env: &str) -> (Tmux, std::path::PathBuf) {
     let bin = env!("CARGO_BIN_EXE_hubtop");
-    let dir = std::env::temp_dir().join(format!("hubtop-e2e-kill-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("hubtop-e2e-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let stty = dir.join("stty.txt");
-    let pidfile = dir.join("pid");
     let cmd = format!(
-        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} {bin} & echo $! > {p}; wait; stty -a > {s}; echo HUBTOP-EXITED; sleep 30",
+        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} {env} {bin} & echo $! > {d}/pid; wait; stty -a > {d}/stty.txt; echo HUBTOP-EXITED; sleep 30",
         d = dir.display(),
-        p = pidfile.display(),
-        s = stty.display()
     );
-    let t = Tmux::new("kill", &cmd, 100, 30);
-    t.wait("the console", T, |s| s.contains("Counts by state"));
-    let pid = std::fs::read_to_string(&pidfile).expect("pid").trim().to_string();
-    Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
-    t.wait("the shell", T, |s| s.contains("HUBTOP-EXITED"));
-    let modes = std::fs::read_to_string(&stty).expect("stty output");
-    assert!(!modes.contains("-icanon") && !modes.contains("-echo "), "terminal restored after SIGTERM: {modes}");
+    (Tmux::new(name, &cmd, 100, 30), dir)
 }
 
 /// A child process killed when dropped, so a failing test leaves nothing running.

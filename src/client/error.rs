@@ -16,6 +16,12 @@ pub enum Error {
     NotAnInstance { snippet: String },
     #[error("network: {0}")]
     Network(String),
+    /// The TLS handshake failed verification: retrying cannot help, trusting it is the
+    /// operator's call.
+    #[error(
+        "TLS: {0} (the instance's certificate is not trusted; if you trust it, use --insecure or `insecure = true` in the profile)"
+    )]
+    Tls(String),
     #[error("timed out after {0:?}")]
     Timeout(Duration),
     #[error("outcome unknown: {0}; check the instance before trying again")]
@@ -45,7 +51,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Auth { .. } => 3,
-            Error::Network(_) | Error::Timeout(_) | Error::NotAnInstance { .. } => 4,
+            Error::Network(_) | Error::Tls(_) | Error::Timeout(_) | Error::NotAnInstance { .. } => 4,
             Error::Invalid(_) => 2,
             _ => 1,
         }
@@ -60,6 +66,7 @@ impl Error {
             Error::Decode { .. } => "bad answer".into(),
             Error::NotAnInstance { .. } => "not an instance".into(),
             Error::Network(_) => "unreachable".into(),
+            Error::Tls(_) => "untrusted certificate".into(),
             Error::Timeout(_) => "timeout".into(),
             Error::OutcomeUnknown(_) => "outcome unknown".into(),
             Error::TooLarge { .. } => "answer too large".into(),

@@ -214,12 +214,16 @@ impl Client {
     }
 
     fn net_error(&self, e: reqwest::Error) -> Error {
+        let cause = root_cause(&e);
+        if cause.contains("certificate") || cause.contains("CertificateRequired") {
+            return Error::Tls(format!("cannot connect to {}: {cause}", self.config.base_url));
+        }
         if e.is_timeout() {
             Error::Timeout(self.config.timeout)
         } else if e.is_connect() {
-            Error::Network(format!("cannot connect to {}: {}", self.config.base_url, root_cause(&e)))
+            Error::Network(format!("cannot connect to {}: {cause}", self.config.base_url))
         } else {
-            Error::Network(format!("connection to {} failed: {}", self.config.base_url, root_cause(&e)))
+            Error::Network(format!("connection to {} failed: {cause}", self.config.base_url))
         }
     }
 
@@ -260,7 +264,7 @@ impl Client {
                 Err(e) => {
                     let retry = match kind {
                         Idempotence::Read => e.is_transient(),
-                        Idempotence::Write => never_connected,
+                        Idempotence::Write => never_connected && !matches!(e, Error::Tls(_)),
                     };
                     if retry {
                         last = e;
