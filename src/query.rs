@@ -543,6 +543,27 @@ impl Compiled {
     pub fn has_order(&self) -> bool {
         !self.order.is_empty()
     }
+
+    /// The values `col` can take in a matching row, if each alternative has an AND term
+    /// `col = v` or `col IN a,b`: the union of them. Lets the instance read an equality
+    /// index instead of scanning the table.
+    pub fn eq_values(&self, col: usize) -> Option<Vec<&str>> {
+        if self.alternatives.is_empty() {
+            return None;
+        }
+        let mut out: Vec<&str> = Vec::new();
+        for alt in &self.alternatives {
+            let vals = alt.iter().filter(|g| g.len() == 1 && g[0].col == col).find_map(|g| match &g[0].test {
+                Test::Eq(v) => Some(vec![v.as_str()]),
+                Test::In(vs) => Some(vs.iter().map(String::as_str).collect()),
+                _ => None,
+            })?;
+            out.extend(vals);
+        }
+        out.sort_unstable();
+        out.dedup();
+        Some(out)
+    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,14 @@
 //! write can never leave a half-written record. Values of low-cardinality columns are
 //! interned so a million seeded rows share their `state`, `provider`, … strings.
 //!
-//! Listing order without `ORDERBY` is insertion order (stable across pages).
+//! Listing order without `ORDERBY` is insertion order (stable across pages); rows that
+//! tie on every order key keep a fixed order too (insertion order, reversed for a
+//! descending key), so paging never repeats or skips a tied row.
+//!
+//! Indexes: `sys_updated_on` (ordered; newest-first pages and delta queries), and an
+//! equality index on every choice column and `provider` (value → row positions), so a
+//! filter like `state=error^provider=X` reads its candidates instead of the table, and
+//! counts grouped by state come from the index sizes.
 
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound;
@@ -51,6 +58,8 @@ pub struct Table {
     /// Rows by `sys_updated_on`: newest-first pages and delta queries walk this instead
     /// of sorting or scanning the table.
     by_updated: BTreeSet<(Arc<str>, u32)>,
+    /// Per column: value → positions of live rows holding it (choice columns and `provider`).
+    by_value: Vec<Option<HashMap<Arc<str>, BTreeSet<u32>>>>,
     live: usize,
     next_number: u64,
 }
@@ -68,7 +77,53 @@ pub struct Store {
 
 impl Table {
     fn new(def: &'static TableDef) -> Self {
-        Table { def, rows: Vec::new(), by_id: HashMap::new(), by_updated: BTreeSet::new(), live: 0, next_number: 1000 }
+        let by_value =
+            def.fields.iter().map(|f| (f.kind == Kind::Choice || f.name == "provider").then(HashMap::new)).collect();
+        Table {
+            def,
+            rows: Vec::new(),
+            by_id: HashMap::new(),
+            by_updated: BTreeSet::new(),
+            by_value,
+            live: 0,
+            next_number: 1000,
+        }
+    }
+
+    /// Adds (or removes) a row at `idx` to the equality indexes.
+    fn index_row(&mut self, idx: u32, row: &[Arc<str>], add: bool) {
+        for (c, index) in self.by_value.iter_mut().enumerate() {
+            let Some(index) = index else { continue };
+            if add {
+                index.entry(Arc::clone(&row[c])).or_default().insert(idx);
+            } else if let Some(set) = index.get_mut(&row[c]) {
+                set.remove(&idx);
+                if set.is_empty() {
+                    index.remove(&row[c]);
+                }
+            }
+        }
+    }
+
+    /// Positions of the rows that can match `q`, from the most selective equality index
+    /// it constrains, in insertion order; `None` when no index applies.
+    fn candidates(&self, q: &Compiled) -> Option<Vec<u32>> {
+        let mut best: Option<(usize, Vec<&BTreeSet<u32>>)> = None;
+        for (c, index) in self.by_value.iter().enumerate() {
+            let (Some(index), Some(values)) = (index, q.eq_values(c)) else { continue };
+            let sets: Vec<&BTreeSet<u32>> = values.iter().filter_map(|v| index.get(*v)).collect();
+            let n = sets.iter().map(|s| s.len()).sum();
+            if best.as_ref().is_none_or(|(m, _)| n < *m) {
+                best = Some((n, sets));
+            }
+        }
+        let (n, sets) = best?;
+        let mut out: Vec<u32> = Vec::with_capacity(n);
+        for set in sets {
+            out.extend(set.iter().copied());
+        }
+        out.sort_unstable();
+        Some(out)
     }
 
     pub fn len(&self) -> usize {
@@ -92,25 +147,56 @@ impl Table {
     /// Rows matching `q`, sorted by its order keys, with the total before paging
     /// (`None` when `count` is false and it was not free to know).
     pub fn select(&self, q: &Compiled, offset: usize, limit: usize, count: bool) -> (Option<usize>, Vec<Row>) {
-        if let Some(r) = self.select_by_updated(q, offset, limit, count) {
+        let candidates = self.candidates(q);
+        // The sys_updated_on walk wins unless an index narrows the rows to a quarter.
+        if candidates.as_ref().is_none_or(|c| c.len() * 4 > self.live)
+            && let Some(r) = self.select_by_updated(q, offset, limit, count)
+        {
             return r;
         }
-        let mut hits: Vec<&Row> = self.iter().filter(|r| q.matches(r)).collect();
+        let mut hits: Vec<(u32, &Row)> = match &candidates {
+            Some(ids) => ids
+                .iter()
+                .filter_map(|&i| Some((i, self.rows.get(i as usize)?.as_ref()?)))
+                .filter(|(_, r)| q.matches(r))
+                .collect(),
+            None => self
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((i as u32, r.as_ref()?)))
+                .filter(|(_, r)| q.matches(r))
+                .collect(),
+        };
         let total = hits.len();
         if offset >= total || limit == 0 {
             return (Some(total), Vec::new());
         }
         let end = offset.saturating_add(limit).min(total);
         if q.has_order() {
+            // Ties keep insertion order, reversed under a descending last key, as the
+            // sys_updated_on walk does: a query pages the same way whichever path serves it.
+            let desc = q.order().last().is_some_and(|(_, d)| *d);
+            // sys_updated_on alone (the default order) compares as plain text: its values
+            // are fixed-width date-times, which is what the general compare does with them.
+            let by_updated = matches!(q.order(), [(c, _)] if *c == SYS_UPDATED_ON);
+            let cmp = |a: &(u32, &Row), b: &(u32, &Row)| {
+                let o = if by_updated {
+                    let o = a.1[SYS_UPDATED_ON].cmp(&b.1[SYS_UPDATED_ON]);
+                    if desc { o.reverse() } else { o }
+                } else {
+                    q.compare(a.1, b.1)
+                };
+                o.then_with(|| if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) })
+            };
             // Only the first `end` rows are needed: partition, then sort that prefix.
-            let cmp = |a: &&Row, b: &&Row| q.compare(a, b);
             if end < total {
                 hits.select_nth_unstable_by(end, cmp);
                 hits.truncate(end);
             }
-            hits.sort_by(cmp);
+            hits.sort_unstable_by(cmp);
         }
-        (Some(total), hits[offset..end].iter().map(|r| Arc::clone(r)).collect())
+        (Some(total), hits[offset..end].iter().map(|(_, r)| Arc::clone(r)).collect())
     }
 
     /// Rows in `sys_updated_on` order from the index, from the query's lower bound on it.
@@ -151,9 +237,14 @@ impl Table {
         Some((total, page))
     }
 
-    /// Rows matching `q`, walking the `sys_updated_on` index when the query is bounded on it.
+    /// Rows matching `q`, from an equality index or the `sys_updated_on` index when the
+    /// query constrains one.
     pub fn matching<'a>(&'a self, q: &'a Compiled) -> Box<dyn Iterator<Item = &'a Row> + 'a> {
-        if q.lower_bound(SYS_UPDATED_ON).is_some() {
+        if let Some(ids) = self.candidates(q) {
+            Box::new(
+                ids.into_iter().filter_map(move |i| self.rows.get(i as usize)?.as_ref()).filter(move |r| q.matches(r)),
+            )
+        } else if q.lower_bound(SYS_UPDATED_ON).is_some() {
             Box::new(self.updated_range(q).filter(move |r| q.matches(r)))
         } else {
             Box::new(self.iter().filter(move |r| q.matches(r)))
@@ -167,6 +258,15 @@ impl Table {
 
     /// Count, and sum / min / max of `value_cols`, of rows matching `q`, per group.
     pub fn aggregate(&self, q: &Compiled, group_cols: &[usize], value_cols: &[usize]) -> Vec<(Vec<Arc<str>>, Agg)> {
+        // Counts of the whole table by one indexed column are the index's set sizes.
+        if let ([c], [], true) = (group_cols, value_cols, q.is_unconditional())
+            && let Some(Some(index)) = self.by_value.get(*c)
+        {
+            let mut out: Vec<_> =
+                index.iter().map(|(v, set)| (vec![Arc::clone(v)], Agg { count: set.len(), ..Agg::new(0) })).collect();
+            out.sort_by(|a, b| a.0.cmp(&b.0));
+            return out;
+        }
         let mut groups: HashMap<Vec<Arc<str>>, Agg> = HashMap::new();
         for r in self.matching(q) {
             let key = group_cols.iter().map(|&c| Arc::clone(&r[c])).collect();
@@ -293,6 +393,7 @@ impl Store {
             t.rows.push(Some(Arc::clone(&row)));
             t.by_id.insert(id, idx);
             t.by_updated.insert((updated, idx));
+            t.index_row(idx, &row, true);
             t.live += 1;
             row
         };
@@ -330,6 +431,8 @@ impl Store {
             let row: Row = Arc::from(vals);
             t.by_updated.remove(&(Arc::clone(&old[SYS_UPDATED_ON]), idx as u32));
             t.by_updated.insert((now, idx as u32));
+            t.index_row(idx as u32, &old, false);
+            t.index_row(idx as u32, &row, true);
             t.rows[idx] = Some(Arc::clone(&row));
             row
         };
@@ -343,6 +446,7 @@ impl Store {
         let idx = t.by_id.remove(sys_id).ok_or(StoreError::NotFound)? as usize;
         if let Some(old) = t.rows[idx].take() {
             t.by_updated.remove(&(Arc::clone(&old[SYS_UPDATED_ON]), idx as u32));
+            t.index_row(idx as u32, &old, false);
         }
         t.live -= 1;
         Ok(())
@@ -378,6 +482,7 @@ impl Store {
             let id = Arc::clone(&vals[SYS_ID]);
             let idx = t.rows.len() as u32;
             t.by_updated.insert((Arc::clone(&vals[SYS_UPDATED_ON]), idx));
+            t.index_row(idx, &vals, true);
             t.rows.push(Some(Arc::from(vals)));
             t.by_id.insert(id, idx);
             t.live += 1;
@@ -404,4 +509,76 @@ fn splitmix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::parse;
+    use crate::sim::schema::OUTBOUND;
+
+    /// The indexed paths answer exactly what a scan and a full sort would, page by page,
+    /// while rows are inserted, updated (changing indexed values) and deleted.
+    #[test]
+    fn indexes_answer_as_a_scan_does() {
+        let store = Store::new(7);
+        let states = ["ready", "error", "processed", "skipped"];
+        let providers = ["p1", "p2", "p3"];
+        let mut ids = Vec::new();
+        for i in 0..400u32 {
+            let at = format!("2026-11-24 10:{:02}:{:02}", (i / 60) % 60, i % 7);
+            let (s, p) = (states[(i % 4) as usize], providers[(i % 3) as usize]);
+            let r = store
+                .insert_at(OUTBOUND, &[("state", s), ("provider", p), ("operation", "create"), ("attempts", "1")], &at)
+                .unwrap();
+            ids.push(r[SYS_ID].to_string());
+        }
+        for (n, id) in ids.iter().enumerate().step_by(5) {
+            store.update(OUTBOUND, id, &[("state", states[n % 3]), ("provider", providers[n % 2])]).unwrap();
+        }
+        for id in ids.iter().skip(3).step_by(11) {
+            store.delete(OUTBOUND, id).unwrap();
+        }
+        let t = store.table(OUTBOUND).unwrap().read();
+        let def = t.def;
+        for text in [
+            "state=error^ORDERBYDESCsys_updated_on",
+            "state=error^provider=p2^ORDERBYDESCsys_updated_on",
+            "stateINerror,ready^ORDERBYsys_updated_on",
+            "state=ready^ORstate=skipped^ORDERBYDESCattempts",
+            "provider=p1^NQstate=skipped",
+            "state=error^NQprovider=p3^ORDERBYDESCsys_updated_on",
+            "state=nothing",
+        ] {
+            let q = parse(text).unwrap().compile(|f| def.col(f)).unwrap();
+            let desc = q.order().last().is_some_and(|(_, d)| *d);
+            let mut want: Vec<(usize, &Row)> = t
+                .rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| Some((i, r.as_ref()?)))
+                .filter(|(_, r)| q.matches(r))
+                .collect();
+            if q.has_order() {
+                want.sort_by(|a, b| q.compare(a.1, b.1).then(if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) }));
+            }
+            let want: Vec<&str> = want.iter().map(|(_, r)| &*r[SYS_ID]).collect();
+            for (offset, limit) in [(0, 7), (7, 7), (20, 50), (0, 1000)] {
+                let (total, page) = t.select(&q, offset, limit, true);
+                assert_eq!(total, Some(want.len()), "{text}");
+                let got: Vec<&str> = page.iter().map(|r| &*r[SYS_ID]).collect();
+                let end = (offset + limit).min(want.len());
+                assert_eq!(got, want[offset.min(end)..end], "{text} at {offset}+{limit}");
+            }
+            let grouped: usize = t.count_grouped(&q, &[def.col("state").unwrap()]).iter().map(|(_, n)| n).sum();
+            assert_eq!(grouped, want.len(), "{text}");
+        }
+        let all = parse("").unwrap().compile(|f| def.col(f)).unwrap();
+        let by_state = t.count_grouped(&all, &[def.col("state").unwrap()]);
+        let scanned = |s: &str| t.iter().filter(|r| &*r[def.col("state").unwrap()] == s).count();
+        for (k, n) in &by_state {
+            assert_eq!(*n, scanned(&k[0]), "{k:?}");
+        }
+        assert_eq!(by_state.iter().map(|(_, n)| n).sum::<usize>(), t.len());
+    }
 }
