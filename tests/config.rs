@@ -1,4 +1,4 @@
-//! Configuration: parsing, profile selection, secret sources, and that no secret ends
+//! Configuration: parsing (with property tests), profile selection, secret sources, and that no secret ends
 //! up in any file hubtop writes.
 
 use std::io::{BufRead, BufReader};
@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use hubtop::config::{self, Config, Keyring, SecretSource};
+use proptest::prelude::*;
 
 fn parse(text: &str) -> Result<Config, String> {
     Config::parse(text, Path::new("/etc/hubtop/config.toml")).map_err(|e| e.0)
@@ -272,4 +273,66 @@ fn config_path_init_completions_and_help() {
     }
     let v = bin().arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&v.stdout).starts_with("hubtop "));
+}
+
+// Property tests of parsing: any text — garbage, or the good config with a line cut,
+// doubled or mangled — gives a config or an error naming the file and a line inside
+// it, never a panic.
+
+fn check(text: &str) {
+    match Config::parse(text, Path::new("/etc/hubtop/config.toml")) {
+        Ok(cfg) => {
+            let _ = cfg.select(None);
+        }
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(msg.starts_with("/etc/hubtop/config.toml"), "names the file: {msg}");
+            if let Some(line) = msg
+                .strip_prefix("/etc/hubtop/config.toml:")
+                .and_then(|r| r.split(':').next())
+                .and_then(|n| n.parse::<usize>().ok())
+            {
+                assert!(line >= 1 && line <= text.lines().count().max(1) + 1, "line {line} is in the file: {msg}");
+            }
+            assert!(!msg.contains("prod-secret") || text.contains("prod-secret"), "{msg}");
+        }
+    }
+}
+
+/// The real config with one line changed: dropped, doubled, cut short or replaced.
+fn mutated() -> impl Strategy<Value = String> {
+    let n = GOOD.lines().count();
+    (0..n, 0..4u8, any::<String>(), 0usize..40).prop_map(move |(i, how, junk, cut)| {
+        let mut lines: Vec<String> = GOOD.lines().map(str::to_string).collect();
+        match how {
+            0 => {
+                lines.remove(i);
+            }
+            1 => {
+                let l = lines[i].clone();
+                lines.insert(i, l);
+            }
+            2 => {
+                let l = &lines[i];
+                let at = (0..=cut.min(l.len())).rev().find(|k| l.is_char_boundary(*k)).unwrap_or(0);
+                lines[i] = l[..at].to_string();
+            }
+            _ => lines[i] = junk,
+        }
+        lines.join("\n")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_parses_or_names_file_and_line(text in any::<String>()) {
+        check(&text);
+    }
+
+    #[test]
+    fn a_mangled_real_config_parses_or_names_file_and_line(text in mutated()) {
+        check(&text);
+    }
 }
