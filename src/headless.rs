@@ -73,7 +73,7 @@ impl Headless {
         let fx = self.app.update(msg);
         self.dispatch(fx);
         if self.auto_draw && self.app.dirty {
-            self.draw();
+            self.draw_timed();
         }
     }
 
