@@ -34,6 +34,7 @@ fn bench_reports_every_figure_as_json_lines() {
         "first_frame_ms",
         "render_median_ms",
         "render_p99_ms",
+        "render_p99_cpu_ms",
         "rss_mb",
         "idle_cpu_percent",
         "refresh_requests",
