@@ -544,6 +544,13 @@ impl Compiled {
         !self.order.is_empty()
     }
 
+    /// True when the query is exactly `col = v` (nothing else to check once an index on
+    /// `col` has found the rows).
+    pub fn is_only_eq(&self, col: usize) -> bool {
+        matches!(self.alternatives.as_slice(), [alt] if !alt.is_empty()
+            && alt.iter().all(|g| matches!(g.as_slice(), [c] if c.col == col && matches!(c.test, Test::Eq(_)))))
+    }
+
     /// The values `col` can take in a matching row, if each alternative has an AND term
     /// `col = v` or `col IN a,b`: the union of them. Lets the instance read an equality
     /// index instead of scanning the table.

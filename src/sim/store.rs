@@ -58,10 +58,44 @@ pub struct Table {
     /// Rows by `sys_updated_on`: newest-first pages and delta queries walk this instead
     /// of sorting or scanning the table.
     by_updated: BTreeSet<(Arc<str>, u32)>,
-    /// Per column: value → positions of live rows holding it (choice columns and `provider`).
-    by_value: Vec<Option<HashMap<Arc<str>, BTreeSet<u32>>>>,
+    /// Per column: value → live rows holding it, by (`sys_updated_on`, position), for
+    /// choice columns and `provider`.
+    by_value: Vec<Option<HashMap<Arc<str>, Postings>>>,
     live: usize,
     next_number: u64,
+}
+
+/// Rows of one indexed value, in `sys_updated_on` order: keys from [`posting`].
+type Postings = BTreeSet<u64>;
+
+/// A row's key in [`Postings`]: its `sys_updated_on` as seconds since 1970 in the high
+/// half, its position in the low half — ordered as the text times and positions are,
+/// in 8 bytes instead of a shared string and a position.
+fn posting(updated: &str, idx: u32) -> u64 {
+    (u64::from(epoch_secs(updated)) << 32) | u64::from(idx)
+}
+
+fn position(key: u64) -> u32 {
+    key as u32
+}
+
+/// Seconds since 1970 of `YYYY-MM-DD HH:MM:SS` (0 for anything else), without chrono:
+/// seeding a million rows parses a million of these.
+fn epoch_secs(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b.get(r)?.iter().try_fold(0i64, |n, &d| d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0')))
+    };
+    let parts = (|| Some((num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?)))();
+    let Some((y, m, d, hh, mm, ss)) = parts else { return 0 };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u32::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).unwrap_or(0)
 }
 
 /// Called after every committed write with the table name and the new row.
@@ -94,10 +128,11 @@ impl Table {
     fn index_row(&mut self, idx: u32, row: &[Arc<str>], add: bool) {
         for (c, index) in self.by_value.iter_mut().enumerate() {
             let Some(index) = index else { continue };
+            let key = posting(&row[SYS_UPDATED_ON], idx);
             if add {
-                index.entry(Arc::clone(&row[c])).or_default().insert(idx);
+                index.entry(Arc::clone(&row[c])).or_default().insert(key);
             } else if let Some(set) = index.get_mut(&row[c]) {
-                set.remove(&idx);
+                set.remove(&key);
                 if set.is_empty() {
                     index.remove(&row[c]);
                 }
@@ -108,10 +143,10 @@ impl Table {
     /// Positions of the rows that can match `q`, from the most selective equality index
     /// it constrains, in insertion order; `None` when no index applies.
     fn candidates(&self, q: &Compiled) -> Option<Vec<u32>> {
-        let mut best: Option<(usize, Vec<&BTreeSet<u32>>)> = None;
+        let mut best: Option<(usize, Vec<&Postings>)> = None;
         for (c, index) in self.by_value.iter().enumerate() {
             let (Some(index), Some(values)) = (index, q.eq_values(c)) else { continue };
-            let sets: Vec<&BTreeSet<u32>> = values.iter().filter_map(|v| index.get(*v)).collect();
+            let sets: Vec<&Postings> = values.iter().filter_map(|v| index.get(*v)).collect();
             let n = sets.iter().map(|s| s.len()).sum();
             if best.as_ref().is_none_or(|(m, _)| n < *m) {
                 best = Some((n, sets));
@@ -120,7 +155,7 @@ impl Table {
         let (n, sets) = best?;
         let mut out: Vec<u32> = Vec::with_capacity(n);
         for set in sets {
-            out.extend(set.iter().copied());
+            out.extend(set.iter().map(|k| position(*k)));
         }
         out.sort_unstable();
         Some(out)
@@ -147,6 +182,9 @@ impl Table {
     /// Rows matching `q`, sorted by its order keys, with the total before paging
     /// (`None` when `count` is false and it was not free to know).
     pub fn select(&self, q: &Compiled, offset: usize, limit: usize, count: bool) -> (Option<usize>, Vec<Row>) {
+        if let Some(r) = self.select_by_value_updated(q, offset, limit, count) {
+            return r;
+        }
         let candidates = self.candidates(q);
         // The sys_updated_on walk wins unless an index narrows the rows to a quarter.
         if candidates.as_ref().is_none_or(|c| c.len() * 4 > self.live)
@@ -197,6 +235,54 @@ impl Table {
             hits.sort_unstable_by(cmp);
         }
         (Some(total), hits[offset..end].iter().map(|(_, r)| Arc::clone(r)).collect())
+    }
+
+    /// The filtered default order: one value of an indexed column (`state=error`), newest
+    /// first. Walks that value's rows in `sys_updated_on` order, so a page costs its own
+    /// rows, and the total is the set's size when nothing else is asked.
+    fn select_by_value_updated(
+        &self,
+        q: &Compiled,
+        offset: usize,
+        limit: usize,
+        count: bool,
+    ) -> Option<(Option<usize>, Vec<Row>)> {
+        let desc = match q.order() {
+            [(c, d)] if *c == SYS_UPDATED_ON => *d,
+            _ => return None,
+        };
+        if q.lower_bound(SYS_UPDATED_ON).is_some() {
+            return None; // a delta query: the sys_updated_on range is smaller
+        }
+        // The most selective indexed column the query pins to a single value.
+        let mut best: Option<(usize, Option<&Postings>)> = None;
+        for (c, index) in self.by_value.iter().enumerate() {
+            let Some(index) = index else { continue };
+            let Some(values) = q.eq_values(c) else { continue };
+            let [value] = values.as_slice() else { continue };
+            let set = index.get(*value);
+            let n = set.map_or(0, |s| s.len());
+            if best.is_none_or(|(_, b)| n < b.map_or(0, |s| s.len())) {
+                best = Some((c, set));
+            }
+        }
+        let (col, set) = best?;
+        let Some(set) = set else { return Some((Some(0), Vec::new())) };
+        let rows = set.iter().filter_map(|k| self.rows.get(position(*k) as usize)?.as_ref());
+        let walk: Box<dyn Iterator<Item = &Row>> = if desc { Box::new(rows.rev()) } else { Box::new(rows) };
+        let covered = q.is_only_eq(col);
+        let mut matching = walk.filter(|r| covered || q.matches(r));
+        let mut skipped = 0;
+        while skipped < offset && matching.next().is_some() {
+            skipped += 1;
+        }
+        let page: Vec<Row> = matching.by_ref().take(limit).cloned().collect();
+        let total = match (covered, count) {
+            (true, _) => Some(set.len()),
+            (false, true) => Some(skipped + page.len() + matching.count()),
+            (false, false) => None,
+        };
+        Some((total, page))
     }
 
     /// Rows in `sys_updated_on` order from the index, from the query's lower bound on it.
@@ -514,6 +600,17 @@ fn splitmix(mut z: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn postings_order_as_times_and_positions_do() {
+        assert_eq!(epoch_secs("1970-01-01 00:00:00"), 0);
+        assert_eq!(epoch_secs("2026-11-24 10:00:00"), 1_795_514_400);
+        assert_eq!(epoch_secs("2000-02-29 23:59:59") + 1, epoch_secs("2000-03-01 00:00:00"));
+        assert_eq!(epoch_secs("garbage"), 0);
+        assert!(posting("2026-11-24 10:00:00", 9) < posting("2026-11-24 10:00:01", 1));
+        assert!(posting("2026-11-24 10:00:00", 1) < posting("2026-11-24 10:00:00", 2));
+        assert_eq!(position(posting("2026-11-24 10:00:00", 77)), 77);
+    }
     use crate::query::parse;
     use crate::sim::schema::OUTBOUND;
 
