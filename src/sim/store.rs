@@ -68,6 +68,16 @@ pub struct Table {
 /// Rows of one indexed value, in `sys_updated_on` order: keys from [`posting`].
 type Postings = BTreeSet<u64>;
 
+/// What [`Table::narrowest`] found.
+struct Narrowest<'a> {
+    col: usize,
+    /// Values the query allows in `col` (`=` one, `IN` several).
+    values: usize,
+    /// The rows of each of those values the index holds.
+    sets: Vec<&'a Postings>,
+    rows: usize,
+}
+
 /// A row's key in [`Postings`]: its `sys_updated_on` as seconds since 1970 in the high
 /// half, its position in the low half — ordered as the text times and positions are,
 /// in 8 bytes instead of a shared string and a position.
@@ -140,21 +150,27 @@ impl Table {
         }
     }
 
-    /// Positions of the rows that can match `q`, from the most selective equality index
-    /// it constrains, in insertion order; `None` when no index applies.
-    fn candidates(&self, q: &Compiled) -> Option<Vec<u32>> {
-        let mut best: Option<(usize, Vec<&Postings>)> = None;
-        for (c, index) in self.by_value.iter().enumerate() {
-            let (Some(index), Some(values)) = (index, q.eq_values(c)) else { continue };
+    /// The most selective equality index `q` constrains: the column, how many values the
+    /// query allows it, and the rows of those values present.
+    fn narrowest(&self, q: &Compiled) -> Option<Narrowest<'_>> {
+        let mut best: Option<Narrowest<'_>> = None;
+        for (col, index) in self.by_value.iter().enumerate() {
+            let (Some(index), Some(values)) = (index, q.eq_values(col)) else { continue };
             let sets: Vec<&Postings> = values.iter().filter_map(|v| index.get(*v)).collect();
-            let n = sets.iter().map(|s| s.len()).sum();
-            if best.as_ref().is_none_or(|(m, _)| n < *m) {
-                best = Some((n, sets));
+            let rows = sets.iter().map(|s| s.len()).sum();
+            if best.as_ref().is_none_or(|b| rows < b.rows) {
+                best = Some(Narrowest { col, values: values.len(), sets, rows });
             }
         }
-        let (n, sets) = best?;
-        let mut out: Vec<u32> = Vec::with_capacity(n);
-        for set in sets {
+        best
+    }
+
+    /// Positions of the rows that can match `q`, from the most selective equality index
+    /// it constrains, in insertion order; `None` when no index applies.
+    fn candidates(narrow: Option<&Narrowest<'_>>) -> Option<Vec<u32>> {
+        let n = narrow?;
+        let mut out: Vec<u32> = Vec::with_capacity(n.rows);
+        for set in &n.sets {
             out.extend(set.iter().map(|k| position(*k)));
         }
         out.sort_unstable();
@@ -182,10 +198,11 @@ impl Table {
     /// Rows matching `q`, sorted by its order keys, with the total before paging
     /// (`None` when `count` is false and it was not free to know).
     pub fn select(&self, q: &Compiled, offset: usize, limit: usize, count: bool) -> (Option<usize>, Vec<Row>) {
-        if let Some(r) = self.select_by_value_updated(q, offset, limit, count) {
+        let narrow = self.narrowest(q);
+        if let Some(r) = self.select_by_value_updated(q, narrow.as_ref(), offset, limit, count) {
             return r;
         }
-        let candidates = self.candidates(q);
+        let candidates = Self::candidates(narrow.as_ref());
         // The sys_updated_on walk wins unless an index narrows the rows to a quarter.
         if candidates.as_ref().is_none_or(|c| c.len() * 4 > self.live)
             && let Some(r) = self.select_by_updated(q, offset, limit, count)
@@ -217,7 +234,7 @@ impl Table {
             let desc = q.order().last().is_some_and(|(_, d)| *d);
             // sys_updated_on alone (the default order) compares as plain text: its values
             // are fixed-width date-times, which is what the general compare does with them.
-            let by_updated = matches!(q.order(), [(c, _)] if *c == SYS_UPDATED_ON);
+            let by_updated = updated_order(q).is_some();
             let cmp = |a: &(u32, &Row), b: &(u32, &Row)| {
                 let o = if by_updated {
                     let o = a.1[SYS_UPDATED_ON].cmp(&b.1[SYS_UPDATED_ON]);
@@ -243,46 +260,23 @@ impl Table {
     fn select_by_value_updated(
         &self,
         q: &Compiled,
+        narrow: Option<&Narrowest<'_>>,
         offset: usize,
         limit: usize,
         count: bool,
     ) -> Option<(Option<usize>, Vec<Row>)> {
-        let desc = match q.order() {
-            [(c, d)] if *c == SYS_UPDATED_ON => *d,
-            _ => return None,
-        };
+        let desc = updated_order(q)?;
         if q.lower_bound(SYS_UPDATED_ON).is_some() {
             return None; // a delta query: the sys_updated_on range is smaller
         }
-        // The most selective indexed column the query pins to a single value.
-        let mut best: Option<(usize, Option<&Postings>)> = None;
-        for (c, index) in self.by_value.iter().enumerate() {
-            let Some(index) = index else { continue };
-            let Some(values) = q.eq_values(c) else { continue };
-            let [value] = values.as_slice() else { continue };
-            let set = index.get(*value);
-            let n = set.map_or(0, |s| s.len());
-            if best.is_none_or(|(_, b)| n < b.map_or(0, |s| s.len())) {
-                best = Some((c, set));
-            }
-        }
-        let (col, set) = best?;
-        let Some(set) = set else { return Some((Some(0), Vec::new())) };
+        // The narrowest index, when the query pins it to a single value.
+        let n = narrow.filter(|n| n.values == 1)?;
+        let Some(set) = n.sets.first() else { return Some((Some(0), Vec::new())) };
         let rows = set.iter().filter_map(|k| self.rows.get(position(*k) as usize)?.as_ref());
         let walk: Box<dyn Iterator<Item = &Row>> = if desc { Box::new(rows.rev()) } else { Box::new(rows) };
-        let covered = q.is_only_eq(col);
-        let mut matching = walk.filter(|r| covered || q.matches(r));
-        let mut skipped = 0;
-        while skipped < offset && matching.next().is_some() {
-            skipped += 1;
-        }
-        let page: Vec<Row> = matching.by_ref().take(limit).cloned().collect();
-        let total = match (covered, count) {
-            (true, _) => Some(set.len()),
-            (false, true) => Some(skipped + page.len() + matching.count()),
-            (false, false) => None,
-        };
-        Some((total, page))
+        let covered = q.is_only_eq(n.col);
+        let known = covered.then_some(set.len());
+        Some(page_of(walk.filter(|r| covered || q.matches(r)), offset, limit, count, known))
     }
 
     /// Rows in `sys_updated_on` order from the index, from the query's lower bound on it.
@@ -303,30 +297,17 @@ impl Table {
         limit: usize,
         count: bool,
     ) -> Option<(Option<usize>, Vec<Row>)> {
-        let desc = match q.order() {
-            [(c, d)] if *c == SYS_UPDATED_ON => *d,
-            _ => return None,
-        };
+        let desc = updated_order(q)?;
         let walk: Box<dyn Iterator<Item = &Row>> =
             if desc { Box::new(self.updated_range(q).rev()) } else { Box::new(self.updated_range(q)) };
-        let mut matching = walk.filter(|r| q.matches(r));
-        let mut skipped = 0;
-        while skipped < offset && matching.next().is_some() {
-            skipped += 1;
-        }
-        let page: Vec<Row> = matching.by_ref().take(limit).cloned().collect();
-        let total = match (count, q.is_unconditional() && q.lower_bound(SYS_UPDATED_ON).is_none()) {
-            (_, true) => Some(self.live),
-            (true, false) => Some(skipped + page.len() + matching.count()),
-            (false, false) => None,
-        };
-        Some((total, page))
+        let known = (q.is_unconditional() && q.lower_bound(SYS_UPDATED_ON).is_none()).then_some(self.live);
+        Some(page_of(walk.filter(|r| q.matches(r)), offset, limit, count, known))
     }
 
     /// Rows matching `q`, from an equality index or the `sys_updated_on` index when the
     /// query constrains one.
     pub fn matching<'a>(&'a self, q: &'a Compiled) -> Box<dyn Iterator<Item = &'a Row> + 'a> {
-        if let Some(ids) = self.candidates(q) {
+        if let Some(ids) = Self::candidates(self.narrowest(q).as_ref()) {
             Box::new(
                 ids.into_iter().filter_map(move |i| self.rows.get(i as usize)?.as_ref()).filter(move |r| q.matches(r)),
             )
@@ -576,6 +557,37 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// `Some(descending)` when `q` is ordered by `sys_updated_on` alone (the default order).
+fn updated_order(q: &Compiled) -> Option<bool> {
+    match q.order() {
+        [(c, desc)] if *c == SYS_UPDATED_ON => Some(*desc),
+        _ => None,
+    }
+}
+
+/// One page of rows already in order and filtered: skips `offset`, takes `limit`. The
+/// total is `known` when the index knows it, else counted on (when `count`) by walking
+/// the rest.
+fn page_of<'a>(
+    mut matching: impl Iterator<Item = &'a Row>,
+    offset: usize,
+    limit: usize,
+    count: bool,
+    known: Option<usize>,
+) -> (Option<usize>, Vec<Row>) {
+    let mut skipped = 0;
+    while skipped < offset && matching.next().is_some() {
+        skipped += 1;
+    }
+    let page: Vec<Row> = matching.by_ref().take(limit).cloned().collect();
+    let total = match (known, count) {
+        (Some(n), _) => Some(n),
+        (None, true) => Some(skipped + page.len() + matching.count()),
+        (None, false) => None,
+    };
+    (total, page)
 }
 
 fn validate(def: &TableDef, c: usize, v: &str) -> Result<(), StoreError> {
