@@ -14,6 +14,7 @@ pub mod logging;
 pub mod query;
 pub mod runner;
 pub mod sanitize;
+pub mod signals;
 pub mod sim;
 pub mod time;
 pub mod tui;
@@ -349,6 +350,7 @@ fn auth_from_env(g: &cli::Global) -> Result<Auth, String> {
 }
 
 async fn run_sim(a: SimArgs) -> u8 {
+    let mut signals = signals::Signals::install();
     let faults = match sim::Faults::parse(&a.faults) {
         Ok(f) => f,
         Err(e) => {
@@ -377,26 +379,7 @@ async fn run_sim(a: SimArgs) -> u8 {
     };
     println!("listening on {}", handle.base_url);
     let _ = std::io::stdout().flush();
-    wait_for_signal().await;
+    signals.next().await;
     handle.shutdown().await;
     exit::OK
-}
-
-/// SIGINT, SIGTERM or SIGHUP.
-pub async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut hup = signal(SignalKind::hangup()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-            _ = async { match hup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

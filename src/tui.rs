@@ -127,7 +127,7 @@ async fn event_loop(
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(opts.tick);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut signals = Signals::new();
+    let mut signals = crate::signals::Signals::install();
     let effects = app.start();
     dispatch(app, runner, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
@@ -187,39 +187,6 @@ fn dispatch(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
             Effect::Quit => app.quit = true,
             other => runner.spawn(other),
         }
-    }
-}
-
-/// SIGTERM, SIGHUP and SIGINT (from `kill`; ctrl-c itself arrives as a key in raw
-/// mode) end the loop, so the terminal is restored on the way out.
-struct Signals {
-    #[cfg(unix)]
-    streams: Vec<tokio::signal::unix::Signal>,
-}
-
-impl Signals {
-    fn new() -> Self {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let kinds = [SignalKind::terminate(), SignalKind::hangup(), SignalKind::interrupt()];
-            Signals { streams: kinds.into_iter().filter_map(|k| signal(k).ok()).collect() }
-        }
-        #[cfg(not(unix))]
-        Signals {}
-    }
-
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        {
-            if self.streams.is_empty() {
-                return std::future::pending().await;
-            }
-            let recvs = self.streams.iter_mut().map(|s| Box::pin(s.recv()));
-            futures::future::select_all(recvs).await;
-        }
-        #[cfg(not(unix))]
-        std::future::pending::<()>().await
     }
 }
 
