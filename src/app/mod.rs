@@ -851,7 +851,7 @@ impl App {
                         q = q.and(c);
                     }
                 }
-                self.push_list(Entity::Outbound, q, format!("error group: {}", g.key))
+                self.push_list(Entity::Outbound, q, format!("error group: {}", g.label()))
             }
             Screen::View(ViewKind::List(e)) => {
                 let Some(r) = self.lists.get(&e).and_then(|l| l.selected_record()).cloned() else { return Vec::new() };

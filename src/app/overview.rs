@@ -51,6 +51,17 @@ pub struct ErrorGroup {
     pub messages: Vec<String>,
 }
 
+impl ErrorGroup {
+    /// What the operator reads: the message itself when the group holds one, the
+    /// normalised form (with `#`) only when it stands for several.
+    pub fn label(&self) -> &str {
+        match self.messages.as_slice() {
+            [one] => one,
+            _ => &self.key,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Overview {
     pub data: Option<OverviewData>,
@@ -211,5 +222,20 @@ mod tests {
         assert_eq!(normalise("provider answered 200 with FM-4"), "provider answered 200 with FM-#");
         assert_eq!(normalise("refused by http://127.0.0.1:4242/x"), "refused by http://#.#.#.#:#/x");
         assert_eq!(normalise("record 0123456789abcdef0123456789abcdef missing"), "record # missing");
+    }
+
+    #[test]
+    fn a_group_of_one_message_reads_as_that_message() {
+        let mut o = Overview::default();
+        o.absorb(OverviewData {
+            error_messages: vec![
+                ("refused by http://127.0.0.1:4242/x".into(), 3),
+                ("retry after 3s".into(), 1),
+                ("retry after 30s".into(), 2),
+            ],
+            ..Default::default()
+        });
+        let labels: Vec<(&str, u64)> = o.groups.iter().map(|g| (g.label(), g.count)).collect();
+        assert_eq!(labels, vec![("refused by http://127.0.0.1:4242/x", 3), ("retry after #", 3)]);
     }
 }
