@@ -404,6 +404,20 @@ async fn encoded_queries_fields_and_paging() {
     let r = one(&[("sysparm_display_value", "all"), ("sysparm_exclude_reference_link", "true")]).await;
     assert_eq!(r["state"], json!({"display_value": "In progress", "value": "in_progress"}));
     assert_eq!(r["fm_provider"], json!({"display_value": "Acme Facilities", "value": acme}));
+    // A Document ID (source_record beside source_table) shows the record it points at.
+    let n2 = rows_where(&h, WORK_ORDERS, "number", "N2")[0][0].to_string();
+    let exec = h
+        .sim
+        .store
+        .insert(EXECUTIONS, &[("name", "f"), ("source_table", WORK_ORDERS), ("source_record", &n2)])
+        .unwrap()[0]
+        .to_string();
+    let q = format!("sys_id={exec}");
+    let fields = [("sysparm_query", q.as_str()), ("sysparm_fields", "source_record")];
+    let a = list(&h, EXECUTIONS, &[fields[0], fields[1], ("sysparm_display_value", "all")]).await;
+    assert_eq!(a.rows()[0]["source_record"], json!({"display_value": "N2", "value": n2}));
+    let a = list(&h, EXECUTIONS, &fields).await;
+    assert_eq!(a.rows()[0]["source_record"], json!(n2), "a plain string, no link");
     let a = list(&h, WORK_ORDERS, &[("sysparm_display_value", "sometimes")]).await;
     assert_envelope(&a, StatusCode::BAD_REQUEST);
     h.shutdown().await;

@@ -212,6 +212,10 @@ impl Render {
                 match fd.kind {
                     Kind::Choice if !v.is_empty() => schema::choice_label(v),
                     Kind::Ref(t) if !v.is_empty() => display_of(sim, t, v),
+                    Kind::DocumentId { table_field } if !v.is_empty() => match def.col(table_field) {
+                        Some(tc) => display_of(sim, &row[tc], v),
+                        None => v.to_string(),
+                    },
                     _ => v.to_string(),
                 }
             };

@@ -15,6 +15,12 @@ pub enum Kind {
     DateTime,
     /// A reference to a record of the named table (stored as its sys_id).
     Ref(&'static str),
+    /// A reference whose table is named by another field of the same row (ServiceNow's
+    /// Document ID type, as `sys_flow_context.source_record` beside `source_table`). On
+    /// the wire it is a plain string; its display value is the referenced record's.
+    DocumentId {
+        table_field: &'static str,
+    },
 }
 
 #[derive(Debug)]
@@ -89,7 +95,7 @@ pub static TABLES: &[TableDef] = &[
             "ended": DateTime,
             "run_time": Int,
             "source_table": Str,
-            "source_record": Str,
+            "source_record": DocumentId { table_field: "source_table" },
             "error_message": Str,
         ],
     },

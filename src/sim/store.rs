@@ -405,7 +405,9 @@ impl Store {
 
     fn value_for(&self, kind: Kind, v: &str) -> Arc<str> {
         match kind {
-            Kind::Choice | Kind::Ref(_) | Kind::Bool | Kind::Int if v.len() <= 40 => self.intern(v),
+            Kind::Choice | Kind::Ref(_) | Kind::DocumentId { .. } | Kind::Bool | Kind::Int if v.len() <= 40 => {
+                self.intern(v)
+            }
             _ => Arc::from(v),
         }
     }
