@@ -20,76 +20,86 @@ pub use theme::Theme;
 /// Below this the console shows a "too small" screen rather than a broken layout.
 pub const MIN_SIZE: (u16, u16) = (60, 16);
 
-/// A list column: the field, its heading and its width.
+/// A list column: the field, its heading, its width and how long it stays when the
+/// terminal is narrow.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub field: &'static str,
     pub title: &'static str,
     pub width: Constraint,
+    /// Narrow terminals drop the lowest first (the rightmost among equals).
+    pub keep: u8,
 }
 
 const fn col(field: &'static str, title: &'static str, width: Constraint) -> Column {
-    Column { field, title, width }
+    Column { field, title, width, keep: 1 }
+}
+
+impl Column {
+    const fn keep(self, keep: u8) -> Self {
+        Column { keep, ..self }
+    }
 }
 
 use Constraint::{Length, Min};
 
-/// The columns each list shows, most important first (narrow terminals drop from the right).
+/// The columns each list shows. What an operator triages by (number, state, provider,
+/// attempts, the error) is kept longest; context (operation, record, times) goes first.
 pub fn columns(e: Entity) -> Vec<Column> {
     match e {
         Entity::Providers => vec![
-            col("title", "PROVIDER", Length(26)),
-            col("outbound_state", "OUTBOUND", Length(10)),
-            col("inbound_state", "INBOUND", Length(9)),
-            col("kind", "KIND", Length(16)),
-            col("auth_method", "AUTH", Length(7)),
+            col("title", "PROVIDER", Length(26)).keep(3),
+            col("outbound_state", "OUTBOUND", Length(10)).keep(3),
+            col("inbound_state", "INBOUND", Length(9)).keep(2),
+            col("kind", "KIND", Length(16)).keep(0),
+            col("auth_method", "AUTH", Length(7)).keep(0),
             col("last_error", "LAST ERROR", Min(20)),
         ],
         Entity::WorkOrders => vec![
-            col("number", "NUMBER", Length(11)),
-            col("integration_state", "INTEGRATION", Length(15)),
+            col("number", "NUMBER", Length(11)).keep(3),
+            col("integration_state", "INTEGRATION", Length(15)).keep(3),
             col("fm_work_order_id", "FM ID", Length(9)),
-            col("fm_provider", "PROVIDER", Length(18)),
-            col("state", "STATE", Length(12)),
+            col("fm_provider", "PROVIDER", Length(18)).keep(2),
+            col("state", "STATE", Length(12)).keep(0),
             col("short_description", "DESCRIPTION", Min(20)),
-            col("sys_updated_on", "UPDATED", Length(9)),
+            col("sys_updated_on", "UPDATED", Length(9)).keep(0),
         ],
         Entity::Outbound => vec![
-            col("number", "NUMBER", Length(11)),
-            col("state", "STATE", Length(12)),
-            col("operation", "OP", Length(7)),
-            col("document_id", "RECORD", Length(11)),
-            col("provider", "PROVIDER", Length(18)),
-            col("attempts", "TRIES", Length(5)),
+            col("number", "NUMBER", Length(11)).keep(3),
+            col("state", "STATE", Length(12)).keep(3),
+            col("operation", "OP", Length(7)).keep(0),
+            col("document_id", "RECORD", Length(11)).keep(0),
+            col("provider", "PROVIDER", Length(18)).keep(2),
+            col("attempts", "TRIES", Length(5)).keep(2),
             col("next_attempt", "NEXT", Length(8)),
             col("last_error", "LAST ERROR", Min(20)),
-            col("sys_updated_on", "UPDATED", Length(9)),
+            col("sys_updated_on", "UPDATED", Length(9)).keep(0),
         ],
         Entity::Inbound => vec![
-            col("number", "NUMBER", Length(11)),
-            col("state", "STATE", Length(12)),
-            col("sequence", "SEQ", Length(6)),
+            col("number", "NUMBER", Length(11)).keep(3),
+            col("state", "STATE", Length(12)).keep(3),
+            col("sequence", "SEQ", Length(6)).keep(2),
             col("correlation_id", "CORRELATION", Length(12)),
-            col("provider", "PROVIDER", Length(18)),
-            col("document_id", "RECORD", Length(11)),
+            col("provider", "PROVIDER", Length(18)).keep(2),
+            col("document_id", "RECORD", Length(11)).keep(0),
             col("error", "ERROR", Min(20)),
-            col("sys_updated_on", "UPDATED", Length(9)),
+            col("sys_updated_on", "UPDATED", Length(9)).keep(0),
         ],
         Entity::Executions => vec![
-            col("name", "FLOW", Length(34)),
-            col("state", "STATE", Length(13)),
+            col("name", "FLOW", Length(34)).keep(3),
+            col("state", "STATE", Length(13)).keep(3),
             col("started", "STARTED", Length(9)),
-            col("run_time", "DURATION", Length(8)),
-            col("source_record", "RECORD", Length(11)),
+            col("run_time", "DURATION", Length(8)).keep(0),
+            col("source_record", "RECORD", Length(11)).keep(2),
             col("error_message", "ERROR", Min(20)),
         ],
         Entity::History => vec![
-            col("sys_created_on", "TIME", Length(9)),
-            col("task", "RECORD", Length(11)),
-            col("provider", "PROVIDER", Length(18)),
-            col("operation", "OP", Length(7)),
-            col("status", "STATUS", Length(9)),
-            col("response_code", "HTTP", Length(4)),
+            col("sys_created_on", "TIME", Length(9)).keep(2),
+            col("task", "RECORD", Length(11)).keep(2),
+            col("provider", "PROVIDER", Length(18)).keep(2),
+            col("operation", "OP", Length(7)).keep(0),
+            col("status", "STATUS", Length(9)).keep(3),
+            col("response_code", "HTTP", Length(4)).keep(2),
             col("fm_work_order_id", "FM ID", Length(9)),
             col("message", "MESSAGE", Min(20)),
         ],

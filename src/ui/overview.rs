@@ -126,8 +126,10 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let row =
-                Row::new(vec![Cell::from(Span::styled(format!("{:>5}", g.count), t.error)), Cell::from(g.label().to_string())]);
+            let row = Row::new(vec![
+                Cell::from(Span::styled(format!("{:>5}", g.count), t.error)),
+                Cell::from(g.label().to_string()),
+            ]);
             if i == o.selected_group { row.style(t.selected) } else { row }
         })
         .collect();

@@ -6,12 +6,16 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
+use unicode_width::UnicodeWidthStr;
 
 use super::{Column, Theme, columns};
 use crate::app::App;
 use crate::client::{Entity, Record};
 
 const TIME_FIELDS: [&str; 5] = ["sys_updated_on", "sys_created_on", "started", "next_attempt", "ended"];
+
+/// A cell's text and style.
+type Styled = (String, Style);
 
 /// The text and style of one cell.
 pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> (String, Style) {
@@ -50,24 +54,78 @@ pub fn fmt_ms(ms: u64) -> String {
     }
 }
 
-/// Columns that fit `width`, dropping from the right (the last flexible one stays).
+/// Columns that fit `width` at their nominal widths (see [`choose`]).
 pub fn fitting(cols: Vec<Column>, width: u16) -> Vec<Column> {
-    let min = |c: &Column| match c.width {
-        Constraint::Length(n) | Constraint::Min(n) => n,
+    let need = vec![u16::MAX; cols.len()];
+    choose(&cols, &need, width).into_iter().map(|i| cols[i]).collect()
+}
+
+/// The indexes of the columns that fit `avail`, each fixed column counted at its
+/// nominal width or its widest value if narrower: the lowest `keep` goes first (the
+/// rightmost among equals), never the flexible column nor the last two.
+pub fn choose(cols: &[Column], need: &[u16], avail: u16) -> Vec<usize> {
+    let width = |i: usize| match cols[i].width {
+        Constraint::Length(n) => n.min(need[i].max(cols[i].title.width() as u16)),
+        Constraint::Min(n) => n,
         _ => 8,
     };
-    let mut out = cols;
-    while out.len() > 2 && out.iter().map(|c| min(c) + 1).sum::<u16>() + 2 > width {
-        // Drop the rightmost fixed column that is not the flexible one.
-        let idx = out.iter().rposition(|c| matches!(c.width, Constraint::Length(_))).unwrap_or(out.len() - 1);
-        out.remove(idx);
+    let mut kept: Vec<usize> = (0..cols.len()).collect();
+    while kept.len() > 2 && kept.iter().map(|&i| width(i) + 1).sum::<u16>() > avail + 1 {
+        let fixed = kept.iter().enumerate().filter(|(_, i)| matches!(cols[**i].width, Constraint::Length(_)));
+        let Some((pos, _)) = fixed.min_by_key(|(pos, i)| (cols[**i].keep, std::cmp::Reverse(*pos))) else { break };
+        kept.remove(pos);
     }
-    out
+    kept
+}
+
+/// The display width of the widest value of each of `n` columns.
+fn widest<'a>(n: usize, rows: impl Iterator<Item = &'a [Styled]>) -> Vec<u16> {
+    let mut w = vec![0u16; n];
+    for r in rows {
+        for (w, (text, _)) in w.iter_mut().zip(r) {
+            *w = (*w).max(text.width().min(usize::from(u16::MAX)) as u16);
+        }
+    }
+    w
+}
+
+/// The widest a fixed column grows to show its longest visible value.
+const GROW_CAP: u16 = 40;
+
+/// Column widths for the visible rows, as k9s does: each fixed column shrinks to its
+/// widest value (never below its title), then, while room is left, grows up to
+/// [`GROW_CAP`] to show values its nominal width would cut; the flexible column (the
+/// error or message) takes the rest.
+pub fn content_widths(cols: &[Column], widest: &[u16], avail: u16) -> Vec<Constraint> {
+    let need: Vec<u16> = cols.iter().zip(widest).map(|(c, &w)| w.max(c.title.width() as u16)).collect();
+    let nominal = |c: &Column| match c.width {
+        Constraint::Length(n) => Some(n),
+        _ => None,
+    };
+    let flex = cols.iter().position(|c| nominal(c).is_none());
+    let flex_min = flex.map_or(0, |i| match cols[i].width {
+        Constraint::Min(n) => n,
+        _ => 8,
+    });
+    let mut w: Vec<u16> = cols.iter().zip(&need).map(|(c, &n)| nominal(c).map_or(0, |len| n.min(len))).collect();
+    let spacing = cols.len().saturating_sub(1) as u16;
+    let used = |w: &[u16]| w.iter().sum::<u16>() + spacing + flex_min;
+    for i in 0..cols.len() {
+        let Some(len) = nominal(&cols[i]) else { continue };
+        let spare = avail.saturating_sub(used(&w));
+        let want = need[i].min(GROW_CAP.max(len));
+        w[i] += want.saturating_sub(w[i]).min(spare);
+    }
+    if let Some(i) = flex {
+        w[i] = avail.saturating_sub(used(&w) - flex_min).max(flex_min);
+    }
+    w.into_iter().map(Constraint::Length).collect()
 }
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
     let Some(l) = app.lists.get(&e) else { return };
-    let cols = fitting(columns(e), area.width.saturating_sub(2));
+    let all = columns(e);
+    let avail = area.width.saturating_sub(2);
     let total = match (l.total, l.quick_filter.is_empty()) {
         (_, false) => format!("{} of {} loaded match \"{}\"", l.len(), l.rows.len(), l.quick_filter),
         (Some(n), true) => format!("{n}"),
@@ -85,16 +143,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
     }
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
     let vp = crate::app::viewport_rows(app.size.1);
-    let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.header);
-    let mut rows = Vec::new();
+    // The cells of the visible rows first, so the columns can be sized to them.
+    let mut lines: Vec<(usize, Option<Vec<Styled>>)> = Vec::new();
     for abs in l.scroll..(l.scroll + vp).min(l.len()) {
         let Some(r) = l.row_at(abs) else {
-            rows.push(Row::new(vec![Cell::from(Span::styled("  loading…", t.muted))]));
+            lines.push((abs, None));
             continue;
         };
         let marked = l.marks.contains_key(r.sys_id());
         let pending = l.pending.get(r.sys_id());
-        let cells: Vec<Cell> = cols
+        let cells = all
             .iter()
             .enumerate()
             .map(|(i, c)| {
@@ -109,17 +167,33 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
                         style = t.marked;
                     }
                 }
-                Cell::from(Span::styled(text, style))
+                (text, style)
             })
             .collect();
-        let mut row = Row::new(cells);
-        if abs == l.selected {
-            row = row.style(t.selected);
-        }
-        rows.push(row);
+        lines.push((abs, Some(cells)));
     }
+    let widest = widest(all.len(), lines.iter().filter_map(|(_, c)| c.as_deref()));
+    let kept = choose(&all, &widest, avail);
+    let cols: Vec<Column> = kept.iter().map(|&i| all[i]).collect();
+    for (_, cells) in &mut lines {
+        if let Some(c) = cells {
+            *c = kept.iter().map(|&k| std::mem::take(&mut c[k])).collect();
+        }
+    }
+    let widths = content_widths(&cols, &kept.iter().map(|&i| widest[i]).collect::<Vec<_>>(), avail);
+    let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.header);
+    let rows: Vec<Row> = lines
+        .into_iter()
+        .map(|(abs, cells)| {
+            let Some(cells) = cells else {
+                return Row::new(vec![Cell::from(Span::styled("  loading…", t.muted))]);
+            };
+            let row = Row::new(cells.into_iter().map(|(text, style)| Cell::from(Span::styled(text, style))));
+            if abs == l.selected { row.style(t.selected) } else { row }
+        })
+        .collect();
     let empty = rows.is_empty();
-    let table = Table::new(rows, cols.iter().map(|c| c.width)).header(header).block(block).column_spacing(1);
+    let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
     f.render_widget(table, area);
     if empty {
         let msg = match (&l.error, l.loaded) {
@@ -132,5 +206,41 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         };
         let inner = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
         f.render_widget(ratatui::widgets::Paragraph::new(Span::styled(msg, t.muted)), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Entity;
+
+    #[test]
+    fn chosen_columns_always_fit_and_the_flexible_one_stays() {
+        for e in [Entity::Providers, Entity::WorkOrders, Entity::Outbound, Entity::Inbound, Entity::Executions] {
+            let cols = columns(e);
+            for widest in
+                [vec![0u16; cols.len()], vec![5; cols.len()], vec![60; cols.len()], vec![u16::MAX; cols.len()]]
+            {
+                for avail in 58..=240u16 {
+                    let kept = choose(&cols, &widest, avail);
+                    assert!(kept.iter().any(|&i| !matches!(cols[i].width, Constraint::Length(_))), "{e:?} {avail}");
+                    let sub: Vec<Column> = kept.iter().map(|&i| cols[i]).collect();
+                    let w = content_widths(&sub, &kept.iter().map(|&i| widest[i]).collect::<Vec<_>>(), avail);
+                    let total: u16 = w.iter().map(|c| if let Constraint::Length(n) = c { *n } else { 0 }).sum();
+                    assert!(total + sub.len() as u16 - 1 <= avail, "{e:?} at {avail}: {total}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fixed_columns_shrink_to_their_values_and_grow_to_show_them() {
+        let cols = columns(Entity::Outbound);
+        let mut widest = vec![4u16; cols.len()];
+        let provider = cols.iter().position(|c| c.field == "provider").unwrap();
+        widest[provider] = 26;
+        let w = content_widths(&cols, &widest, 200);
+        assert_eq!(w[provider], Constraint::Length(26), "grows past its nominal 18");
+        assert_eq!(w[0], Constraint::Length(6), "NUMBER shrinks to its title");
     }
 }

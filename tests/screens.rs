@@ -1,0 +1,113 @@
+//! What the operator sees, as snapshots of whole screens drawn with ratatui's
+//! `TestBackend` from fixed data and a fixed clock (review changes with
+//! `cargo insta review`).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hubtop::app::keys::Keymap;
+use hubtop::app::{App, Effect, Msg, Settings};
+use hubtop::client::read::Page;
+use hubtop::client::{Entity, Record};
+use hubtop::headless::screen_text;
+use hubtop::ui::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().into()
+}
+
+/// An outbound entry as the instance answers with `sysparm_display_value=all`.
+fn outbound(i: usize, state: &str, provider: &str, attempts: u32, next: &str, error: &str) -> Record {
+    let dv = |v: &str, d: &str| json!({"value": v, "display_value": d});
+    let label = |s: &str| {
+        let mut c = s.chars();
+        c.next().map(|f| f.to_uppercase().chain(c).collect::<String>()).unwrap_or_default()
+    };
+    Record::from_json(&json!({
+        "sys_id": format!("{i:032x}"),
+        "number": dv(&format!("ISO{:07}", 1000 + i), &format!("ISO{:07}", 1000 + i)),
+        "state": dv(state, &label(state)),
+        "operation": dv("create", "Create"),
+        "document_id": dv(&format!("{:032x}", 500 + i), &format!("WPT{:07}", 1000 + i)),
+        "provider": dv(&format!("{:032x}", provider.len()), provider),
+        "attempts": dv(&attempts.to_string(), &attempts.to_string()),
+        "max_attempts": dv("3", "3"),
+        "next_attempt": dv(next, next),
+        "last_error": dv(error, error),
+        "sys_updated_on": dv(&format!("2026-11-24 09:{:02}:00", 59 - i), ""),
+        "sys_mod_count": dv("1", "1"),
+    }))
+    .expect("decodes")
+}
+
+fn outbound_rows() -> Vec<Record> {
+    vec![
+        outbound(
+            1,
+            "error",
+            "Keystone Property Services",
+            1,
+            "2026-11-24 10:01:00",
+            "HTTP 401: credentials rejected by provider (client credentials rejected)",
+        ),
+        outbound(2, "processed", "Acme Facilities", 1, "", ""),
+        outbound(
+            3,
+            "error",
+            "RapidFix",
+            2,
+            "2026-11-24 10:00:30",
+            "HTTP 429: rate limited by provider, retry after 3s",
+        ),
+        outbound(4, "processing", "SlowCo Maintenance", 0, "", ""),
+        outbound(
+            5,
+            "skipped",
+            "Northwind Remote Instance",
+            3,
+            "",
+            "connection refused by http://10.0.0.7:8443/api/sn_fd/remote",
+        ),
+    ]
+}
+
+fn key(app: &mut App, c: KeyCode) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+}
+
+fn outbound_screen(w: u16, h: u16) -> String {
+    let mut app = App::new(Settings::default(), Keymap::default());
+    app.size = (w, h);
+    app.now = now();
+    app.start();
+    let Some(Effect::LoadWindow { seq, .. }) = key(&mut app, KeyCode::Char('4')).into_iter().next() else {
+        panic!("the outbound view asks for its window")
+    };
+    let rows = outbound_rows();
+    let n = rows.len();
+    app.update(Msg::Window {
+        entity: Entity::Outbound,
+        seq,
+        offset: 0,
+        result: Ok((Page { records: rows, total: Some(n), next_offset: None }, None)),
+    });
+    app.now = now();
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char(' '));
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| hubtop::ui::draw(f, &app, &Theme::default_theme())).unwrap();
+    screen_text(term.backend())
+}
+
+#[test]
+fn outbound_list_wide() {
+    // Columns sized to what they hold: full provider names, the error takes the rest.
+    insta::assert_snapshot!(outbound_screen(150, 16));
+}
+
+#[test]
+fn outbound_list_narrow() {
+    // At 80 columns the right-hand fixed columns go first; the error stays.
+    insta::assert_snapshot!(outbound_screen(80, 16));
+}
