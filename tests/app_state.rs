@@ -92,7 +92,7 @@ fn navigation_drill_down_and_back_stack() {
         matches!(fx.as_slice(), [Effect::LoadDetail { entity: Entity::Outbound, sys_id, .. }] if sys_id == "id000"),
         "{fx:?}"
     );
-    assert_eq!(a.breadcrumbs(), vec!["Outbound".to_string(), "Outbound ISO0000000".to_string()]);
+    assert_eq!(a.breadcrumbs(), vec!["Outbound".to_string(), "Outbound entry ISO0000000".to_string()]);
     key(&mut a, KeyCode::Esc);
     assert!(matches!(a.screen(), Screen::View(ViewKind::List(Entity::Outbound))));
     // Views 1–7 reset the stack.

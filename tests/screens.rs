@@ -111,3 +111,103 @@ fn outbound_list_narrow() {
     // At 80 columns the right-hand fixed columns go first; the error stays.
     insta::assert_snapshot!(outbound_screen(80, 16));
 }
+
+fn draw(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| hubtop::ui::draw(f, app, &Theme::default_theme())).unwrap();
+    screen_text(term.backend())
+}
+
+/// An execution whose fourth step failed, opened from the executions list.
+fn execution_detail(w: u16, h: u16) -> App {
+    use hubtop::app::detail::{DetailData, ExecView};
+    use hubtop::client::actions::{ExecDetail, Step};
+    let mut app = App::new(Settings::default(), Keymap::default());
+    app.size = (w, h);
+    app.now = now();
+    app.start();
+    let Some(Effect::LoadWindow { seq, .. }) = key(&mut app, KeyCode::Char('6')).into_iter().next() else {
+        panic!("the executions view asks for its window")
+    };
+    let dv = |v: &str| json!({"value": v, "display_value": v});
+    let exec = Record::from_json(&json!({
+        "sys_id": "e1",
+        "name": dv("BrightFM - Update Work Order"),
+        "state": {"value": "ERROR", "display_value": "Error"},
+        "started": dv("2026-11-24 09:59:58"),
+        "run_time": dv("12"),
+        "source_record": {"value": "w1", "display_value": "WPT0001004"},
+        "error_message": dv("Step 4 (REST: PATCH update): HTTP 503: provider error (work order service temporarily unavailable)"),
+    }))
+    .unwrap();
+    app.update(Msg::Window {
+        entity: Entity::Executions,
+        seq,
+        offset: 0,
+        result: Ok((Page { records: vec![exec.clone()], total: Some(1), next_offset: None }, None)),
+    });
+    let Some(Effect::LoadDetail { seq, .. }) = key(&mut app, KeyCode::Enter).into_iter().next() else {
+        panic!("Enter opens the execution")
+    };
+    let step = |order: u32, name: &str, state: &str| Step {
+        order,
+        name: name.into(),
+        state: state.into(),
+        duration_ms: 1,
+        ..Default::default()
+    };
+    let mut body = serde_json::Map::new();
+    for i in 1..=12 {
+        body.insert(format!("field_{i:02}"), json!(format!("value {i}")));
+    }
+    let failed = Step {
+        error: "HTTP 503: provider error (work order service temporarily unavailable)".into(),
+        outputs: json!({"response_code": "503", "response_body": "{\"error\":\"upstream_unavailable\"}"}),
+        inputs: json!({"method": "PATCH", "url": "https://fm.example/workorders/FM-40002", "body": body}),
+        ..step(4, "REST: PATCH update", "error")
+    };
+    let steps = vec![
+        step(1, "Validate inputs", "complete"),
+        step(2, "Look up Workplace Task", "complete"),
+        step(3, "Build FM payload", "complete"),
+        failed,
+    ];
+    let x = ExecDetail { execution: exec.clone(), steps, ..Default::default() };
+    app.update(Msg::Detail {
+        seq,
+        result: Ok(DetailData { record: exec, exec: Some(ExecView::Loaded(x)), related: vec![] }),
+    });
+    app
+}
+
+#[test]
+fn execution_detail_opens_on_the_failed_step() {
+    insta::assert_snapshot!(draw(&execution_detail(140, 30), 140, 30));
+}
+
+#[test]
+fn a_long_step_scrolls_with_the_page_keys_and_resets_on_another_step() {
+    let (w, h) = (100, 24);
+    let mut app = execution_detail(w, h);
+    let top = draw(&app, w, h);
+    assert!(top.contains("error") && top.contains("HTTP 503"), "the failing step's error first:\n{top}");
+    assert!(top.contains("more below"), "{top}");
+    assert!(!top.contains("in.url"), "{top}");
+    for _ in 0..10 {
+        key(&mut app, KeyCode::PageDown);
+        draw(&app, w, h);
+    }
+    let bottom = draw(&app, w, h);
+    assert!(bottom.contains("in.url") && bottom.contains("field_12"), "scrolled to the end:\n{bottom}");
+    assert!(!bottom.contains("more below"), "{bottom}");
+    // One PageUp from the end moves up at once (the scroll stops at the end, not past it).
+    key(&mut app, KeyCode::PageUp);
+    assert_ne!(draw(&app, w, h), bottom);
+    // Another step starts at its top.
+    key(&mut app, KeyCode::PageDown);
+    key(&mut app, KeyCode::Up);
+    let other = draw(&app, w, h);
+    assert!(other.contains("Step 3 Build FM payload"), "{other}");
+    key(&mut app, KeyCode::Down);
+    assert!(draw(&app, w, h).contains("more below"), "back on step 4, at its top");
+}

@@ -44,7 +44,11 @@ pub struct DetailState {
     pub step: usize,
     pub focus: Focus,
     pub related_sel: Vec<usize>,
+    /// How far the inspect pane (the selected step, or the fields when there are no
+    /// steps) is scrolled: PageDown / PageUp.
     pub scroll: u16,
+    /// The furthest it can scroll, as the last frame laid it out (set while drawing).
+    pub scroll_max: std::cell::Cell<u16>,
     pub seq: u64,
     pub in_flight: bool,
     pub error: Option<String>,
@@ -64,6 +68,7 @@ impl DetailState {
             focus: Focus::Steps,
             related_sel: Vec::new(),
             scroll: 0,
+            scroll_max: std::cell::Cell::new(0),
             seq: 0,
             in_flight: false,
             error: None,
@@ -133,7 +138,11 @@ impl DetailState {
             Focus::Steps => {
                 let n = self.steps().len();
                 if n > 0 {
-                    self.step = (self.step as isize + delta).clamp(0, n as isize - 1) as usize;
+                    let step = (self.step as isize + delta).clamp(0, n as isize - 1) as usize;
+                    if step != self.step {
+                        self.scroll = 0;
+                    }
+                    self.step = step;
                     self.step_chosen = true;
                 }
             }
@@ -146,6 +155,12 @@ impl DetailState {
                 }
             }
         }
+    }
+
+    /// Scrolls the inspect pane by `delta` lines, within what the last frame showed.
+    pub fn scroll_by(&mut self, delta: isize) {
+        let max = self.scroll_max.get() as isize;
+        self.scroll = (self.scroll.min(self.scroll_max.get()) as isize + delta).clamp(0, max) as u16;
     }
 
     /// Tab: steps → each non-empty related list → steps.

@@ -267,7 +267,7 @@ impl App {
             .iter()
             .map(|s| match s {
                 Screen::View(v) => v.title().to_string(),
-                Screen::Detail(d) => format!("{} {}", d.entity.label(), d.title),
+                Screen::Detail(d) => format!("{} {}", d.entity.label_one(), d.title),
             })
             .collect()
     }
@@ -820,15 +820,16 @@ impl App {
                 if l.select(target, vp) { self.refresh_current(true) } else { Vec::new() }
             }
             Some(Screen::Detail(d)) => {
-                let delta: isize = match a {
-                    Action::Up => -1,
-                    Action::Down => 1,
-                    Action::PageUp => -(vp as isize),
-                    Action::PageDown => vp as isize,
-                    Action::Top => -100_000,
-                    _ => 100_000,
-                };
-                d.move_by(delta);
+                // Up/Down pick a step or related row; the page keys scroll what it shows.
+                let half = (vp / 2).max(1) as isize;
+                match a {
+                    Action::PageUp => d.scroll_by(-half),
+                    Action::PageDown => d.scroll_by(half),
+                    Action::Up => d.move_by(-1),
+                    Action::Down => d.move_by(1),
+                    Action::Top => d.move_by(-100_000),
+                    _ => d.move_by(100_000),
+                }
                 Vec::new()
             }
             None => Vec::new(),

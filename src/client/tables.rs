@@ -37,6 +37,19 @@ impl Entity {
         }
     }
 
+    /// What one record of this kind is called (a detail's title, a breadcrumb).
+    pub fn label_one(self) -> &'static str {
+        match self {
+            Entity::Providers => "Provider",
+            Entity::WorkOrders => "Work order",
+            Entity::Outbound => "Outbound entry",
+            Entity::Inbound => "Inbound message",
+            Entity::Executions => "Execution",
+            Entity::History => "Sync record",
+            Entity::Flows => "Flow",
+        }
+    }
+
     /// The fields a list of this kind needs (always with the sync fields).
     pub fn list_fields(self) -> &'static [&'static str] {
         match self {

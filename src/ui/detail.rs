@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 use serde_json::Value;
 
-use super::table::{cell, fitting, fmt_ms};
-use super::{Theme, columns};
+use super::table::{Styled, cell, fit_cells, fmt_ms};
+use super::{Theme, columns, kv};
 use crate::app::App;
 use crate::app::detail::{DetailState, ExecView, Focus};
 use crate::client::actions::Step;
@@ -47,12 +47,14 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         return;
     };
     let has_exec = matches!(data.exec, Some(ExecView::Loaded(_)) | Some(ExecView::NotInstalled(_)));
-    let related_h = if data.related.is_empty() { 0 } else { 7 };
+    // Related panes as tall as their longest list (plus borders), within limits.
+    let longest = data.related.iter().map(|r| r.rows.len()).max();
+    let related_h = |cap: usize| longest.map_or(0, |n| (n.max(1) + 2).min(cap) as u16);
     let wide = area.width >= 120;
     if wide {
         let [left, right] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(area);
-        let [fields, related] = Layout::vertical([Constraint::Min(5), Constraint::Length(related_h * 2)]).areas(left);
-        draw_fields(f, app, t, fields, d, 200);
+        let [fields, related] = Layout::vertical([Constraint::Min(5), Constraint::Length(related_h(14))]).areas(left);
+        draw_fields(f, app, t, fields, d, 200, !has_exec);
         draw_related(f, app, t, related, d);
         if has_exec {
             draw_exec(f, t, right, d);
@@ -60,6 +62,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
             draw_json_fields(f, t, right, d);
         }
     } else {
+        let related_h = related_h(7);
         let fields_h = if has_exec { 5 } else { area.height.saturating_sub(related_h) };
         let [fields, exec, related] = Layout::vertical([
             Constraint::Length(fields_h),
@@ -67,7 +70,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
             Constraint::Length(related_h),
         ])
         .areas(area);
-        draw_fields(f, app, t, fields, d, if has_exec { 6 } else { 200 });
+        draw_fields(f, app, t, fields, d, if has_exec { 6 } else { 200 }, !has_exec);
         if has_exec {
             draw_exec(f, t, exec, d);
         }
@@ -75,14 +78,14 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
     }
 }
 
-fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, max: usize) {
+fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, max: usize, inspect: bool) {
     let Some(data) = &d.data else { return };
     let r = &data.record;
     // The list's columns first (the fields that matter), then everything else.
     let first: Vec<&str> = columns(d.entity).iter().map(|c| c.field).collect();
     let mut names: Vec<&str> = first.clone();
     names.extend(r.fields.keys().map(String::as_str).filter(|k| !first.contains(k)));
-    let lines: Vec<Line> = names
+    let fields: Vec<kv::Field> = names
         .iter()
         .take(max.max(1))
         .map(|k| {
@@ -92,14 +95,21 @@ fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState,
             {
                 v = format!("{} ({v})", r.get(k));
             }
-            Line::from(vec![Span::styled(format!("{k:<24}"), t.muted), Span::styled(v, style)])
+            (k.to_string(), v, style)
         })
         .collect();
-    let title = Line::from(vec![Span::styled(format!(" {} {} ", d.entity.label(), d.title), t.title)]);
-    f.render_widget(
-        Paragraph::new(lines).scroll((d.scroll, 0)).block(block(t, title, false)).wrap(Wrap { trim: false }),
-        area,
-    );
+    let title = Line::from(vec![Span::styled(format!(" {} {} ", d.entity.label_one(), d.title), t.title)]);
+    let lines = kv::lines(&fields, t.muted, area.width.saturating_sub(2));
+    let scroll = if inspect { scrolled(d, &lines, area) } else { 0 };
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block(t, title, false)), area);
+}
+
+/// The inspect pane's scroll for this frame, clamped to its content; records how far
+/// it can go so the page keys stop at the end.
+fn scrolled(d: &DetailState, lines: &[Line], area: Rect) -> u16 {
+    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    d.scroll_max.set(max);
+    d.scroll.min(max)
 }
 
 fn draw_json_fields(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
@@ -172,17 +182,16 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
                 .block(block(t, title, d.focus == Focus::Steps));
             let mut st = ratatui::widgets::TableState::default().with_selected(Some(d.step));
             f.render_stateful_widget(table, steps, &mut st);
-            draw_step(f, t, detail, d.selected_step(), x);
+            draw_step(f, t, detail, d, x);
         }
         _ => {}
     }
 }
 
-fn draw_step(f: &mut Frame, t: &Theme, area: Rect, s: Option<&Step>, x: &crate::client::actions::ExecDetail) {
-    let mut lines: Vec<Line> = Vec::new();
-    let kv = |k: &str, v: String, style: Style| {
-        Line::from(vec![Span::styled(format!("{k:<15} "), t.muted), Span::styled(v, style)])
-    };
+fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::client::actions::ExecDetail) {
+    let s = d.selected_step();
+    let mut lines: Vec<kv::Field> = Vec::new();
+    let kv = |k: &str, v: String, style: Style| (k.to_string(), v, style);
     let Some(s) = s else {
         f.render_widget(Paragraph::new("no steps yet").block(block(t, " Step ", false)), area);
         return;
@@ -219,7 +228,11 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, s: Option<&Step>, x: &crate::
         Span::styled(format!(" Step {} {} ", s.order, s.name), t.title),
         Span::styled(format!("{sym} {} {} ", s.state, fmt_ms(s.duration_ms)), style),
     ]);
-    f.render_widget(Paragraph::new(lines).block(block(t, title, false)).wrap(Wrap { trim: false }), area);
+    let lines = kv::lines(&lines, t.muted, area.width.saturating_sub(2));
+    let scroll = scrolled(d, &lines, area);
+    let more = if scroll < d.scroll_max.get() { "more below, PgDn " } else { "" };
+    let block = block(t, title, false).title_bottom(Line::from(Span::styled(more, t.muted)).right_aligned());
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
 }
 
 /// Compact columns for the related panes: what identifies a row and how it ended.
@@ -244,27 +257,21 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
     let parts = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
     for (i, rel) in data.related.iter().enumerate() {
         let focused = d.focus == Focus::Related(i);
-        let cols = fitting(related_columns(rel.entity), parts[i].width.saturating_sub(2));
+        let all = related_columns(rel.entity);
         let sel = d.related_sel.get(i).copied().unwrap_or(0);
-        let rows: Vec<Row> = rel
-            .rows
-            .iter()
+        let mut cells: Vec<Vec<Styled>> =
+            rel.rows.iter().map(|r| all.iter().map(|c| cell(t, rel.entity, c.field, r, app.now)).collect()).collect();
+        let (_, widths) = fit_cells(&all, cells.iter_mut().collect(), parts[i].width.saturating_sub(2));
+        let rows: Vec<Row> = cells
+            .into_iter()
             .enumerate()
-            .map(|(ri, r)| {
-                let cells: Vec<Cell> = cols
-                    .iter()
-                    .map(|c| {
-                        let (v, s) = cell(t, rel.entity, c.field, r, app.now);
-                        Cell::from(Span::styled(v, s))
-                    })
-                    .collect();
-                let row = Row::new(cells);
+            .map(|(ri, c)| {
+                let row = Row::new(c.into_iter().map(|(v, s)| Cell::from(Span::styled(v, s))));
                 if focused && ri == sel { row.style(t.selected) } else { row }
             })
             .collect();
         let title = format!(" {} ({}) ", rel.label, rel.rows.len());
-        let table =
-            Table::new(rows, cols.iter().map(|c| c.width)).block(block(t, Span::styled(title, t.title), focused));
+        let table = Table::new(rows, widths).block(block(t, Span::styled(title, t.title), focused));
         let mut st = ratatui::widgets::TableState::default().with_selected(focused.then_some(sel));
         f.render_stateful_widget(table, parts[i], &mut st);
     }

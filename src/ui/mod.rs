@@ -1,6 +1,7 @@
 //! Rendering: reads `&App`, writes a `Frame`. Nothing here awaits or does I/O.
 
 pub mod detail;
+pub mod kv;
 pub mod overlay;
 pub mod overview;
 pub mod table;
@@ -211,6 +212,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             acts.extend([
                 (Action::Back, "back"),
                 (Action::NextFocus, "pane"),
+                (Action::PageDown, "scroll"),
                 (Action::Enter, "open"),
                 (Action::Retry, "retry"),
             ]);

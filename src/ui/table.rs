@@ -15,7 +15,7 @@ use crate::client::{Entity, Record};
 const TIME_FIELDS: [&str; 5] = ["sys_updated_on", "sys_created_on", "started", "next_attempt", "ended"];
 
 /// A cell's text and style.
-type Styled = (String, Style);
+pub type Styled = (String, Style);
 
 /// The text and style of one cell.
 pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> (String, Style) {
@@ -54,12 +54,6 @@ pub fn fmt_ms(ms: u64) -> String {
     }
 }
 
-/// Columns that fit `width` at their nominal widths (see [`choose`]).
-pub fn fitting(cols: Vec<Column>, width: u16) -> Vec<Column> {
-    let need = vec![u16::MAX; cols.len()];
-    choose(&cols, &need, width).into_iter().map(|i| cols[i]).collect()
-}
-
 /// The indexes of the columns that fit `avail`, each fixed column counted at its
 /// nominal width or its widest value if narrower: the lowest `keep` goes first (the
 /// rightmost among equals), never the flexible column nor the last two.
@@ -87,6 +81,19 @@ fn widest<'a>(n: usize, rows: impl Iterator<Item = &'a [Styled]>) -> Vec<u16> {
         }
     }
     w
+}
+
+/// Fits rows of cells (one per column of `all`) to `avail`: chooses the columns,
+/// keeps only their cells, and sizes them to what they hold.
+pub fn fit_cells(all: &[Column], mut rows: Vec<&mut Vec<Styled>>, avail: u16) -> (Vec<Column>, Vec<Constraint>) {
+    let widest = widest(all.len(), rows.iter().map(|r| r.as_slice()));
+    let kept = choose(all, &widest, avail);
+    for c in &mut rows {
+        **c = kept.iter().map(|&k| std::mem::take(&mut c[k])).collect();
+    }
+    let cols: Vec<Column> = kept.iter().map(|&i| all[i]).collect();
+    let widths = content_widths(&cols, &kept.iter().map(|&i| widest[i]).collect::<Vec<_>>(), avail);
+    (cols, widths)
 }
 
 /// The widest a fixed column grows to show its longest visible value.
@@ -172,15 +179,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
             .collect();
         lines.push((abs, Some(cells)));
     }
-    let widest = widest(all.len(), lines.iter().filter_map(|(_, c)| c.as_deref()));
-    let kept = choose(&all, &widest, avail);
-    let cols: Vec<Column> = kept.iter().map(|&i| all[i]).collect();
-    for (_, cells) in &mut lines {
-        if let Some(c) = cells {
-            *c = kept.iter().map(|&k| std::mem::take(&mut c[k])).collect();
-        }
-    }
-    let widths = content_widths(&cols, &kept.iter().map(|&i| widest[i]).collect::<Vec<_>>(), avail);
+    let (cols, widths) = fit_cells(&all, lines.iter_mut().filter_map(|(_, c)| c.as_mut()).collect(), avail);
     let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.header);
     let rows: Vec<Row> = lines
         .into_iter()
