@@ -5,8 +5,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table};
 
-use super::Theme;
-use super::table::fmt_ms;
+use super::table::{Styled, fit_cells, fmt_ms};
+use super::{Column, Theme};
 use crate::app::App;
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -78,8 +78,18 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         (a, b)
     };
     // Provider health.
-    let header = Row::new(["PROVIDER", "OUTBOUND", "OK%", "P50", "P95", "QUEUED", "ERR", "LAST ERROR"]).style(t.header);
-    let rows: Vec<Row> = o
+    let c = |title: &'static str, width: Constraint, keep: u8| Column { field: "", title, width, keep };
+    let all = [
+        c("PROVIDER", Constraint::Length(22), 3),
+        c("OUTBOUND", Constraint::Length(9), 3),
+        c("OK%", Constraint::Length(4), 2),
+        c("P50", Constraint::Length(6), 1),
+        c("P95", Constraint::Length(6), 0),
+        c("QUEUED", Constraint::Length(6), 2),
+        c("ERR", Constraint::Length(5), 2),
+        c("LAST ERROR", Constraint::Min(10), 1),
+    ];
+    let mut cells: Vec<Vec<Styled>> = o
         .health
         .iter()
         .map(|h| {
@@ -91,28 +101,22 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Some(_) => t.ok,
                 None => t.muted,
             };
-            Row::new(vec![
-                Cell::from(h.title.clone()),
-                Cell::from(Span::styled(format!("{sym} {}", h.outbound_state), style)),
-                Cell::from(Span::styled(rate, rate_style)),
-                Cell::from(h.p50_ms.map(fmt_ms).unwrap_or_else(|| "–".into())),
-                Cell::from(h.p95_ms.map(fmt_ms).unwrap_or_else(|| "–".into())),
-                Cell::from(h.queued.to_string()),
-                Cell::from(Span::styled(h.errors.to_string(), if h.errors > 0 { t.error } else { t.muted })),
-                Cell::from(Span::styled(h.last_error.clone(), t.error)),
-            ])
+            vec![
+                (h.title.clone(), t.text),
+                (format!("{sym} {}", h.outbound_state), style),
+                (rate, rate_style),
+                (h.p50_ms.map(fmt_ms).unwrap_or_else(|| "–".into()), t.text),
+                (h.p95_ms.map(fmt_ms).unwrap_or_else(|| "–".into()), t.text),
+                (h.queued.to_string(), t.text),
+                (h.errors.to_string(), if h.errors > 0 { t.error } else { t.muted }),
+                (h.last_error.clone(), t.error),
+            ]
         })
         .collect();
-    let widths = [
-        Constraint::Length(22),
-        Constraint::Length(9),
-        Constraint::Length(4),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Min(10),
-    ];
+    let (cols, widths) = fit_cells(&all, cells.iter_mut().collect(), prov.width.saturating_sub(2));
+    let header = Row::new(cols.iter().map(|c| c.title)).style(t.header);
+    let rows: Vec<Row> =
+        cells.into_iter().map(|r| Row::new(r.into_iter().map(|(v, s)| Cell::from(Span::styled(v, s))))).collect();
     let title = Line::from(vec![Span::styled(" Providers ", t.title), Span::styled("(recent sync history) ", t.muted)]);
     f.render_widget(
         Table::new(rows, widths)
