@@ -49,7 +49,7 @@ async fn from_the_overview_to_the_failing_step_in_two_keys() {
     let screen = c.draw();
     assert!(screen.contains("error "), "{screen}");
     assert!(screen.contains("response code") || screen.contains("connection refused"), "{screen}");
-    assert!(screen.contains("Overview › Outbound › Outbound ISO"), "breadcrumbs: {screen}");
+    assert!(screen.contains("Overview › Outbound › Outbound entry ISO"), "breadcrumbs: {screen}");
     // Esc walks the back stack.
     c.key(KeyCode::Esc);
     assert!(matches!(c.app.screen(), Screen::View(ViewKind::List(Entity::Outbound))));
