@@ -433,3 +433,91 @@ fn help_is_generated_from_the_keymap_and_remaps_conflict() {
     assert!(km.keys_for(hubtop::app::keys::Action::Retry).contains(&"ctrl-t".to_string()));
     assert!(km.keys_for(hubtop::app::keys::Action::Retry).contains(&"r".to_string()), "defaults stay");
 }
+
+fn typ(a: &mut App, s: &str) {
+    for c in s.chars() {
+        ch(a, c);
+    }
+}
+
+fn window_query(fx: &[Effect]) -> String {
+    match fx {
+        [Effect::LoadWindow { spec, .. }, ..] => spec.query.to_string(),
+        other => panic!("expected a window load, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_refused_filter_is_a_warning_not_a_stale_instance() {
+    let mut a = app();
+    a.start();
+    outbound_with(&mut a, 5, "error");
+    ch(&mut a, '/');
+    typ(&mut a, "state=bogus");
+    let fx = key(&mut a, KeyCode::Enter);
+    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("the filter goes to the instance") };
+    let err = Error::Server { status: 400, message: "Invalid query".into(), detail: None };
+    a.update(Msg::Window { entity: Entity::Outbound, seq, offset: 0, result: Err(err) });
+    assert!(a.conn.stale_since.is_none(), "the instance answered: still live");
+    assert!(a.current_list().unwrap().error.as_deref().is_some_and(|e| e.contains("Invalid query")));
+}
+
+#[test]
+fn marks_belong_to_the_filter_they_were_made_under() {
+    let mut a = app();
+    a.start();
+    outbound_with(&mut a, 5, "error");
+    ch(&mut a, ' ');
+    ch(&mut a, ' ');
+    assert_eq!(a.current_list().unwrap().marks.len(), 2);
+    ch(&mut a, '/');
+    typ(&mut a, "state=error");
+    key(&mut a, KeyCode::Enter);
+    assert!(a.current_list().unwrap().marks.is_empty(), "a new filter, a new population");
+    outbound_answer(&mut a);
+    ch(&mut a, ' ');
+    // Esc clears the marks first, and only them.
+    key(&mut a, KeyCode::Esc);
+    let l = a.current_list().unwrap();
+    assert!(l.marks.is_empty());
+    assert_eq!(l.query_label, "state=error", "the filter stays until the next Esc");
+    key(&mut a, KeyCode::Esc);
+    assert!(a.current_list().unwrap().query_label.is_empty());
+}
+
+/// Answers the outbound list's pending window load with five rows.
+fn outbound_answer(a: &mut App) {
+    let seq = a.current_list().unwrap().seq;
+    let rows: Vec<Record> =
+        (0..5).map(|i| rec(&format!("f{i}"), &format!("ISO9{i:06}"), "error", "2026-11-24 10:00:00")).collect();
+    let page = Page { records: rows, total: Some(5), next_offset: None };
+    a.update(Msg::Window { entity: Entity::Outbound, seq, offset: 0, result: Ok((page, None)) });
+}
+
+#[test]
+fn a_drill_down_is_refined_by_words_and_left_behind() {
+    let mut a = app();
+    let Some(Effect::LoadOverview { seq }) = a.start().into_iter().next() else { panic!() };
+    let data = OverviewData { error_messages: vec![("HTTP 503: provider error".into(), 3)], ..Default::default() };
+    a.update(Msg::Overview { seq, result: Ok(data) });
+    let fx = key(&mut a, KeyCode::Enter);
+    let group = window_query(&fx);
+    assert!(group.contains("state=error") && group.contains("HTTP 503"), "{group}");
+    assert!(a.current_list().unwrap().is_drill_down());
+    // `/` starts empty (the group's label is no filter to edit); Enter with nothing keeps the group.
+    ch(&mut a, '/');
+    assert!(matches!(&a.mode, hubtop::app::Mode::Filter(i) if i.value().is_empty()));
+    key(&mut a, KeyCode::Enter);
+    assert!(a.current_list().unwrap().is_drill_down());
+    // Words narrow the group instead of replacing it.
+    ch(&mut a, '/');
+    typ(&mut a, "FM-7");
+    let q = window_query(&key(&mut a, KeyCode::Enter));
+    assert!(q.starts_with(group.trim_end_matches("^ORDERBYDESCsys_updated_on")), "{q} keeps {group}");
+    assert!(q.contains("last_errorLIKEFM-7"), "{q}");
+    // Back on the overview, the outbound view is whole again.
+    key(&mut a, KeyCode::Esc);
+    assert!(matches!(a.screen(), Screen::View(ViewKind::Overview)));
+    let q = window_query(&ch(&mut a, '4'));
+    assert_eq!(q, "ORDERBYDESCsys_updated_on");
+}

@@ -49,6 +49,9 @@ pub struct DetailState {
     pub scroll: u16,
     /// The furthest it can scroll, as the last frame laid it out (set while drawing).
     pub scroll_max: std::cell::Cell<u16>,
+    /// Lines the inspect pane showed in the last frame: a page key moves one less, so
+    /// no line is skipped.
+    pub scroll_page: std::cell::Cell<u16>,
     pub seq: u64,
     pub in_flight: bool,
     pub error: Option<String>,
@@ -69,6 +72,7 @@ impl DetailState {
             related_sel: Vec::new(),
             scroll: 0,
             scroll_max: std::cell::Cell::new(0),
+            scroll_page: std::cell::Cell::new(1),
             seq: 0,
             in_flight: false,
             error: None,
@@ -157,8 +161,9 @@ impl DetailState {
         }
     }
 
-    /// Scrolls the inspect pane by `delta` lines, within what the last frame showed.
-    pub fn scroll_by(&mut self, delta: isize) {
+    /// Scrolls the inspect pane by `pages` of what the last frame showed, within it.
+    pub fn scroll_pages(&mut self, pages: isize) {
+        let delta = pages * (self.scroll_page.get().saturating_sub(1).max(1) as isize);
         let max = self.scroll_max.get() as isize;
         self.scroll = (self.scroll.min(self.scroll_max.get()) as isize + delta).clamp(0, max) as u16;
     }

@@ -239,11 +239,20 @@ impl ListState {
     }
 
     /// A new server filter: back to the top, a new window.
+    /// A new filter: a new population, so marks made under the old one go (an action on
+    /// marks must never reach rows the operator can no longer see).
     pub fn set_query(&mut self, q: Query, label: String) {
         self.query = q;
         self.query_label = label;
         self.quick_filter.clear();
+        self.marks.clear();
         self.reset_window();
+    }
+
+    /// Whether the list shows a drill-down (an error group, a record's related rows):
+    /// a filter the operator did not type, which `/` refines rather than replaces.
+    pub fn is_drill_down(&self) -> bool {
+        !self.query.is_empty() && filter_query(self.entity, &self.query_label).ok().as_ref() != Some(&self.query)
     }
 
     pub fn reset_window(&mut self) {
@@ -266,12 +275,21 @@ pub fn filter_query(entity: Entity, text: &str) -> Result<Query, String> {
     if t.is_empty() {
         return Ok(Query::new());
     }
-    let looks_encoded =
-        ["=", "!=", "LIKE", "STARTSWITH", "IN", "ISEMPTY", "ORDERBY", "^"].iter().any(|op| t.contains(op))
-            && t.chars().next().is_some_and(|c| c.is_ascii_lowercase());
-    if looks_encoded {
+    if looks_encoded(t) {
         return query::parse(t).map_err(|e| e.to_string());
     }
+    Ok(refine(Query::new(), entity, t))
+}
+
+/// Whether `/` text is an encoded query (`state=error^…`) rather than words to find.
+pub fn looks_encoded(t: &str) -> bool {
+    ["=", "!=", "LIKE", "STARTSWITH", "IN", "ISEMPTY", "ORDERBY", "^"].iter().any(|op| t.contains(op))
+        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+}
+
+/// `base` AND (any of the list's text fields contains `text`): words typed inside a
+/// drill-down narrow it instead of replacing it.
+pub fn refine(base: Query, entity: Entity, text: &str) -> Query {
     let text_fields: &[&str] = match entity {
         Entity::Providers => &["title", "last_error", "connection_alias"],
         Entity::WorkOrders => &["number", "short_description", "fm_work_order_id", "integration_state"],
@@ -281,10 +299,10 @@ pub fn filter_query(entity: Entity, text: &str) -> Result<Query, String> {
         Entity::History => &["message", "fm_work_order_id", "status", "operation"],
         Entity::Flows => &["name"],
     };
-    let mut q = Query::new();
+    let mut q = base;
     for (i, f) in text_fields.iter().enumerate() {
-        let c = query::Condition::new(f, query::Op::Like, t);
+        let c = query::Condition::new(f, query::Op::Like, text.trim());
         q = if i == 0 { q.and(c) } else { q.or(c) };
     }
-    Ok(q)
+    q
 }

@@ -350,6 +350,12 @@ impl App {
     }
 
     fn failed(&mut self, e: &Error) {
+        if e.is_refusal() {
+            // The instance is there and answering: say what it refused, stay live.
+            self.ok();
+            self.flash(Level::Warn, e.to_string());
+            return;
+        }
         if self.conn.stale_since.is_none() {
             self.conn.stale_since = Some(self.conn.last_ok.unwrap_or(self.now));
         }
@@ -607,9 +613,21 @@ impl App {
 
     fn apply_filter(&mut self, text: &str) -> Vec<Effect> {
         let Some(l) = self.current_list_mut() else { return Vec::new() };
-        match list::filter_query(l.entity, text) {
-            Ok(q) => {
-                l.set_query(q, text.trim().to_string());
+        let t = text.trim();
+        let result = if l.is_drill_down() && !list::looks_encoded(t) {
+            // Inside a drill-down: words narrow it; nothing typed keeps it as it was.
+            if t.is_empty() {
+                l.quick_filter.clear();
+                return Vec::new();
+            }
+            let label = format!("{} + \"{t}\"", l.query_label);
+            Ok((list::refine(l.query.clone(), l.entity, t), label))
+        } else {
+            list::filter_query(l.entity, t).map(|q| (q, t.to_string()))
+        };
+        match result {
+            Ok((q, label)) => {
+                l.set_query(q, label);
                 self.refresh_current(true)
             }
             Err(e) => {
@@ -619,8 +637,19 @@ impl App {
         }
     }
 
+    /// A drill-down's filter belongs to the drill-down: leaving it shows the whole list
+    /// again (a filter the operator typed stays).
+    fn leave_drill_down(&mut self, e: Entity) {
+        if let Some(l) = self.lists.get_mut(&e).filter(|l| l.is_drill_down()) {
+            l.set_query(Query::new(), String::new());
+        }
+    }
+
     /// Switches to a top-level view (the back stack starts again there).
     pub fn switch(&mut self, v: ViewKind) -> Vec<Effect> {
+        if let ViewKind::List(e) = v {
+            self.leave_drill_down(e);
+        }
         self.stack = vec![Screen::View(v)];
         self.mode = Mode::Normal;
         self.refresh_current(true)
@@ -661,7 +690,9 @@ impl App {
             }
             Action::Filter => {
                 if let Some(l) = self.current_list() {
-                    self.mode = Mode::Filter(Input::new(l.query_label.clone()));
+                    // A typed filter comes back to edit; a drill-down's label is no filter.
+                    let text = if l.is_drill_down() { String::new() } else { l.query_label.clone() };
+                    self.mode = Mode::Filter(Input::new(text));
                 } else {
                     self.flash(Level::Info, "filter works in list views (2–7)");
                 }
@@ -685,8 +716,15 @@ impl App {
                 None => Vec::new(),
             },
             Action::Back => {
-                if self.stack.len() > 1 {
-                    self.stack.pop();
+                if let Some(l) = self.current_list_mut().filter(|l| !l.marks.is_empty()) {
+                    let n = l.marks.len();
+                    l.marks.clear();
+                    self.flash(Level::Info, format!("{n} marks cleared"));
+                    Vec::new()
+                } else if self.stack.len() > 1 {
+                    if let Some(Screen::View(ViewKind::List(e))) = self.stack.pop() {
+                        self.leave_drill_down(e);
+                    }
                     self.refresh_current(true)
                 } else if let Some(l) =
                     self.current_list_mut().filter(|l| !l.query.is_empty() || !l.quick_filter.is_empty())
@@ -821,10 +859,9 @@ impl App {
             }
             Some(Screen::Detail(d)) => {
                 // Up/Down pick a step or related row; the page keys scroll what it shows.
-                let half = (vp / 2).max(1) as isize;
                 match a {
-                    Action::PageUp => d.scroll_by(-half),
-                    Action::PageDown => d.scroll_by(half),
+                    Action::PageUp => d.scroll_pages(-1),
+                    Action::PageDown => d.scroll_pages(1),
                     Action::Up => d.move_by(-1),
                     Action::Down => d.move_by(1),
                     Action::Top => d.move_by(-100_000),

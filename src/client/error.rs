@@ -35,6 +35,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// The instance answered and refused this request (a bad filter, a missing record,
+    /// no access): the request is at fault, not the connection.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Error::Server { status: 400..=499, .. } | Error::NotFound(_) | Error::Invalid(_))
+    }
+
     /// Errors after which the same read may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(

@@ -107,8 +107,10 @@ fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState,
 /// The inspect pane's scroll for this frame, clamped to its content; records how far
 /// it can go so the page keys stop at the end.
 fn scrolled(d: &DetailState, lines: &[Line], area: Rect) -> u16 {
-    let max = (lines.len() as u16).saturating_sub(area.height.saturating_sub(2));
+    let shown = area.height.saturating_sub(2);
+    let max = (lines.len() as u16).saturating_sub(shown);
     d.scroll_max.set(max);
+    d.scroll_page.set(shown);
     d.scroll.min(max)
 }
 
@@ -205,8 +207,10 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::c
         let style = if code.starts_with('2') { t.ok } else { t.error };
         lines.push(kv("response code", code, style));
     }
+    // The flow's message belongs to the step that ended it: the failing one, or the last.
+    let ended_here = s.state == "error" || x.steps.last().is_some_and(|l| l.order == s.order);
     let msg = x.outputs.get("message").and_then(Value::as_str).unwrap_or("");
-    if !msg.is_empty() {
+    if !msg.is_empty() && ended_here {
         lines.push(kv("message", msg.to_string(), t.text));
     }
     let body = out("response_body");

@@ -145,10 +145,17 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if s.read_only {
         l1.push(Span::styled("  [READ-ONLY]", t.warn));
     }
+    if s.production {
+        l1.push(Span::styled("  [PRODUCTION]", t.error));
+    }
     if app.frozen {
         l1.push(Span::styled("  [FROZEN]", t.warn));
     }
     let live = match (&app.conn.stale_since, &app.conn.last_ok) {
+        (None, Some(ok)) if app.frozen => Span::styled(
+            format!("  ❚❚ paused, last refreshed {}", crate::time::ago(&crate::time::format(*ok), app.now)),
+            t.muted,
+        ),
         (Some(since), _) => {
             Span::styled(format!("  ⚠ STALE since {} ({})", since.format("%H:%M:%S"), app.conn.reason), t.error)
         }
@@ -186,11 +193,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
     let mut acts: Vec<(Action, &'static str)> = vec![(Action::Help, "help")];
     match app.screen() {
         Screen::View(ViewKind::Overview) => {
-            acts.extend([
-                (Action::Enter, "drill into group"),
-                (Action::Retry, "retry group"),
-                (Action::View(4), "outbound"),
-            ]);
+            acts.extend([(Action::Enter, "drill into group"), (Action::View(4), "outbound")]);
         }
         Screen::View(ViewKind::List(e)) => {
             acts.extend([(Action::Enter, "open"), (Action::Filter, "filter"), (Action::Sort, "sort")]);
@@ -208,14 +211,16 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 _ => {}
             }
         }
-        Screen::Detail(_) => {
+        Screen::Detail(d) => {
             acts.extend([
                 (Action::Back, "back"),
                 (Action::NextFocus, "pane"),
                 (Action::PageDown, "scroll"),
                 (Action::Enter, "open"),
-                (Action::Retry, "retry"),
             ]);
+            if d.entity != Entity::Providers {
+                acts.push((Action::Retry, if d.entity == Entity::Executions { "rerun" } else { "retry" }));
+            }
         }
     }
     acts.extend([(Action::Freeze, if app.frozen { "resume" } else { "freeze" }), (Action::Quit, "quit")]);
