@@ -699,6 +699,39 @@ async fn engine_creates_at_a_healthy_provider_and_records_failures() {
     })
     .await;
 
+    // A create that comes again for an order already created (a rerun, a lost answer)
+    // settles without a second order at the provider and leaves the order created.
+    let fm_id = field(WORK_ORDERS, &w, "fm_work_order_id").to_string();
+    let orders = h.sim.fm.orders.lock().len();
+    let again = h
+        .sim
+        .store
+        .insert(
+            OUTBOUND,
+            &[
+                ("state", "ready"),
+                ("operation", "create"),
+                ("provider", &acme),
+                ("document_id", &wo),
+                ("max_attempts", "3"),
+            ],
+        )
+        .unwrap()[0]
+        .to_string();
+    wait_for("the second create settles", Duration::from_secs(10), || {
+        field(OUTBOUND, &record(&h, OUTBOUND, &again), "state") == "processed"
+    })
+    .await;
+    assert_eq!(h.sim.fm.orders.lock().len(), orders, "nothing sent to the provider");
+    let w = record(&h, WORK_ORDERS, &wo);
+    assert_eq!(
+        (field(WORK_ORDERS, &w, "integration_state"), field(WORK_ORDERS, &w, "fm_work_order_id")),
+        ("created".into(), fm_id.clone())
+    );
+    let hist = rows_where(&h, HISTORY, "task", &wo);
+    assert_eq!(hist.len(), 2);
+    assert!(hist.iter().any(|r| field(HISTORY, r, "message").contains("nothing sent")), "the no-op is on record");
+
     let keystone = provider(&h, "Keystone Property Services");
     let wo = hubtop::sim::seed::new_work_order(&h.sim, &keystone, "Broken door", 3).unwrap();
     let entry = rows_where(&h, OUTBOUND, "document_id", &wo)[0][0].to_string();

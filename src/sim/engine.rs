@@ -201,6 +201,10 @@ fn outbound_tick(sim: &Arc<Sim>) {
 async fn process_outbound(sim: &Arc<Sim>, id: &str) {
     let Ok(entry) = sim.store.get(OUTBOUND, id) else { return };
     let f = |n| Store::field(OUTBOUND, &entry, n).to_string();
+    if !matches!(f("state").as_str(), "ready" | "error") {
+        // Skipped or settled since it fell due.
+        return;
+    }
     if sim.store.update(OUTBOUND, id, &[("state", "processing"), ("next_attempt", "")]).is_err() {
         return;
     }
@@ -273,6 +277,8 @@ pub struct Outcome {
     pub fm_work_order_id: String,
     /// The provider could not be reached or answered 5xx: counts towards its health.
     pub connection_error: bool,
+    /// Settled without calling the provider: says nothing of its health.
+    pub no_call: bool,
 }
 
 impl Outcome {
@@ -427,8 +433,25 @@ impl Run<'_> {
         let tf = |n| Store::field(WORK_ORDERS, &task, n).to_string();
         let task_id = tf("sys_id");
         let fm_id = tf("fm_work_order_id");
+        if op == Op::Create && !fm_id.is_empty() {
+            // Idempotent create: a retry after a create that did land (a rerun, a lost
+            // answer) must not create twice nor mark a created order failed.
+            self.ok(
+                "Look up Workplace Task",
+                json!({"record": record}),
+                json!({"number": tf("number"), "fm_work_order_id": fm_id}),
+            );
+            let o = Outcome {
+                success: true,
+                message: format!("already created at {} as {fm_id}: nothing sent", pf("title")),
+                fm_work_order_id: fm_id,
+                no_call: true,
+                ..Default::default()
+            };
+            self.finish(op, &task, provider, &o);
+            return o;
+        }
         let precondition = match op {
-            Op::Create if !fm_id.is_empty() => Some(format!("already created at the provider as {fm_id}")),
             Op::Update | Op::Cancel if fm_id.is_empty() => {
                 Some("not synced to the provider yet (no FM Work Order Id): create it first".to_string())
             }
@@ -545,7 +568,7 @@ impl Run<'_> {
             response_code: code.to_string(),
             message,
             fm_work_order_id: new_id,
-            connection_error: false,
+            ..Default::default()
         };
         self.finish(op, &task, provider, &o);
         o
@@ -592,7 +615,9 @@ impl Run<'_> {
             json!({"integration_state": changes[0].1, "status": if o.success { "success" } else { "failed" }}),
             json!({"updated": upd.is_ok(), "sync_history": hist.map(|r| r[0].to_string()).unwrap_or_default()}),
         );
-        provider_health(sim, &provider_id, o);
+        if !o.no_call {
+            provider_health(sim, &provider_id, o);
+        }
     }
 }
 
