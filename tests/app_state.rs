@@ -521,3 +521,23 @@ fn a_drill_down_is_refined_by_words_and_left_behind() {
     let q = window_query(&ch(&mut a, '4'));
     assert_eq!(q, "ORDERBYDESCsys_updated_on");
 }
+
+#[test]
+fn a_new_row_in_a_sorted_list_reloads_the_window() {
+    let mut a = app();
+    a.start();
+    outbound_with(&mut a, 10, "error");
+    let fx = ch(&mut a, 's');
+    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("sorting reloads") };
+    let rows: Vec<Record> =
+        (0..10).map(|i| rec(&format!("id{i:03}"), &format!("ISO{i:07}"), "error", "2026-11-24 10:00:00")).collect();
+    let page = Page { records: rows, total: Some(10), next_offset: None };
+    a.update(Msg::Window { entity: Entity::Outbound, seq, offset: 0, result: Ok((page, None)) });
+    let fx = a.update(Msg::Tick(Instant::now() + Duration::from_secs(5), chrono::Utc::now()));
+    let Some(Effect::Delta { seq, delta, .. }) = fx.into_iter().next() else { panic!("delta expected") };
+    let new = vec![rec("new1", "ISO9", "error", "2026-11-24 11:00:00")];
+    let fx = a.update(Msg::Delta { entity: Entity::Outbound, seq, result: Ok((delta, new)) });
+    assert_eq!(a.current_list().unwrap().total, Some(11));
+    // Where the row sorts to, the instance says: the window is asked for again.
+    assert!(matches!(fx.as_slice(), [Effect::LoadWindow { entity: Entity::Outbound, .. }]), "{fx:?}");
+}

@@ -219,6 +219,10 @@ impl ListState {
                     total += 1;
                     if self.window_offset == 0 && self.default_order() {
                         self.rows.insert(0, r);
+                    } else {
+                        // Where it falls in a sorted or scrolled window only the
+                        // instance knows: load the window again.
+                        self.needs_window = true;
                     }
                 }
                 None => {}
@@ -238,9 +242,9 @@ impl ListState {
         }
     }
 
-    /// A new server filter: back to the top, a new window.
-    /// A new filter: a new population, so marks made under the old one go (an action on
-    /// marks must never reach rows the operator can no longer see).
+    /// A new server filter: back to the top, a new window. A new population, too, so
+    /// marks made under the old one go (an action on marks must never reach rows the
+    /// operator can no longer see).
     pub fn set_query(&mut self, q: Query, label: String) {
         self.query = q;
         self.query_label = label;
