@@ -211,3 +211,16 @@ fn a_long_step_scrolls_with_the_page_keys_and_resets_on_another_step() {
     key(&mut app, KeyCode::Down);
     assert!(draw(&app, w, h).contains("more below"), "back on step 4, at its top");
 }
+
+#[test]
+fn help_shows_every_key_at_80x24() {
+    let mut app = App::new(Settings::default(), Keymap::default());
+    app.size = (80, 24);
+    app.now = now();
+    app.start();
+    key(&mut app, KeyCode::Char('?'));
+    let screen = draw(&app, 80, 24);
+    for (_, what) in hubtop::ui::overlay::help_lines(&app) {
+        assert!(screen.contains(what), "{what:?} missing from the help at 80×24:\n{screen}");
+    }
+}

@@ -67,12 +67,25 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if matches!(app.mode, Mode::Help) {
+        // As many columns as the height needs, so every key shows even at 80×24.
         let items = help_lines(app);
-        let lines: Vec<Line> = items
-            .iter()
-            .map(|(k, d)| Line::from(vec![Span::styled(format!("{k:>16}  "), t.accent), Span::raw(*d)]))
+        let rows = usize::from(area.height.saturating_sub(4)).max(1);
+        let ncols = items.len().div_ceil(rows).max(1);
+        let per_col = items.len().div_ceil(ncols);
+        let key_w = items.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0).min(16);
+        let desc_w = items.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(0);
+        let col_w = key_w + 2 + desc_w + 2;
+        let lines: Vec<Line> = (0..per_col)
+            .map(|row| {
+                let mut spans = Vec::new();
+                for (k, d) in (0..ncols).filter_map(|c| items.get(c * per_col + row)) {
+                    spans.push(Span::styled(format!("{k:>key_w$}  "), t.accent));
+                    spans.push(Span::raw(format!("{d:<w$}", w = desc_w + 2)));
+                }
+                Line::from(spans)
+            })
             .collect();
-        let r = centred(area, 60, lines.len() as u16 + 3);
+        let r = centred(area, (col_w * ncols) as u16 + 2, per_col as u16 + 2);
         f.render_widget(Clear, r);
         f.render_widget(Paragraph::new(lines).block(panel(t, "Keys (any key closes)")), r);
         return;
