@@ -260,6 +260,8 @@ async fn wo_action(
     comment: Option<&str>,
 ) -> Result<u8, Error> {
     let wo = client.work_order(number).await?;
+    crate::app::actions::applies(&crate::app::actions::Kind::WorkOrder(op), Entity::WorkOrders, &wo)
+        .map_err(|why| Error::Invalid(format!("{number}: {why}")))?;
     let exec = client.start_work_order_op(&wo, op, &changed, comment).await?;
     follow_and_report(client, &exec).await
 }

@@ -134,6 +134,7 @@ fn provider_id(sim: &SimProc, title: &str) -> String {
 
 const OUTBOUND: &str = "ih_sync_outbound_record";
 const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
+const HISTORY: &str = hubtop::sim::schema::HISTORY;
 
 #[test]
 fn get_every_kind_in_both_formats_with_filters() {
@@ -245,6 +246,13 @@ fn actions_and_their_exit_codes() {
     let w = &rows(&sim, WORK_ORDERS, &format!("number={wo}"))[0];
     assert_eq!(w["integration_state"], "cancelled");
     assert_eq!(w["state"], "canceled");
+    // Cancelling it again is refused before anything is sent, as the console does.
+    let history = |w: &Value| rows(&sim, HISTORY, &format!("task={}", w["sys_id"].as_str().unwrap())).len();
+    let before = history(w);
+    let o = hubtop(&sim, &["cancel", &wo]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("already cancelled"), "{}", text(&o));
+    assert_eq!(history(w), before, "no flow ran");
 
     // create against Keystone (broken credentials): the flow fails, exit 1.
     let kwo = rows(&sim, WORK_ORDERS, &format!("fm_provider={keystone}"))[0]["number"].as_str().unwrap().to_string();

@@ -224,7 +224,9 @@ fn retry_kind(e: Entity, r: &Record) -> Result<Kind, String> {
     }
 }
 
-fn applies(kind: &Kind, e: Entity, r: &Record) -> Result<(), String> {
+/// Whether `kind` makes sense for this record now (the console and the CLI refuse the
+/// same things with the same words).
+pub fn applies(kind: &Kind, e: Entity, r: &Record) -> Result<(), String> {
     match kind {
         Kind::Retry | Kind::Rerun => retry_kind(e, r).map(|_| ()),
         Kind::Skip => match (e, r.get("state")) {
@@ -560,7 +562,12 @@ impl App {
                 if !bulk {
                     let (level, text) = match &outcome {
                         Outcome::Ok(s) => (Level::Success, format!("{verb} {}: {s}", t.label)),
-                        Outcome::Failed(s) => (Level::Error, format!("{verb} {} failed: {s}", t.label)),
+                        Outcome::Failed(s) => {
+                            // A flow's summary already leads with its verdict.
+                            let s =
+                                s.strip_prefix("failed").map(|r| r.trim_start_matches(':').trim_start()).unwrap_or(s);
+                            (Level::Error, format!("{verb} {} failed: {s}", t.label))
+                        }
                         Outcome::Unknown(s) => (Level::Warn, format!("{verb} {}: outcome unknown — {s}", t.label)),
                         Outcome::NotSent(s) => (Level::Info, format!("{verb} {}: not sent — {s}", t.label)),
                     };

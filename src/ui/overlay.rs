@@ -173,7 +173,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if let Some(s) = &a.summary {
         let mut lines = vec![
             Line::from(vec![
-                Span::styled(format!("✔ {} done   ", s.ok), t.ok),
+                // Bulk work is not followed to its end: say what the instance accepted.
+                Span::styled(
+                    match s.verb.as_str() {
+                        "retry" => format!("✔ {} set back to ready (the queue retries them)   ", s.ok),
+                        "skip" => format!("✔ {} skipped   ", s.ok),
+                        _ => format!("✔ {} started   ", s.ok),
+                    },
+                    t.ok,
+                ),
                 Span::styled(format!("✖ {} failed or unknown   ", s.failed.len()), t.error),
                 Span::raw(format!("not sent {}", s.not_sent)),
             ]),
