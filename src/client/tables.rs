@@ -78,6 +78,8 @@ impl Entity {
                 "sys_mod_count",
                 "number",
                 "short_description",
+                // The update form starts from what the record holds.
+                "description",
                 "state",
                 "priority",
                 "fm_provider",
