@@ -541,3 +541,21 @@ fn a_new_row_in_a_sorted_list_reloads_the_window() {
     // Where the row sorts to, the instance says: the window is asked for again.
     assert!(matches!(fx.as_slice(), [Effect::LoadWindow { entity: Entity::Outbound, .. }]), "{fx:?}");
 }
+
+#[test]
+fn words_find_a_provider_by_its_title() {
+    let mut a = app();
+    let Some(Effect::LoadOverview { seq }) = a.start().into_iter().next() else { panic!() };
+    let mut p = Record::default();
+    p.set("sys_id", "p1");
+    p.set("title", "Northwind Remote Instance");
+    a.update(Msg::Overview { seq, result: Ok(OverviewData { providers: vec![p], ..Default::default() }) });
+    outbound_with(&mut a, 3, "error");
+    ch(&mut a, '/');
+    typ(&mut a, "northwind");
+    let q = window_query(&key(&mut a, KeyCode::Enter));
+    assert!(q.contains("^ORproviderINp1"), "{q}");
+    // A typed filter comes back to edit under `/`.
+    ch(&mut a, '/');
+    assert!(matches!(&a.mode, hubtop::app::Mode::Filter(i) if i.value() == "northwind"));
+}

@@ -24,6 +24,8 @@ pub struct ListState {
     pub scroll: usize,
     /// Instant filter on loaded rows (typed with `/`).
     pub quick_filter: String,
+    /// The server filter is one the operator typed (not a drill-down's).
+    pub typed: bool,
     /// Filter pushed to the instance (encoded query).
     pub query: Query,
     pub query_label: String,
@@ -52,6 +54,7 @@ impl ListState {
             selected: 0,
             scroll: 0,
             quick_filter: String::new(),
+            typed: false,
             query: Query::new(),
             query_label: String::new(),
             sort: None,
@@ -250,13 +253,20 @@ impl ListState {
         self.query_label = label;
         self.quick_filter.clear();
         self.marks.clear();
+        self.typed = false;
         self.reset_window();
+    }
+
+    /// A filter the operator typed after `/` (edited again by the next `/`).
+    pub fn set_typed_query(&mut self, q: Query, label: String) {
+        self.set_query(q, label);
+        self.typed = true;
     }
 
     /// Whether the list shows a drill-down (an error group, a record's related rows):
     /// a filter the operator did not type, which `/` refines rather than replaces.
     pub fn is_drill_down(&self) -> bool {
-        !self.query.is_empty() && filter_query(self.entity, &self.query_label).ok().as_ref() != Some(&self.query)
+        !self.query.is_empty() && !self.typed
     }
 
     pub fn reset_window(&mut self) {
@@ -274,7 +284,7 @@ impl ListState {
 
 /// Turns what an operator typed after `/` into a server filter: an encoded query as
 /// given, or a LIKE across the list's text fields.
-pub fn filter_query(entity: Entity, text: &str) -> Result<Query, String> {
+pub fn filter_query(entity: Entity, text: &str, providers: &[Record]) -> Result<Query, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(Query::new());
@@ -282,7 +292,7 @@ pub fn filter_query(entity: Entity, text: &str) -> Result<Query, String> {
     if looks_encoded(t) {
         return query::parse(t).map_err(|e| e.to_string());
     }
-    Ok(refine(Query::new(), entity, t))
+    Ok(refine(Query::new(), entity, t, providers))
 }
 
 /// Whether `/` text is an encoded query (`state=error^…`) rather than words to find.
@@ -291,9 +301,9 @@ pub fn looks_encoded(t: &str) -> bool {
         && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
-/// `base` AND (any of the list's text fields contains `text`): words typed inside a
-/// drill-down narrow it instead of replacing it.
-pub fn refine(base: Query, entity: Entity, text: &str) -> Query {
+/// `base` AND (any of the list's text fields contains `text`, or the provider is one
+/// whose title does): words typed inside a drill-down narrow it instead of replacing it.
+pub fn refine(base: Query, entity: Entity, text: &str, providers: &[Record]) -> Query {
     let text_fields: &[&str] = match entity {
         Entity::Providers => &["title", "last_error", "connection_alias"],
         Entity::WorkOrders => &["number", "short_description", "fm_work_order_id", "integration_state"],
@@ -307,6 +317,15 @@ pub fn refine(base: Query, entity: Entity, text: &str) -> Query {
     for (i, f) in text_fields.iter().enumerate() {
         let c = query::Condition::new(f, query::Op::Like, text.trim());
         q = if i == 0 { q.and(c) } else { q.or(c) };
+    }
+    // A reference shows its title but filters by sys_id: match the titles here.
+    let needle = text.trim().to_lowercase();
+    let ids: Vec<&str> =
+        providers.iter().filter(|p| p.get("title").to_lowercase().contains(&needle)).map(|p| p.sys_id()).collect();
+    if let (Some(f), false) = (entity.provider_field(), ids.is_empty())
+        && let Ok(c) = query::Condition::in_list(f, ids)
+    {
+        q = q.or(c);
     }
     q
 }

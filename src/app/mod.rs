@@ -612,6 +612,7 @@ impl App {
     }
 
     fn apply_filter(&mut self, text: &str) -> Vec<Effect> {
+        let providers: Vec<Record> = self.overview.data.as_ref().map(|d| d.providers.clone()).unwrap_or_default();
         let Some(l) = self.current_list_mut() else { return Vec::new() };
         let t = text.trim();
         let result = if l.is_drill_down() && !list::looks_encoded(t) {
@@ -621,13 +622,17 @@ impl App {
                 return Vec::new();
             }
             let label = format!("{} + \"{t}\"", l.query_label);
-            Ok((list::refine(l.query.clone(), l.entity, t), label))
+            Ok((list::refine(l.query.clone(), l.entity, t, &providers), label, false))
         } else {
-            list::filter_query(l.entity, t).map(|q| (q, t.to_string()))
+            list::filter_query(l.entity, t, &providers).map(|q| (q, t.to_string(), true))
         };
         match result {
-            Ok((q, label)) => {
-                l.set_query(q, label);
+            Ok((q, label, typed)) => {
+                if typed {
+                    l.set_typed_query(q, label);
+                } else {
+                    l.set_query(q, label);
+                }
                 self.refresh_current(true)
             }
             Err(e) => {
