@@ -559,3 +559,19 @@ fn words_find_a_provider_by_its_title() {
     ch(&mut a, '/');
     assert!(matches!(&a.mode, hubtop::app::Mode::Filter(i) if i.value() == "northwind"));
 }
+
+#[test]
+fn on_a_too_small_screen_only_quit_acts() {
+    let mut a = app();
+    a.start();
+    outbound_with(&mut a, 3, "error");
+    a.update(Msg::Resize(50, 10));
+    ch(&mut a, '?');
+    ch(&mut a, ' ');
+    key(&mut a, KeyCode::Esc);
+    assert!(matches!(a.mode, hubtop::app::Mode::Normal), "no help drawn behind the too-small screen");
+    assert!(a.current_list().unwrap().marks.is_empty());
+    assert!(matches!(a.screen(), Screen::View(ViewKind::List(Entity::Outbound))));
+    let fx = ch(&mut a, 'q');
+    assert!(matches!(fx.as_slice(), [Effect::Quit]), "{fx:?}");
+}

@@ -533,6 +533,14 @@ impl App {
         if k.kind == crossterm::event::KeyEventKind::Release {
             return Vec::new();
         }
+        let (min_w, min_h) = crate::ui::MIN_SIZE;
+        if self.size.0 < min_w || self.size.1 < min_h {
+            // Nothing of the state shows on the "too small" screen: only quitting acts.
+            return match self.keymap.action(&k) {
+                Some(Action::Quit) => self.act(Action::Quit),
+                _ => Vec::new(),
+            };
+        }
         if self.actions.modal_open() {
             return self.actions_key(k);
         }
