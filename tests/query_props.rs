@@ -83,6 +83,8 @@ fn small_condition() -> impl Strategy<Value = Condition> {
     )
         .prop_map(|(f, op, v, items)| match op {
             Op::In | Op::NotIn => Condition::new(f, op, &items.join(",")),
+            // As in `condition()`: `a>` + `=x` is `a>=x` in the encoding.
+            Op::Gt | Op::Lt => Condition::new(f, op, v.trim_start_matches('=')),
             _ => Condition::new(f, op, &v),
         })
 }
