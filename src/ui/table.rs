@@ -18,7 +18,7 @@ const TIME_FIELDS: [&str; 5] = ["sys_updated_on", "sys_created_on", "started", "
 pub type Styled = (String, Style);
 
 /// The text and style of one cell.
-pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> (String, Style) {
+pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> Styled {
     let v = r.get(field);
     if Some(field) == e.state_field() || field == "state" || field == "status" || field == "integration_state" {
         let (sym, style) = t.state(v);
