@@ -76,28 +76,31 @@ fn key(app: &mut App, c: KeyCode) -> Vec<Effect> {
     app.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
 }
 
-fn outbound_screen(w: u16, h: u16) -> String {
+/// A console of `w`×`h` on a fixed clock, its first screen loading.
+fn console(w: u16, h: u16) -> App {
     let mut app = App::new(Settings::default(), Keymap::default());
     app.size = (w, h);
     app.now = now();
     app.start();
-    let Some(Effect::LoadWindow { seq, .. }) = key(&mut app, KeyCode::Char('4')).into_iter().next() else {
-        panic!("the outbound view asks for its window")
+    app
+}
+
+/// Opens the list view on `view_key` and answers its window with `rows`.
+fn show_list(app: &mut App, view_key: char, entity: Entity, rows: Vec<Record>) {
+    let Some(Effect::LoadWindow { seq, .. }) = key(app, KeyCode::Char(view_key)).into_iter().next() else {
+        panic!("the {entity:?} view asks for its window")
     };
-    let rows = outbound_rows();
     let n = rows.len();
-    app.update(Msg::Window {
-        entity: Entity::Outbound,
-        seq,
-        offset: 0,
-        result: Ok((Page { records: rows, total: Some(n), next_offset: None }, None)),
-    });
-    app.now = now();
+    let page = Page { records: rows, total: Some(n), next_offset: None };
+    app.update(Msg::Window { entity, seq, offset: 0, result: Ok((page, None)) });
+}
+
+fn outbound_screen(w: u16, h: u16) -> String {
+    let mut app = console(w, h);
+    show_list(&mut app, '4', Entity::Outbound, outbound_rows());
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Char(' '));
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| hubtop::ui::draw(f, &app, &Theme::default_theme())).unwrap();
-    screen_text(term.backend())
+    draw(&app, w, h)
 }
 
 #[test]
@@ -122,13 +125,7 @@ fn draw(app: &App, w: u16, h: u16) -> String {
 fn execution_detail(w: u16, h: u16) -> App {
     use hubtop::app::detail::{DetailData, ExecView};
     use hubtop::client::actions::{ExecDetail, Step};
-    let mut app = App::new(Settings::default(), Keymap::default());
-    app.size = (w, h);
-    app.now = now();
-    app.start();
-    let Some(Effect::LoadWindow { seq, .. }) = key(&mut app, KeyCode::Char('6')).into_iter().next() else {
-        panic!("the executions view asks for its window")
-    };
+    let mut app = console(w, h);
     let dv = |v: &str| json!({"value": v, "display_value": v});
     let exec = Record::from_json(&json!({
         "sys_id": "e1",
@@ -140,12 +137,7 @@ fn execution_detail(w: u16, h: u16) -> App {
         "error_message": dv("Step 4 (REST: PATCH update): HTTP 503: provider error (work order service temporarily unavailable)"),
     }))
     .unwrap();
-    app.update(Msg::Window {
-        entity: Entity::Executions,
-        seq,
-        offset: 0,
-        result: Ok((Page { records: vec![exec.clone()], total: Some(1), next_offset: None }, None)),
-    });
+    show_list(&mut app, '6', Entity::Executions, vec![exec.clone()]);
     let Some(Effect::LoadDetail { seq, .. }) = key(&mut app, KeyCode::Enter).into_iter().next() else {
         panic!("Enter opens the execution")
     };
@@ -214,10 +206,7 @@ fn a_long_step_scrolls_with_the_page_keys_and_resets_on_another_step() {
 
 #[test]
 fn help_shows_every_key_at_80x24() {
-    let mut app = App::new(Settings::default(), Keymap::default());
-    app.size = (80, 24);
-    app.now = now();
-    app.start();
+    let mut app = console(80, 24);
     key(&mut app, KeyCode::Char('?'));
     let screen = draw(&app, 80, 24);
     for (_, what) in hubtop::ui::overlay::help_lines(&app) {
