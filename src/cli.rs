@@ -190,3 +190,17 @@ pub struct GetArgs {
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
 }
+
+impl From<Entity> for crate::domain::Entity {
+    fn from(e: Entity) -> Self {
+        use crate::domain::Entity as D;
+        match e {
+            Entity::Providers => D::Providers,
+            Entity::Workorders => D::WorkOrders,
+            Entity::Outbound => D::Outbound,
+            Entity::Inbound => D::Inbound,
+            Entity::Executions => D::Executions,
+            Entity::History => D::History,
+        }
+    }
+}

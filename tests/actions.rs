@@ -7,12 +7,14 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crossterm::event::KeyCode;
-use hubtop::app::actions::{Job, Kind, Outcome, Target};
+use hubtop::app::actions::Job;
 use hubtop::app::{Msg, Settings};
 use hubtop::audit::Audit;
 use hubtop::client::{Auth, Client, ClientConfig, Entity, Record};
-use hubtop::headless::Headless;
-use hubtop::runner::Runner;
+use hubtop::console::runner::Runner;
+use hubtop::domain::Operation;
+use hubtop::harness::headless::Headless;
+use hubtop::ops::{Ops, Outcome, Target};
 use hubtop::sim::fm::Behaviour;
 use hubtop::sim::schema::{OUTBOUND, PROVIDERS};
 use hubtop::sim::store::Store;
@@ -48,9 +50,11 @@ async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// A queue entry in error, as the console's list row holds it (the rules decide on it).
 fn target(e: Entity, id: &str) -> Target {
     let mut r = Record::default();
     r.set("sys_id", id);
+    r.set("state", "error");
     Target { entity: e, sys_id: id.to_string(), label: id.to_string(), record: r }
 }
 
@@ -69,8 +73,8 @@ async fn a_retry_succeeds_once_the_provider_recovers() {
     h.sim.fm.set_behaviour("keystone", Behaviour::Healthy);
     let (tx, mut rx) = mpsc::channel(64);
     let audit = Arc::new(Audit::open(None, &h.base_url, "admin").unwrap());
-    let runner = Runner::new(client(&h.base_url, 20.0), tx, audit);
-    let job = Job { id: 1, kind: Kind::Retry, targets: vec![target(Entity::Outbound, &entry)] };
+    let runner = Runner::new(Ops::new(client(&h.base_url, 20.0), audit), tx);
+    let job = Job { id: 1, op: Operation::Retry, targets: vec![target(Entity::Outbound, &entry)] };
     let cancelled = runner.run_job(job, &AtomicBool::new(false)).await;
     assert!(!cancelled);
     let mut outcome = None;
@@ -101,8 +105,8 @@ async fn bulk_retry_of_200_sends_each_once_within_20_per_second() {
     let audit_path = std::env::temp_dir().join(format!("hubtop-bulk-audit-{}.jsonl", std::process::id()));
     let _ = std::fs::remove_file(&audit_path);
     let audit = Arc::new(Audit::open(Some(&audit_path), &h.base_url, "admin").unwrap());
-    let runner = Runner::new(client(&h.base_url, 20.0), tx, audit);
-    let job = Job { id: 7, kind: Kind::Retry, targets: ids.iter().map(|id| target(Entity::Outbound, id)).collect() };
+    let runner = Runner::new(Ops::new(client(&h.base_url, 20.0), audit), tx);
+    let job = Job { id: 7, op: Operation::Retry, targets: ids.iter().map(|id| target(Entity::Outbound, id)).collect() };
     let t0 = Instant::now();
     runner.run_job(job, &AtomicBool::new(false)).await;
     let secs = t0.elapsed().as_secs_f64();
@@ -133,14 +137,14 @@ async fn a_cancelled_bulk_sends_nothing_more() {
     }
     let (tx, mut rx) = mpsc::channel(1024);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let runner = Runner::new(client(&h.base_url, 10.0), tx, Arc::new(Audit::open(None, "x", "y").unwrap()));
+    let runner = Runner::new(Ops::new(client(&h.base_url, 10.0), Arc::new(Audit::open(None, "x", "y").unwrap())), tx);
     let flag = Arc::new(AtomicBool::new(false));
     let f2 = Arc::clone(&flag);
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(1000)).await;
         f2.store(true, std::sync::atomic::Ordering::SeqCst);
     });
-    let job = Job { id: 9, kind: Kind::Skip, targets: ids.iter().map(|id| target(Entity::Outbound, id)).collect() };
+    let job = Job { id: 9, op: Operation::Skip, targets: ids.iter().map(|id| target(Entity::Outbound, id)).collect() };
     assert!(runner.run_job(job, &flag).await, "reports the cancel");
     let sent = h.sim.counters.patches_by_id.lock().len();
     assert!(sent > 0 && sent < 40, "some sent before the cancel, the rest never: {sent}");

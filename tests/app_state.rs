@@ -3,12 +3,14 @@
 use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use hubtop::app::actions::{ActionEvent, Kind, Outcome};
+use hubtop::app::actions::ActionEvent;
 use hubtop::app::keys::Keymap;
 use hubtop::app::overview::OverviewData;
 use hubtop::app::{App, Effect, Msg, Screen, Settings, ViewKind};
 use hubtop::client::read::{Delta, ListSpec, Page};
 use hubtop::client::{Entity, Error, Record};
+use hubtop::domain::Operation;
+use hubtop::ops::Outcome;
 
 fn app() -> App {
     let mut a = App::new(Settings { refresh: Duration::from_secs(3), ..Default::default() }, Keymap::default());
@@ -64,7 +66,7 @@ fn outbound_with(a: &mut App, n: usize, state: &str) {
 fn one_request_in_flight_and_stale_answers_dropped() {
     let mut a = app();
     let fx = a.start();
-    let Some(Effect::LoadOverview { seq }) = fx.first().cloned() else { panic!("{fx:?}") };
+    let Some(Effect::LoadOverview { seq, .. }) = fx.first().cloned() else { panic!("{fx:?}") };
     // A tick while the overview is loading asks for nothing more.
     let fx = a.update(Msg::Tick(Instant::now() + Duration::from_secs(10), chrono::Utc::now()));
     assert!(fx.is_empty(), "{fx:?}");
@@ -198,7 +200,7 @@ fn quick_filter_is_local_until_enter() {
 #[test]
 fn stale_then_recovered() {
     let mut a = app();
-    let Some(Effect::LoadOverview { seq }) = a.start().into_iter().next() else { panic!() };
+    let Some(Effect::LoadOverview { seq, .. }) = a.start().into_iter().next() else { panic!() };
     a.update(Msg::Overview {
         seq,
         result: Err(Error::Server { status: 503, message: "Service Unavailable".into(), detail: None }),
@@ -206,7 +208,7 @@ fn stale_then_recovered() {
     assert!(a.conn.stale_since.is_some());
     assert_eq!(a.conn.reason, "HTTP 503");
     let fx = a.update(Msg::Tick(Instant::now() + Duration::from_secs(5), chrono::Utc::now()));
-    let Some(Effect::LoadOverview { seq }) = fx.into_iter().next() else { panic!("retries by itself") };
+    let Some(Effect::LoadOverview { seq, .. }) = fx.into_iter().next() else { panic!("retries by itself") };
     a.update(Msg::Overview { seq, result: Ok(OverviewData::default()) });
     assert!(a.conn.stale_since.is_none());
 }
@@ -239,7 +241,7 @@ fn retry_sends_at_once_shows_pending_then_the_outcome() {
     a.start();
     outbound_with(&mut a, 3, "error");
     let job = act_job(&ch(&mut a, 'r'));
-    assert_eq!(job.kind, Kind::Retry);
+    assert_eq!(job.op, Operation::Retry);
     assert_eq!(job.targets.len(), 1);
     assert_eq!(a.current_list().unwrap().pending.get("id000").map(String::as_str), Some("retry…"));
     a.update(Msg::Action(ActionEvent::Done {
@@ -288,7 +290,7 @@ fn skip_is_confirmed_and_esc_sends_nothing() {
     assert!(a.actions.confirm.is_none());
     ch(&mut a, 'x');
     let job = act_job(&ch(&mut a, 'y'));
-    assert_eq!(job.kind, Kind::Skip);
+    assert_eq!(job.op, Operation::Skip);
 }
 
 #[test]
@@ -387,8 +389,8 @@ fn update_form_sends_only_changed_fields_and_the_comment() {
         ch(&mut a, c);
     }
     let job = act_job(&key(&mut a, KeyCode::Enter));
-    match job.kind {
-        Kind::Update { changed, comment } => {
+    match job.op {
+        Operation::Update { changed, comment } => {
             assert_eq!(changed.len(), 1);
             assert_eq!(changed.get("priority").and_then(|v| v.as_str()), Some("1"));
             assert_eq!(comment, "caller escalated");
@@ -411,7 +413,7 @@ fn single_flow_action_follows_its_execution() {
         result: Ok((Page { records: vec![wo], total: Some(1), next_offset: None }, None)),
     });
     let job = act_job(&ch(&mut a, 'r'));
-    assert!(matches!(job.kind, Kind::WorkOrder(_)));
+    assert!(matches!(job.op, Operation::WorkOrder(_)));
     let fx = a.update(Msg::Action(ActionEvent::Started { job: job.id, sys_id: "wo1".into(), execution: "ex1".into() }));
     assert!(
         matches!(fx.as_slice(), [Effect::LoadDetail { entity: Entity::Executions, sys_id, .. }] if sys_id == "ex1")
@@ -497,7 +499,7 @@ fn outbound_answer(a: &mut App) {
 #[test]
 fn a_drill_down_is_refined_by_words_and_left_behind() {
     let mut a = app();
-    let Some(Effect::LoadOverview { seq }) = a.start().into_iter().next() else { panic!() };
+    let Some(Effect::LoadOverview { seq, .. }) = a.start().into_iter().next() else { panic!() };
     let data = OverviewData { error_messages: vec![("HTTP 503: provider error".into(), 3)], ..Default::default() };
     a.update(Msg::Overview { seq, result: Ok(data) });
     let fx = key(&mut a, KeyCode::Enter);
@@ -545,7 +547,7 @@ fn a_new_row_in_a_sorted_list_reloads_the_window() {
 #[test]
 fn words_find_a_provider_by_its_title() {
     let mut a = app();
-    let Some(Effect::LoadOverview { seq }) = a.start().into_iter().next() else { panic!() };
+    let Some(Effect::LoadOverview { seq, .. }) = a.start().into_iter().next() else { panic!() };
     let mut p = Record::default();
     p.set("sys_id", "p1");
     p.set("title", "Northwind Remote Instance");

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use hubtop::chaos::{ChaosOptions, run};
+use hubtop::harness::chaos::{ChaosOptions, run};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_survives_ten_seconds_of_chaos() {

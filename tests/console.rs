@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use hubtop::app::{Screen, Settings, ViewKind};
 use hubtop::audit::Audit;
 use hubtop::client::{Auth, Client, ClientConfig, Entity};
-use hubtop::headless::Headless;
+use hubtop::harness::headless::Headless;
 use hubtop::sim::{self, Faults, SimConfig};
 
 async fn console(size: (u16, u16)) -> (sim::SimHandle, Headless) {

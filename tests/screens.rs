@@ -7,7 +7,7 @@ use hubtop::app::keys::Keymap;
 use hubtop::app::{App, Effect, Msg, Settings};
 use hubtop::client::read::Page;
 use hubtop::client::{Entity, Record};
-use hubtop::headless::screen_text;
+use hubtop::harness::headless::screen_text;
 use hubtop::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

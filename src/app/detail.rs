@@ -40,6 +40,8 @@ pub struct DetailState {
     pub entity: Entity,
     pub sys_id: String,
     pub title: String,
+    /// What was known of the record when it was opened (its list row).
+    pub seed: Record,
     pub data: Option<DetailData>,
     pub step: usize,
     pub focus: Focus,
@@ -66,6 +68,7 @@ impl DetailState {
             entity,
             sys_id: sys_id.to_string(),
             title: title.to_string(),
+            seed: Record::default(),
             data: None,
             step: 0,
             focus: Focus::Steps,
@@ -79,6 +82,33 @@ impl DetailState {
             last_refresh: None,
             step_chosen: false,
         }
+    }
+
+    /// What the next load is planned from: the record as last loaded, else its seed.
+    pub fn basis(&self) -> &Record {
+        match &self.data {
+            Some(d) if !d.record.sys_id().is_empty() => &d.record,
+            _ => &self.seed,
+        }
+    }
+
+    /// Selects the first step (from the current one on) that mentions `needle` (lower
+    /// case) in its name, state, error, inputs or outputs.
+    pub fn find_step(&mut self, needle: &str) -> bool {
+        let n = self.steps().len();
+        let hit = (0..n).map(|i| (self.step + 1 + i) % n.max(1)).find(|&i| {
+            let s = &self.steps()[i];
+            [s.name.as_str(), s.state.as_str(), s.error.as_str(), &s.inputs.to_string(), &s.outputs.to_string()]
+                .iter()
+                .any(|t| t.to_lowercase().contains(needle))
+        });
+        if let Some(i) = hit {
+            self.step = i;
+            self.step_chosen = true;
+            self.focus = Focus::Steps;
+            self.scroll = 0;
+        }
+        hit.is_some()
     }
 
     pub fn steps(&self) -> &[crate::client::actions::Step] {
@@ -103,7 +133,7 @@ impl DetailState {
         let n = self.steps().len();
         if !self.step_chosen && n > 0 {
             // The failing step, or the last one that ran.
-            let failing = self.steps().iter().position(|s| s.state == "error");
+            let failing = self.steps().iter().position(|s| s.state == crate::domain::state::StepState::Error.as_str());
             self.step = failing.unwrap_or(n - 1);
             self.step_chosen = failing.is_some() || self.exec_finished();
         }
@@ -120,7 +150,11 @@ impl DetailState {
     pub fn exec_finished(&self) -> bool {
         match self.data.as_ref().and_then(|d| d.exec.as_ref()) {
             Some(ExecView::Loaded(d)) => {
-                matches!(d.execution.get("state"), "COMPLETE" | "ERROR" | "CANCELLED")
+                use crate::domain::state::ExecState;
+                matches!(
+                    ExecState::parse(d.execution.get("state")),
+                    Some(ExecState::Complete | ExecState::Error | ExecState::Cancelled)
+                )
             }
             _ => true,
         }

@@ -1,6 +1,8 @@
-//! The keymap: what each key does, per context. The help overlay and the footer are
-//! generated from it, so they cannot drift from the behaviour. Remapping in the config
-//! adds bindings; navigation keys stay bound.
+//! The keymaps, one per layer of the console (lists, details, the overview, dialogs,
+//! text entry). A key means an action only in the layers that action works in; text-entry
+//! layers own every printable key. The help overlay and the footer are generated from
+//! the keymap, so they cannot drift from the behaviour. Remapping in the config adds
+//! bindings; navigation keys stay bound.
 
 use std::collections::HashMap;
 
@@ -37,6 +39,35 @@ pub enum Action {
     Provider,
     History,
     View(u8),
+    /// In a dialog: send / yes.
+    Confirm,
+    /// In a dialog: do not send / no / close.
+    Dismiss,
+    /// In a text field: accept what was typed.
+    Accept,
+    /// In a text field: complete the word / next field.
+    Complete,
+    /// In a form: the previous field.
+    PrevField,
+}
+
+/// Where the console is, for what a key means there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Overview,
+    List,
+    Detail,
+    /// A confirmation, a bulk job's gauge, a summary, the help.
+    Dialog,
+    /// The filter and command prompts, and the update form: printable keys are text.
+    Input,
+}
+
+impl Layer {
+    /// Whether printable keys are text here, never actions.
+    pub fn takes_text(self) -> bool {
+        self == Layer::Input
+    }
 }
 
 impl Action {
@@ -71,6 +102,41 @@ impl Action {
             Action::Provider => "go to provider",
             Action::History => "sync history of record",
             Action::View(_) => "switch view",
+            Action::Confirm => "confirm / send",
+            Action::Dismiss => "close / do not send",
+            Action::Accept => "accept",
+            Action::Complete => "complete / next field",
+            Action::PrevField => "previous field",
+        }
+    }
+
+    /// Whether the action sends something that changes the instance.
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            Action::Retry | Action::Skip | Action::CancelWorkOrder | Action::CreateWorkOrder | Action::UpdateWorkOrder
+        )
+    }
+
+    /// The layers this action works in.
+    pub fn works_in(self, layer: Layer) -> bool {
+        use Action::*;
+        use Layer::*;
+        match self {
+            Confirm => layer == Dialog,
+            Dismiss => matches!(layer, Dialog | Input),
+            Accept | Complete | PrevField => layer == Input,
+            Up | Down => matches!(layer, Overview | List | Detail | Dialog | Input),
+            Quit | Help | Command | Refresh | Redraw | Freeze | View(_) => matches!(layer, Overview | List | Detail),
+            Back | Enter => matches!(layer, Overview | List | Detail),
+            PageUp | PageDown | Top | Bottom => matches!(layer, Overview | List | Detail),
+            NextFocus => layer == Detail,
+            Filter => matches!(layer, Overview | List | Detail),
+            Sort | Mark | MarkAll => layer == List,
+            Retry | Skip => matches!(layer, Overview | List | Detail),
+            Copy | Open | Provider | History | CancelWorkOrder | CreateWorkOrder | UpdateWorkOrder => {
+                matches!(layer, List | Detail)
+            }
         }
     }
 
@@ -91,7 +157,10 @@ impl Action {
 
 #[derive(Debug, Clone)]
 pub struct Keymap {
+    /// The browsing layers' bindings (overview, lists, details); remappable.
     map: HashMap<(KeyCode, KeyModifiers), Action>,
+    /// Bindings of one layer only (dialogs, text entry).
+    layered: HashMap<(Layer, (KeyCode, KeyModifiers)), Action>,
 }
 
 fn k(c: char) -> (KeyCode, KeyModifiers) {
@@ -144,7 +213,28 @@ impl Default for Keymap {
         for n in 1..=7u8 {
             bind(k((b'0' + n) as char), View(n));
         }
-        Keymap { map }
+        let mut layered = HashMap::new();
+        let mut bind_in = |layer: Layer, key: (KeyCode, KeyModifiers), a: Action| {
+            layered.insert((layer, key), a);
+        };
+        let none = KeyModifiers::NONE;
+        bind_in(Layer::Dialog, k('y'), Confirm);
+        bind_in(Layer::Dialog, (KeyCode::Enter, none), Confirm);
+        bind_in(Layer::Dialog, k('n'), Dismiss);
+        bind_in(Layer::Dialog, k('q'), Dismiss);
+        bind_in(Layer::Dialog, (KeyCode::Esc, none), Dismiss);
+        bind_in(Layer::Dialog, k('j'), Down);
+        bind_in(Layer::Dialog, (KeyCode::Down, none), Down);
+        bind_in(Layer::Dialog, k('k'), Up);
+        bind_in(Layer::Dialog, (KeyCode::Up, none), Up);
+        bind_in(Layer::Input, (KeyCode::Enter, none), Accept);
+        bind_in(Layer::Input, (KeyCode::Esc, none), Dismiss);
+        bind_in(Layer::Input, (KeyCode::Tab, none), Complete);
+        bind_in(Layer::Input, (KeyCode::BackTab, KeyModifiers::SHIFT), PrevField);
+        bind_in(Layer::Input, (KeyCode::BackTab, none), PrevField);
+        bind_in(Layer::Input, (KeyCode::Down, none), Down);
+        bind_in(Layer::Input, (KeyCode::Up, none), Up);
+        Keymap { map, layered }
     }
 }
 
@@ -199,6 +289,26 @@ pub fn key_name(code: KeyCode, mods: KeyModifiers) -> String {
 }
 
 impl Keymap {
+    /// What `ev` means in `layer`, if anything. In a text-entry layer a printable key is
+    /// text, whatever it is bound to elsewhere.
+    pub fn action_in(&self, layer: Layer, ev: &KeyEvent) -> Option<Action> {
+        let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
+        let printable = matches!(ev.code, KeyCode::Char(_)) && mods.is_empty();
+        let lookup = |m: &HashMap<(KeyCode, KeyModifiers), Action>| {
+            m.get(&(ev.code, mods)).or_else(|| m.get(&(ev.code, ev.modifiers))).copied()
+        };
+        let own =
+            self.layered.get(&(layer, (ev.code, mods))).or_else(|| self.layered.get(&(layer, (ev.code, ev.modifiers))));
+        if let Some(a) = own {
+            return Some(*a);
+        }
+        if layer.takes_text() && printable {
+            return None;
+        }
+        lookup(&self.map).filter(|a| a.works_in(layer))
+    }
+
+    /// What `ev` means while browsing (lists, details, the overview).
     pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
         let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         self.map.get(&(ev.code, mods)).or_else(|| self.map.get(&(ev.code, ev.modifiers))).copied()
@@ -235,8 +345,9 @@ impl Keymap {
 
     /// Every key bound to `a`, for help and footers.
     pub fn keys_for(&self, a: Action) -> Vec<String> {
-        let mut ks: Vec<String> =
-            self.map.iter().filter(|(_, v)| **v == a).map(|((c, m), _)| key_name(*c, *m)).collect();
+        let browsing = self.map.iter().filter(|(_, v)| **v == a).map(|(k, _)| k);
+        let layered = self.layered.iter().filter(|(_, v)| **v == a).map(|((_, k), _)| k);
+        let mut ks: Vec<String> = browsing.chain(layered).map(|(c, m)| key_name(*c, *m)).collect();
         ks.sort_by_key(|s| (s.chars().count(), s.clone()));
         ks.dedup();
         ks

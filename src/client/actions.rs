@@ -10,29 +10,7 @@ use super::record::{self, Record};
 use super::{Client, Entity, Error, Idempotence, Result};
 use crate::query::{Condition, Query};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WorkOrderOp {
-    Create,
-    Update,
-    Cancel,
-}
-
-impl WorkOrderOp {
-    pub fn flow_field(self) -> &'static str {
-        match self {
-            WorkOrderOp::Create => "create_work_order_flow",
-            WorkOrderOp::Update => "update_work_order_flow",
-            WorkOrderOp::Cancel => "cancel_work_order_flow",
-        }
-    }
-    pub fn verb(self) -> &'static str {
-        match self {
-            WorkOrderOp::Create => "create",
-            WorkOrderOp::Update => "update",
-            WorkOrderOp::Cancel => "cancel",
-        }
-    }
-}
+pub use crate::domain::WorkOrderOp;
 
 /// Where an execution stands, from the Flow REST status endpoint.
 #[derive(Debug, Clone, PartialEq, Default)]

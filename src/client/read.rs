@@ -10,7 +10,7 @@ use super::{Client, Entity, Error, Idempotence, Result};
 use crate::query::{Condition, Query};
 
 /// What to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListSpec {
     pub table: String,
     pub query: Query,

@@ -14,6 +14,7 @@ use super::{Theme, columns, kv};
 use crate::app::App;
 use crate::app::detail::{DetailState, ExecView, Focus};
 use crate::client::actions::Step;
+use crate::domain::Entity;
 
 fn block<'a>(t: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(if focused { t.accent } else { t.border }).title(title)
@@ -240,16 +241,12 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::c
 }
 
 /// Compact columns for the related panes: what identifies a row and how it ended.
-fn related_columns(e: crate::client::Entity) -> Vec<super::Column> {
-    use crate::client::Entity;
-    let want: &[&str] = match e {
-        Entity::History => &["status", "response_code", "operation", "message", "sys_created_on"],
-        Entity::Outbound => &["number", "state", "operation", "last_error"],
-        Entity::WorkOrders => &["number", "integration_state", "fm_work_order_id", "short_description"],
-        _ => return columns(e),
-    };
+fn related_columns(e: Entity) -> Vec<super::Column> {
     let all = columns(e);
-    want.iter().filter_map(|f| all.iter().find(|c| c.field == *f).copied()).collect()
+    match e.desc().compact {
+        [] => all,
+        want => want.iter().filter_map(|f| all.iter().find(|c| c.field == *f).copied()).collect(),
+    }
 }
 
 fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {

@@ -14,15 +14,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::app::keys::Action;
+use crate::app::layout::{self, FOOTER_ROWS, HEADER_ROWS, MIN_SIZE};
 use crate::app::{App, Level, Mode, Screen, VIEWS, ViewKind};
-use crate::client::Entity;
+use crate::domain::{Entity, Width};
 pub use theme::Theme;
 
-/// Below this the console shows a "too small" screen rather than a broken layout.
-pub const MIN_SIZE: (u16, u16) = (60, 16);
-
-/// A list column: the field, its heading, its width and how long it stays when the
-/// terminal is narrow.
+/// A list column as the renderer lays it out: the domain's column with a constraint.
 #[derive(Debug, Clone, Copy)]
 pub struct Column {
     pub field: &'static str,
@@ -32,87 +29,25 @@ pub struct Column {
     pub keep: u8,
 }
 
-const fn col(field: &'static str, title: &'static str, width: Constraint) -> Column {
-    Column { field, title, width, keep: 1 }
-}
-
-impl Column {
-    const fn keep(self, keep: u8) -> Self {
-        Column { keep, ..self }
-    }
-}
-
-use Constraint::{Length, Min};
-
-/// The columns each list shows. What an operator triages by (number, state, provider,
-/// attempts, the error) is kept longest; context (operation, record, times) goes first.
+/// The columns each list shows (the domain's description of the record kind).
 pub fn columns(e: Entity) -> Vec<Column> {
-    match e {
-        Entity::Providers => vec![
-            col("title", "PROVIDER", Length(26)).keep(3),
-            col("outbound_state", "OUTBOUND", Length(10)).keep(3),
-            col("inbound_state", "INBOUND", Length(9)).keep(2),
-            col("kind", "KIND", Length(16)).keep(0),
-            col("auth_method", "AUTH", Length(7)).keep(0),
-            col("last_error", "LAST ERROR", Min(20)),
-        ],
-        Entity::WorkOrders => vec![
-            col("number", "NUMBER", Length(11)).keep(3),
-            col("integration_state", "INTEGRATION", Length(15)).keep(3),
-            col("fm_work_order_id", "FM ID", Length(9)),
-            col("fm_provider", "PROVIDER", Length(18)).keep(2),
-            col("state", "STATE", Length(12)).keep(0),
-            col("short_description", "DESCRIPTION", Min(20)),
-            col("sys_updated_on", "UPDATED", Length(9)).keep(0),
-        ],
-        Entity::Outbound => vec![
-            col("number", "NUMBER", Length(11)).keep(3),
-            col("state", "STATE", Length(12)).keep(3),
-            col("operation", "OP", Length(7)).keep(0),
-            col("document_id", "RECORD", Length(11)).keep(0),
-            col("provider", "PROVIDER", Length(18)).keep(2),
-            col("attempts", "TRIES", Length(5)).keep(2),
-            col("next_attempt", "NEXT", Length(8)),
-            col("last_error", "LAST ERROR", Min(20)),
-            col("sys_updated_on", "UPDATED", Length(9)).keep(0),
-        ],
-        Entity::Inbound => vec![
-            col("number", "NUMBER", Length(11)).keep(3),
-            col("state", "STATE", Length(12)).keep(3),
-            col("sequence", "SEQ", Length(6)).keep(2),
-            col("correlation_id", "CORRELATION", Length(12)),
-            col("provider", "PROVIDER", Length(18)).keep(2),
-            col("document_id", "RECORD", Length(11)).keep(0),
-            col("error", "ERROR", Min(20)),
-            col("sys_updated_on", "UPDATED", Length(9)).keep(0),
-        ],
-        Entity::Executions => vec![
-            col("name", "FLOW", Length(34)).keep(3),
-            col("state", "STATE", Length(13)).keep(3),
-            col("started", "STARTED", Length(9)),
-            col("run_time", "DURATION", Length(8)).keep(0),
-            col("source_record", "RECORD", Length(11)).keep(2),
-            col("error_message", "ERROR", Min(20)),
-        ],
-        Entity::History => vec![
-            col("sys_created_on", "TIME", Length(9)).keep(2),
-            col("task", "RECORD", Length(11)).keep(2),
-            col("provider", "PROVIDER", Length(18)).keep(2),
-            col("operation", "OP", Length(7)).keep(0),
-            col("status", "STATUS", Length(9)).keep(3),
-            col("response_code", "HTTP", Length(4)).keep(2),
-            col("fm_work_order_id", "FM ID", Length(9)),
-            col("message", "MESSAGE", Min(20)),
-        ],
-        Entity::Flows => {
-            vec![col("name", "NAME", Min(30)), col("type", "TYPE", Length(8)), col("active", "ACTIVE", Length(6))]
-        }
-    }
+    e.columns()
+        .iter()
+        .map(|c| Column {
+            field: c.field,
+            title: c.title,
+            width: match c.width {
+                Width::Fixed(n) => Constraint::Length(n),
+                Width::Fill(n) => Constraint::Min(n),
+            },
+            keep: c.keep,
+        })
+        .collect()
 }
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let area = f.area();
-    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+    if layout::too_small((area.width, area.height)) {
         let msg = format!(
             "hubtop needs at least {}×{} (this is {}×{}).\nEnlarge the terminal, or press q to quit.",
             MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
@@ -120,7 +55,9 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
-    let [header, main, footer] = Layout::vertical([Length(3), Min(1), Length(2)]).areas(area);
+    let [header, main, footer] =
+        Layout::vertical([Constraint::Length(HEADER_ROWS), Constraint::Min(1), Constraint::Length(FOOTER_ROWS)])
+            .areas(area);
     draw_header(f, app, theme, header);
     match app.screen() {
         Screen::View(ViewKind::Overview) => overview::draw(f, app, theme, main),
@@ -224,6 +161,8 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         }
     }
     acts.extend([(Action::Freeze, if app.frozen { "resume" } else { "freeze" }), (Action::Quit, "quit")]);
+    // A read-only console offers no action that it would refuse.
+    acts.retain(|(a, _)| !(app.settings.read_only && a.is_mutating()));
     acts.into_iter().map(|(a, label)| (app.keymap.first_key(a), label)).collect()
 }
 

@@ -20,8 +20,10 @@ fn panel<'a>(t: &Theme, title: &'a str) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(t.accent).title(Span::styled(format!(" {title} "), t.title))
 }
 
-/// Every key, from the keymap, grouped as the help shows them.
+/// The keys of the screen under the help, from the keymap (only the actions that work
+/// there, and none a read-only console refuses), then the keys of dialogs and prompts.
 pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
+    let layer = app.screen_layer();
     use Action::*;
     let all = [
         Help,
@@ -54,7 +56,10 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
         Mark,
         MarkAll,
     ];
+    let dialogs = [Confirm, Dismiss, Accept, Complete];
     all.iter()
+        .filter(|a| a.works_in(layer) && !(app.settings.read_only && a.is_mutating()))
+        .chain(dialogs.iter())
         .map(|a| {
             let keys = match a {
                 View(_) => "1–7".to_string(),
@@ -141,7 +146,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let n = run.job.targets.len().max(1);
         let r = centred(area, 70, 7);
         f.render_widget(Clear, r);
-        let title = format!("{} of {} records", run.job.kind.verb(), n);
+        let title = format!("{} of {} records", run.job.op.verb(), n);
         let block = panel(t, &title);
         let inner = block.inner(r);
         f.render_widget(block, r);

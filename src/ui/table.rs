@@ -10,9 +10,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Column, Theme, columns};
 use crate::app::App;
-use crate::client::{Entity, Record};
-
-const TIME_FIELDS: [&str; 5] = ["sys_updated_on", "sys_created_on", "started", "next_attempt", "ended"];
+use crate::client::Record;
+use crate::domain::Entity;
 
 /// A cell's text and style.
 pub type Styled = (String, Style);
@@ -20,11 +19,11 @@ pub type Styled = (String, Style);
 /// The text and style of one cell.
 pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> Styled {
     let v = r.get(field);
-    if Some(field) == e.state_field() || field == "state" || field == "status" || field == "integration_state" {
+    if Some(field) == e.state_field() || matches!(field, "state" | "status" | "integration_state") {
         let (sym, style) = t.state(v);
         return (format!("{sym} {}", r.show(field)), style);
     }
-    if TIME_FIELDS.contains(&field) {
+    if e.desc().time_fields.contains(&field) {
         return (crate::time::ago(v, now), t.muted);
     }
     if field == "run_time" {
@@ -149,7 +148,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         title.push(Span::styled("⟳ ", t.running));
     }
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
-    let vp = crate::app::viewport_rows(app.size.1);
+    let vp = crate::app::layout::list_rows(app.size.1);
     // The cells of the visible rows first, so the columns can be sized to them.
     let mut lines: Vec<(usize, Option<Vec<Styled>>)> = Vec::new();
     for abs in l.scroll..(l.scroll + vp).min(l.len()) {

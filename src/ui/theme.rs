@@ -3,6 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::domain::Tone;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: String,
@@ -90,18 +92,21 @@ impl Theme {
         Theme::by_name(name).unwrap_or_else(Theme::default_theme)
     }
 
-    /// Symbol and style for a state value of any table.
+    /// Symbol and style for a state value of any table (its tone in the domain).
     pub fn state(&self, v: &str) -> (&'static str, Style) {
-        match v.to_ascii_lowercase().as_str() {
-            "error" | "failed" | "create_failed" | "update_failed" | "cancel_failed" => ("✖", self.error),
-            "processed" | "success" | "complete" | "created" | "ready_ok" => ("✔", self.ok),
-            "processing" | "in_progress" | "running" | "create_pending" | "update_pending" | "cancel_pending" => {
-                ("⟳", self.running)
-            }
-            "ready" | "new" | "queued" | "not_synced" => ("●", self.accent),
-            "skipped" | "waiting" | "on_hold" | "cancelled" | "canceled" => ("⏸", self.warn),
-            "resolved" | "closed" => ("✔", self.muted),
-            _ => ("·", self.text),
+        let tone = crate::domain::state::tone_of(v);
+        (tone.symbol(), self.tone(tone))
+    }
+
+    pub fn tone(&self, tone: Tone) -> Style {
+        match tone {
+            Tone::Ok => self.ok,
+            Tone::Pending => self.accent,
+            Tone::Running => self.running,
+            Tone::Held => self.warn,
+            Tone::Failed => self.error,
+            Tone::Done => self.muted,
+            Tone::Unknown => self.text,
         }
     }
 }

@@ -14,7 +14,8 @@ use crate::app::keys::Keymap;
 use crate::app::{App, Effect, Msg, Settings};
 use crate::audit::Audit;
 use crate::client::Client;
-use crate::runner::Runner;
+use crate::console::runner::{Runner, dispatch};
+use crate::ops::Ops;
 use crate::ui::Theme;
 
 pub struct Headless {
@@ -42,7 +43,7 @@ impl Headless {
         let terminal = Terminal::new(TestBackend::new(size.0, size.1)).expect("test backend");
         Headless {
             app,
-            runner: Runner::new(client, tx, audit),
+            runner: Runner::new(Ops::new(client, audit), tx),
             rx,
             terminal,
             theme: Theme::none(),
@@ -55,13 +56,11 @@ impl Headless {
     }
 
     fn dispatch(&mut self, fx: Vec<Effect>) {
-        for e in fx {
-            match e {
-                Effect::Copy(_) | Effect::OpenUrl(_) => self.side_effects.push(e),
-                Effect::Quit => self.app.quit = true,
-                other => self.runner.spawn(other),
-            }
-        }
+        let (app, side) = (&mut self.app, &mut self.side_effects);
+        dispatch(&self.runner, fx, |e| match e {
+            Effect::Quit => app.quit = true,
+            other => side.push(other),
+        });
     }
 
     pub fn start(&mut self) {

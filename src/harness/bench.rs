@@ -14,12 +14,14 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyCode;
 use serde::Serialize;
 
-use crate::app::actions::{Job, Kind, Target};
+use super::headless::Headless;
+use crate::app::actions::Job;
 use crate::app::{Settings, ViewKind};
 use crate::audit::Audit;
 use crate::client::read::{Delta, ListSpec};
 use crate::client::{Auth, Client, ClientConfig, Entity, Record};
-use crate::headless::Headless;
+use crate::domain::Operation;
+use crate::ops::{Ops, Target};
 use crate::query::{Condition, Query};
 
 #[derive(Debug, Clone, Serialize)]
@@ -215,7 +217,7 @@ async fn refresh_cost(url: &str) -> anyhow::Result<Vec<Figure>> {
     let c = client(url, 0.0);
     let writer = client(url, 0.0);
     let table = c.table(Entity::Outbound).to_string();
-    let visible = crate::app::viewport_rows(60);
+    let visible = crate::app::layout::list_rows(60);
     let fields: Vec<String> = Entity::Outbound.list_fields().iter().map(|s| s.to_string()).collect();
     // Naive: re-fetch the visible page with everything it shows.
     let mut page = ListSpec::new(&table);
@@ -290,8 +292,10 @@ async fn bulk(sim: &SimChild, n: usize, limit: f64) -> anyhow::Result<Vec<Figure
     sim.faults(&format!("limit={limit}")).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(1024);
     let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
-    let runner =
-        crate::runner::Runner::new(client(&sim.url, limit), tx, Arc::new(Audit::open(None, "bench", "bench")?));
+    let runner = crate::console::runner::Runner::new(
+        Ops::new(client(&sim.url, limit), Arc::new(Audit::open(None, "bench", "bench")?)),
+        tx,
+    );
     let targets: Vec<Target> = rows
         .iter()
         .map(|r: &Record| Target {
@@ -302,7 +306,7 @@ async fn bulk(sim: &SimChild, n: usize, limit: f64) -> anyhow::Result<Vec<Figure
         })
         .collect();
     let t0 = Instant::now();
-    runner.run_job(Job { id: 1, kind: Kind::Retry, targets }, &AtomicBool::new(false)).await;
+    runner.run_job(Job { id: 1, op: Operation::Retry, targets }, &AtomicBool::new(false)).await;
     let secs = t0.elapsed().as_secs_f64();
     drop(runner);
     let _ = drain.await;

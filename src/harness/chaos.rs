@@ -18,10 +18,10 @@ use crossterm::event::KeyCode;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::headless::Headless;
 use crate::app::{Settings, ViewKind};
 use crate::audit::Audit;
 use crate::client::{Auth, Client, ClientConfig, Entity};
-use crate::headless::Headless;
 use crate::sim::{self, Faults, SimConfig};
 
 pub const FAULTS: &str = "error=0.2,rate_limit=0.05,malformed=0.02,html=0.01,reset=0.01";
@@ -148,7 +148,7 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
     let mut c = Headless::new(Arc::clone(&client), settings, audit, (120, 40));
     c.auto_draw = true;
     c.frame_times = Some(Vec::new());
-    c.runner.follow_timeout = Duration::from_secs(10);
+    c.runner.ops.follow_timeout = Duration::from_secs(10);
     c.start();
 
     // Token expiry and provider outages run beside the operator.

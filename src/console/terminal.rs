@@ -3,7 +3,6 @@
 //! drawn only when something changed, at most one per 10 ms, inside synchronized updates.
 
 use std::io::{IsTerminal, Write, stdout};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -17,8 +16,8 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
+use super::runner::{Runner, dispatch};
 use crate::app::{App, Effect, Msg};
-use crate::runner::Runner;
 use crate::ui::Theme;
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
@@ -129,7 +128,7 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = crate::signals::Signals::install();
     let effects = app.start();
-    dispatch(app, runner, effects);
+    run_effects(app, runner, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     // For the end-to-end test that a panic restores the terminal (never set in use).
     let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
@@ -170,24 +169,22 @@ async fn event_loop(
             _ = signals.next() => return Ok(()),
         };
         let effects = app.update(msg);
-        dispatch(app, runner, effects);
+        run_effects(app, runner, effects);
         // Drain what is already queued before drawing.
         while let Ok(m) = rx.try_recv() {
             let effects = app.update(m);
-            dispatch(app, runner, effects);
+            run_effects(app, runner, effects);
         }
     }
 }
 
-fn dispatch(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
-    for e in effects {
-        match e {
-            Effect::Copy(text) => osc52(&text),
-            Effect::OpenUrl(url) => open_url(&url),
-            Effect::Quit => app.quit = true,
-            other => runner.spawn(other),
-        }
-    }
+fn run_effects(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
+    dispatch(runner, effects, |e| match e {
+        Effect::Copy(text) => osc52(&text),
+        Effect::OpenUrl(url) => open_url(&url),
+        Effect::Quit => app.quit = true,
+        _ => {}
+    });
 }
 
 /// A channel of the size the console uses: bounded, so a slow UI slows the fetchers
@@ -195,5 +192,3 @@ fn dispatch(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
 pub fn channel() -> (mpsc::Sender<Msg>, mpsc::Receiver<Msg>) {
     mpsc::channel(256)
 }
-
-pub type SharedRunner = Arc<Runner>;

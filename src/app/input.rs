@@ -1,0 +1,201 @@
+//! Keys and the mouse: what an event means in the layer the console is in. Text-entry
+//! layers (the filter and command prompts, the update form) own every printable key.
+
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::keys::{Action, Layer};
+use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, complete, layout, list, view_names};
+use crate::client::Record;
+
+impl App {
+    /// The layer the console is in, for what a key means.
+    pub fn layer(&self) -> Layer {
+        let typing = matches!(self.mode, Mode::Filter(_) | Mode::Command(_))
+            || self.actions.form.is_some()
+            || self.actions.confirm.as_ref().is_some_and(|c| c.typed.is_some());
+        if typing {
+            Layer::Input
+        } else if self.actions.modal_open() || matches!(self.mode, Mode::Help) {
+            Layer::Dialog
+        } else {
+            self.screen_layer()
+        }
+    }
+
+    /// The browsing layer of the screen on top of the stack, whatever is open over it.
+    pub fn screen_layer(&self) -> Layer {
+        match self.screen() {
+            Screen::View(ViewKind::Overview) => Layer::Overview,
+            Screen::View(ViewKind::List(_)) => Layer::List,
+            Screen::Detail(_) => Layer::Detail,
+        }
+    }
+
+    pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        if !matches!(self.layer(), Layer::List | Layer::Detail | Layer::Overview) {
+            return Vec::new();
+        }
+        match m.kind {
+            MouseEventKind::ScrollDown => self.act(Action::Down),
+            MouseEventKind::ScrollUp => self.act(Action::Up),
+            MouseEventKind::Down(_) => {
+                let first = usize::from(layout::list_first_row());
+                let row = m.row as usize;
+                let Some(l) = self.current_list() else { return Vec::new() };
+                let abs = l.scroll + row.wrapping_sub(first);
+                if row < first || abs >= l.len() {
+                    return Vec::new();
+                }
+                let vp = self.viewport();
+                let l = self.current_list_mut().expect("list on top");
+                if l.select(abs, vp) { self.refresh_current(true) } else { Vec::new() }
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn on_key(&mut self, k: KeyEvent) -> Vec<Effect> {
+        if k.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        self.dirty = true;
+        if layout::too_small(self.size) {
+            // Nothing of the state shows on the "too small" screen: only quitting acts.
+            return match self.keymap.action(&k) {
+                Some(Action::Quit) => self.act(Action::Quit),
+                _ => Vec::new(),
+            };
+        }
+        let layer = self.layer();
+        let action = self.keymap.action_in(layer, &k);
+        match layer {
+            Layer::Input if self.actions.form.is_some() || self.actions.confirm.is_some() => self.dialog_key(k, action),
+            Layer::Input => self.prompt_key(k, action),
+            Layer::Dialog if matches!(self.mode, Mode::Help) => {
+                // Any key closes the help.
+                self.mode = Mode::Normal;
+                Vec::new()
+            }
+            Layer::Dialog => self.dialog_key(k, action),
+            _ => action.map(|a| self.act(a)).unwrap_or_default(),
+        }
+    }
+
+    /// A key in the filter or command prompt: editing keys edit, Enter accepts, Esc closes.
+    pub(super) fn prompt_key(&mut self, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+        let vp = self.viewport();
+        let filtering = matches!(self.mode, Mode::Filter(_));
+        match action {
+            Some(Action::Dismiss) => {
+                self.mode = Mode::Normal;
+                if filtering && let Some(l) = self.current_list_mut() {
+                    l.quick_filter.clear();
+                }
+                Vec::new()
+            }
+            Some(Action::Accept) => {
+                let text = match std::mem::replace(&mut self.mode, Mode::Normal) {
+                    Mode::Filter(i) | Mode::Command(i) => i.value().trim().to_string(),
+                    _ => String::new(),
+                };
+                if filtering { self.apply_filter(&text) } else { self.run_command(&text) }
+            }
+            Some(Action::Complete) => {
+                if let Mode::Command(input) = &mut self.mode
+                    && let Some(c) = complete(input.value()).first()
+                {
+                    *input = Input::new(c.to_string());
+                }
+                Vec::new()
+            }
+            _ => {
+                let (Mode::Filter(input) | Mode::Command(input)) = &mut self.mode else { return Vec::new() };
+                input.handle_event(&crossterm::event::Event::Key(k));
+                let text = input.value().to_string();
+                if filtering && let Some(l) = self.current_list_mut() {
+                    l.quick_filter = text;
+                    l.select(0, vp);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Finds `text` in the overview's error groups or the detail's steps and selects it.
+    pub(super) fn find(&mut self, text: &str) {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return;
+        }
+        let found = match self.stack.last_mut() {
+            Some(Screen::View(ViewKind::Overview)) => {
+                let i = self.overview.groups.iter().position(|g| g.label().to_lowercase().contains(&needle));
+                if let Some(i) = i {
+                    self.overview.selected_group = i;
+                }
+                i.is_some()
+            }
+            Some(Screen::Detail(d)) => d.find_step(&needle),
+            _ => false,
+        };
+        if !found {
+            self.flash(Level::Info, format!("nothing here mentions \"{}\"", text.trim()));
+        }
+    }
+
+    /// Commands typed after `:` — view names, `q`, `help`, `freeze`.
+    pub(super) fn run_command(&mut self, cmd: &str) -> Vec<Effect> {
+        let name = cmd.trim_start_matches(':');
+        match name {
+            "q" | "quit" => self.act(Action::Quit),
+            "help" => self.act(Action::Help),
+            "freeze" => self.act(Action::Freeze),
+            _ => match VIEWS.iter().find(|v| v.name() == name || v.name().starts_with(name) && !name.is_empty()) {
+                Some(v) => self.switch(*v),
+                None => {
+                    self.flash(Level::Warn, format!("unknown command `{name}` (views: {})", view_names().join(", ")));
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// `/` and Enter: a list is filtered; in the overview and a detail, `/` finds (the
+    /// first error group, the first step that mentions the text).
+    pub(super) fn apply_filter(&mut self, text: &str) -> Vec<Effect> {
+        let providers: Vec<Record> = self.overview.data.as_ref().map(|d| d.providers.clone()).unwrap_or_default();
+        if self.current_list().is_none() {
+            self.find(text);
+            return Vec::new();
+        }
+        let Some(l) = self.current_list_mut() else { return Vec::new() };
+        let t = text.trim();
+        let result = if l.is_drill_down() && !list::looks_encoded(t) {
+            // Inside a drill-down: words narrow it; nothing typed keeps it as it was.
+            if t.is_empty() {
+                l.quick_filter.clear();
+                return Vec::new();
+            }
+            let label = format!("{} + \"{t}\"", l.query_label);
+            Ok((list::refine(l.query.clone(), l.entity, t, &providers), label, false))
+        } else {
+            list::filter_query(l.entity, t, &providers).map(|q| (q, t.to_string(), true))
+        };
+        match result {
+            Ok((q, label, typed)) => {
+                if typed {
+                    l.set_typed_query(q, label);
+                } else {
+                    l.set_query(q, label);
+                }
+                self.refresh_current(true)
+            }
+            Err(e) => {
+                self.flash(Level::Warn, format!("filter: {e}"));
+                Vec::new()
+            }
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! Moving around: views, the back stack, drill-downs from an error group to the failing
+//! step, and the browsing actions (sort, copy, open, provider, history).
+
+use tui_input::Input;
+
+use super::detail::{self, DetailState};
+use super::keys::Action;
+use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, common_prefix, title_of};
+use crate::client::Record;
+use crate::domain::Entity;
+use crate::query::{Condition, Query};
+
+impl App {
+    /// A drill-down's filter belongs to the drill-down: leaving it shows the whole list
+    /// again (a filter the operator typed stays).
+    pub(super) fn leave_drill_down(&mut self, e: Entity) {
+        if let Some(l) = self.lists.get_mut(&e).filter(|l| l.is_drill_down()) {
+            l.set_query(Query::new(), String::new());
+        }
+    }
+
+    /// Switches to a top-level view (the back stack starts again there).
+    pub fn switch(&mut self, v: ViewKind) -> Vec<Effect> {
+        if let ViewKind::List(e) = v {
+            self.leave_drill_down(e);
+        }
+        self.stack = vec![Screen::View(v)];
+        self.mode = Mode::Normal;
+        self.refresh_current(true)
+    }
+
+    /// Opens a record's detail; `seed` is what is known of it already (its list row), so
+    /// the detail's requests can all go out at once.
+    pub(super) fn push_detail(
+        &mut self,
+        entity: Entity,
+        sys_id: &str,
+        title: &str,
+        seed: Option<Record>,
+    ) -> Vec<Effect> {
+        if sys_id.is_empty() {
+            self.flash(Level::Warn, "nothing to open here");
+            return Vec::new();
+        }
+        let mut d = DetailState::new(entity, sys_id, title);
+        if let Some(r) = seed.filter(|r| r.sys_id() == sys_id) {
+            d.seed = r;
+        }
+        self.stack.push(Screen::Detail(Box::new(d)));
+        self.refresh_current(true)
+    }
+
+    /// Opens a list filtered by `q` on top of the stack (a drill-down).
+    pub(super) fn push_list(&mut self, entity: Entity, q: Query, label: String) -> Vec<Effect> {
+        if let Some(l) = self.lists.get_mut(&entity) {
+            l.set_query(q, label);
+        }
+        self.stack.push(Screen::View(ViewKind::List(entity)));
+        self.refresh_current(true)
+    }
+
+    pub fn act(&mut self, a: Action) -> Vec<Effect> {
+        let vp = self.viewport();
+        match a {
+            Action::Quit => {
+                self.quit = true;
+                vec![Effect::Quit]
+            }
+            Action::Help => {
+                self.mode = Mode::Help;
+                Vec::new()
+            }
+            Action::Redraw => {
+                self.clear = true;
+                Vec::new()
+            }
+            Action::Filter => {
+                if let Some(l) = self.current_list() {
+                    // A typed filter comes back to edit; a drill-down's label is no filter.
+                    let text = if l.is_drill_down() { String::new() } else { l.query_label.clone() };
+                    self.mode = Mode::Filter(Input::new(text));
+                } else {
+                    // Outside a list, `/` finds; the prompt takes the typing either way.
+                    self.mode = Mode::Filter(Input::default());
+                }
+                Vec::new()
+            }
+            Action::Command => {
+                self.mode = Mode::Command(Input::default());
+                Vec::new()
+            }
+            Action::Freeze => {
+                self.frozen = !self.frozen;
+                self.flash(
+                    Level::Info,
+                    if self.frozen { "frozen: live updates paused (f to resume)" } else { "live updates resumed" },
+                );
+                if self.frozen { Vec::new() } else { self.refresh_current(true) }
+            }
+            Action::Refresh => self.refresh_current(true),
+            Action::View(n) => match VIEWS.get(n.saturating_sub(1) as usize) {
+                Some(v) => self.switch(*v),
+                None => Vec::new(),
+            },
+            Action::Back => {
+                if let Some(l) = self.current_list_mut().filter(|l| !l.marks.is_empty()) {
+                    let n = l.marks.len();
+                    l.marks.clear();
+                    self.flash(Level::Info, format!("{n} marks cleared"));
+                    Vec::new()
+                } else if self.stack.len() > 1 {
+                    if let Some(Screen::View(ViewKind::List(e))) = self.stack.pop() {
+                        self.leave_drill_down(e);
+                    }
+                    self.refresh_current(true)
+                } else if let Some(l) =
+                    self.current_list_mut().filter(|l| !l.query.is_empty() || !l.quick_filter.is_empty())
+                {
+                    l.set_query(Query::new(), String::new());
+                    self.refresh_current(true)
+                } else {
+                    Vec::new()
+                }
+            }
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.navigate(a, vp)
+            }
+            Action::NextFocus => {
+                if let Some(d) = self.current_detail_mut() {
+                    d.next_focus();
+                }
+                Vec::new()
+            }
+            Action::Enter => self.enter(),
+            Action::Sort => {
+                let Some(l) = self.current_list_mut() else { return Vec::new() };
+                let cols = l.entity.columns();
+                let cur = l.sort.as_ref().map(|o| (o.field.clone(), o.desc));
+                // Cycle: each column descending, then ascending, then back to newest first.
+                let next = match cur {
+                    None => Some((cols[0].field.to_string(), true)),
+                    Some((f, true)) => Some((f, false)),
+                    Some((f, false)) => {
+                        let i = cols.iter().position(|c| c.field == f).map(|i| i + 1).unwrap_or(0);
+                        cols.get(i).map(|c| (c.field.to_string(), true))
+                    }
+                };
+                l.sort = next.map(|(field, desc)| crate::query::OrderBy { field, desc });
+                let label =
+                    l.sort.as_ref().map(|o| format!("sorted by {} {}", o.field, if o.desc { "↓" } else { "↑" }));
+                l.reset_window();
+                self.flash(Level::Info, label.unwrap_or_else(|| "sorted newest first".into()));
+                self.refresh_current(true)
+            }
+            Action::Copy => match self.selected_record() {
+                Some((_, r)) => {
+                    let json = serde_json::to_string_pretty(&r.to_json()).unwrap_or_default();
+                    self.flash(Level::Success, "copied the record as JSON (OSC 52)");
+                    vec![Effect::Copy(json)]
+                }
+                None => Vec::new(),
+            },
+            Action::Open => match self.selected_record() {
+                Some((e, r)) => {
+                    let table = self.settings.tables.name(e).to_string();
+                    let url = format!(
+                        "{}/nav_to.do?uri={table}.do?sys_id={}",
+                        self.settings.instance.trim_end_matches('/'),
+                        r.sys_id()
+                    );
+                    self.flash(Level::Info, format!("opening {url}"));
+                    vec![Effect::OpenUrl(url)]
+                }
+                None => Vec::new(),
+            },
+            Action::Provider => {
+                let target = self.selected_record().and_then(|(e, r)| {
+                    let f = e.provider_field()?;
+                    Some((r.get(f).to_string(), r.show(f).to_string()))
+                });
+                match target {
+                    Some((id, title)) if !id.is_empty() => self.push_detail(Entity::Providers, &id, &title, None),
+                    _ => {
+                        self.flash(Level::Info, "no provider on this record");
+                        Vec::new()
+                    }
+                }
+            }
+            Action::History => {
+                let target = self.selected_record().and_then(|(e, r)| match e {
+                    Entity::WorkOrders => Some((Condition::eq("task", r.sys_id()), r.show("number").to_string())),
+                    Entity::Outbound | Entity::Inbound if !r.get("document_id").is_empty() => {
+                        Some((Condition::eq("task", r.get("document_id")), r.show("document_id").to_string()))
+                    }
+                    Entity::Providers => Some((Condition::eq("provider", r.sys_id()), r.show("title").to_string())),
+                    _ => None,
+                });
+                match target {
+                    Some((c, label)) => self.push_list(Entity::History, Query::new().and(c), format!("record {label}")),
+                    None => {
+                        self.flash(Level::Info, "no sync history for this record");
+                        Vec::new()
+                    }
+                }
+            }
+            Action::Retry
+            | Action::Skip
+            | Action::CancelWorkOrder
+            | Action::CreateWorkOrder
+            | Action::UpdateWorkOrder
+            | Action::Mark
+            | Action::MarkAll => self.action_key(a),
+            // Dialog and prompt actions are handled by their layers.
+            Action::Confirm | Action::Dismiss | Action::Accept | Action::Complete | Action::PrevField => Vec::new(),
+        }
+    }
+
+    /// The record under the cursor: a list row, a detail's related row, or the detail's record.
+    pub fn selected_record(&self) -> Option<(Entity, &Record)> {
+        match self.screen() {
+            Screen::View(ViewKind::List(e)) => self.lists.get(e)?.selected_record().map(|r| (*e, r)),
+            Screen::Detail(d) => d.selected_related().or_else(|| d.data.as_ref().map(|x| (d.entity, &x.record))),
+            Screen::View(ViewKind::Overview) => None,
+        }
+    }
+
+    pub(super) fn navigate(&mut self, a: Action, vp: usize) -> Vec<Effect> {
+        let step = |cur: usize, len: usize| -> usize {
+            match a {
+                Action::Up => cur.saturating_sub(1),
+                Action::Down => (cur + 1).min(len.saturating_sub(1)),
+                Action::PageUp => cur.saturating_sub(vp),
+                Action::PageDown => (cur + vp).min(len.saturating_sub(1)),
+                Action::Top => 0,
+                _ => len.saturating_sub(1),
+            }
+        };
+        match self.stack.last_mut() {
+            Some(Screen::View(ViewKind::Overview)) => {
+                let len = self.overview.groups.len();
+                self.overview.selected_group = step(self.overview.selected_group, len);
+                Vec::new()
+            }
+            Some(Screen::View(ViewKind::List(_))) => {
+                let l = self.current_list_mut().expect("list on top");
+                let target = step(l.selected, l.len());
+                if l.select(target, vp) { self.refresh_current(true) } else { Vec::new() }
+            }
+            Some(Screen::Detail(d)) => {
+                // Up/Down pick a step or related row; the page keys scroll what it shows.
+                match a {
+                    Action::PageUp => d.scroll_pages(-1),
+                    Action::PageDown => d.scroll_pages(1),
+                    Action::Up => d.move_by(-1),
+                    Action::Down => d.move_by(1),
+                    Action::Top => d.move_by(-100_000),
+                    _ => d.move_by(100_000),
+                }
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Enter: drill down one level.
+    pub(super) fn enter(&mut self) -> Vec<Effect> {
+        match self.screen().clone() {
+            Screen::View(ViewKind::Overview) => {
+                let Some(g) = self.overview.groups.get(self.overview.selected_group).cloned() else {
+                    return self.switch(ViewKind::List(Entity::Outbound));
+                };
+                // The group's failed entries, newest first.
+                let mut q = Query::new().and(Condition::eq("state", "error"));
+                if let Ok(c) = Condition::in_list("last_error", g.messages.iter().filter(|m| !m.contains(','))) {
+                    if g.messages.iter().any(|m| m.contains(',')) {
+                        q = q.and(Condition::new("last_error", crate::query::Op::Like, common_prefix(&g.messages)));
+                    } else {
+                        q = q.and(c);
+                    }
+                }
+                self.push_list(Entity::Outbound, q, format!("error group: {}", g.label()))
+            }
+            Screen::View(ViewKind::List(e)) => {
+                let Some(r) = self.lists.get(&e).and_then(|l| l.selected_record()).cloned() else { return Vec::new() };
+                let title = title_of(e, &r);
+                self.push_detail(e, r.sys_id(), &title, Some(r.clone()))
+            }
+            Screen::Detail(d) => {
+                if let Some((e, r)) = d.selected_related() {
+                    let title = title_of(e, r);
+                    let id = r.sys_id().to_string();
+                    let seed = r.clone();
+                    return self.push_detail(e, &id, &title, Some(seed));
+                }
+                // On a step: open the execution itself (when this is not already it).
+                match (d.entity, d.data.as_ref()) {
+                    (Entity::Executions, _) | (_, None) => Vec::new(),
+                    (_, Some(data)) => match &data.exec {
+                        Some(detail::ExecView::Loaded(x)) => {
+                            let id = x.execution.sys_id().to_string();
+                            let name = x.execution.get("name").to_string();
+                            let seed = x.execution.clone();
+                            self.push_detail(Entity::Executions, &id, &name, Some(seed))
+                        }
+                        _ => Vec::new(),
+                    },
+                }
+            }
+        }
+    }
+}

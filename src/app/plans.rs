@@ -1,0 +1,278 @@
+//! What the overview and a detail need from the instance, as plans of independent
+//! requests: the app decides (pure, testable), the runner only executes a plan, all of
+//! its requests at once, and hands the answers back to [`OverviewPlan::assemble`] /
+//! [`DetailPlan::assemble`].
+
+use super::detail::{DetailData, ExecView, Related};
+use super::overview::OverviewData;
+use crate::client::read::ListSpec;
+use crate::client::{Record, Tables};
+use crate::domain::Entity;
+use crate::domain::state::QueueState;
+use crate::query::{Condition, Query};
+
+/// One request of a plan.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Counts grouped by fields (Aggregate API).
+    Count { table: String, query: Query, group_by: Vec<&'static str> },
+    /// Rows (Table API).
+    List(ListSpec),
+    /// One record with display values.
+    Record { table: String, sys_id: String },
+    /// An execution's steps from the companion API, else its `sys_flow_context` record.
+    Execution { table: String, id: String },
+    /// The newest execution whose source is this record, as [`Request::Execution`].
+    LatestExecution { table: String, source_record: String },
+}
+
+/// The answer to one [`Request`], in the plan's order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer {
+    Counts(Vec<(Vec<String>, u64)>),
+    Rows(Vec<Record>),
+    Record(Record),
+    Execution(Option<ExecView>),
+}
+
+impl Answer {
+    fn counts(self) -> Vec<(Vec<String>, u64)> {
+        match self {
+            Answer::Counts(c) => c,
+            _ => Vec::new(),
+        }
+    }
+    fn rows(self) -> Vec<Record> {
+        match self {
+            Answer::Rows(r) => r,
+            Answer::Record(r) => vec![r],
+            _ => Vec::new(),
+        }
+    }
+}
+
+fn pairs(groups: Vec<(Vec<String>, u64)>) -> Vec<(String, u64)> {
+    groups.into_iter().map(|(k, n)| (k.into_iter().next().unwrap_or_default(), n)).collect()
+}
+
+/// The overview: counts by state, provider health, recent outcomes and error groups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OverviewPlan {
+    pub requests: Vec<Request>,
+}
+
+impl OverviewPlan {
+    pub fn new(tables: &Tables) -> OverviewPlan {
+        let t = |e: Entity| tables.name(e).to_string();
+        let count =
+            |e: Entity, query: Query, group_by: Vec<&'static str>| Request::Count { table: t(e), query, group_by };
+        let mut providers = ListSpec::new(&t(Entity::Providers));
+        providers.fields = Entity::Providers.list_fields().iter().map(|s| s.to_string()).collect();
+        providers.limit = 100;
+        providers.display = true;
+        providers.query = Query::new().order_by("title");
+        let mut recent = ListSpec::new(&t(Entity::History));
+        recent.fields =
+            ["sys_id", "provider", "status", "duration_ms", "response_code"].iter().map(|s| s.to_string()).collect();
+        recent.limit = 300;
+        recent.no_count = true;
+        recent.query = Query::new().order_desc("sys_created_on");
+        let errors = Query::new().and(Condition::eq("state", QueueState::Error.as_str()));
+        OverviewPlan {
+            requests: vec![
+                count(Entity::Outbound, Query::new(), vec!["state"]),
+                count(Entity::Inbound, Query::new(), vec!["state"]),
+                count(Entity::Executions, Query::new(), vec!["state"]),
+                count(Entity::WorkOrders, Query::new(), vec!["integration_state"]),
+                count(Entity::Outbound, Query::new(), vec!["provider", "state"]),
+                Request::List(providers),
+                Request::List(recent),
+                count(Entity::Outbound, errors, vec!["last_error"]),
+            ],
+        }
+    }
+
+    pub fn assemble(&self, answers: Vec<Answer>) -> OverviewData {
+        let mut a = answers.into_iter();
+        let mut next = || a.next().unwrap_or(Answer::Rows(Vec::new()));
+        let (ob, ib, ex, wo) = (next().counts(), next().counts(), next().counts(), next().counts());
+        let byp = next().counts();
+        let (providers, recent, msgs) = (next().rows(), next().rows(), next().counts());
+        OverviewData {
+            counts: vec![
+                ("Outbound", pairs(ob)),
+                ("Inbound", pairs(ib)),
+                ("Executions", pairs(ex)),
+                ("Work orders", pairs(wo)),
+            ],
+            providers,
+            by_provider: byp
+                .into_iter()
+                .map(|(k, n)| (k.first().cloned().unwrap_or_default(), k.get(1).cloned().unwrap_or_default(), n))
+                .collect(),
+            recent,
+            error_messages: pairs(msgs),
+        }
+    }
+}
+
+/// What one request of a detail plan is for.
+#[derive(Debug, Clone, PartialEq)]
+enum Slot {
+    Record,
+    Execution,
+    Related { entity: Entity, label: &'static str },
+}
+
+/// A record's detail: the record, the execution behind it with its steps, and the
+/// related records. Every request is built from what is already known of the record (the
+/// list row it was opened from, or its last load), so all go out together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DetailPlan {
+    pub requests: Vec<Request>,
+    slots: Vec<Slot>,
+}
+
+impl DetailPlan {
+    /// The plan for `sys_id`, knowing `basis` of it (possibly only its sys_id).
+    pub fn new(tables: &Tables, entity: Entity, sys_id: &str, basis: &Record) -> DetailPlan {
+        let t = |e: Entity| tables.name(e).to_string();
+        let newest = |q: Query| q.order_desc("sys_updated_on");
+        let mut plan = DetailPlan { requests: Vec::new(), slots: Vec::new() };
+        plan.push(Slot::Record, Request::Record { table: t(entity), sys_id: sys_id.to_string() });
+        let exec = match entity {
+            Entity::Executions => Some(Request::Execution { table: t(entity), id: sys_id.to_string() }),
+            Entity::Outbound | Entity::Inbound | Entity::History => Some(basis.get("flow_context"))
+                .filter(|s| !s.is_empty())
+                .map(|id| Request::Execution { table: t(Entity::Executions), id: id.to_string() }),
+            Entity::WorkOrders => {
+                Some(Request::LatestExecution { table: t(Entity::Executions), source_record: sys_id.to_string() })
+            }
+            _ => None,
+        };
+        if let Some(r) = exec {
+            plan.push(Slot::Execution, r);
+        }
+        let mut related = |e: Entity, label: &'static str, q: Query, limit: usize| {
+            let mut spec = ListSpec::new(&t(e));
+            spec.query = q;
+            spec.fields = e.list_fields().iter().map(|s| s.to_string()).collect();
+            spec.limit = limit;
+            spec.no_count = true;
+            spec.display = true;
+            plan.push(Slot::Related { entity: e, label }, Request::List(spec));
+        };
+        let by = |f: &str, v: &str| Query::new().and(Condition::eq(f, v));
+        match entity {
+            Entity::WorkOrders => {
+                related(Entity::Outbound, "Outbound", newest(by("document_id", sys_id)), 20);
+                related(Entity::History, "Sync history", newest(by("task", sys_id)), 20);
+            }
+            Entity::Outbound | Entity::Inbound => {
+                let doc = basis.get("document_id");
+                if !doc.is_empty() {
+                    related(Entity::History, "Sync history of the record", newest(by("task", doc)), 20);
+                    related(Entity::WorkOrders, "Work order", by("sys_id", doc), 1);
+                }
+            }
+            Entity::History => {
+                let task = basis.get("task");
+                if !task.is_empty() {
+                    related(Entity::History, "Sync history of the record", newest(by("task", task)), 20);
+                }
+            }
+            Entity::Executions => {
+                let src = basis.get("source_record");
+                if !src.is_empty() {
+                    related(Entity::WorkOrders, "Source record", by("sys_id", src), 1);
+                }
+            }
+            Entity::Providers => {
+                let q = by("provider", sys_id).and(Condition::eq("state", QueueState::Error.as_str()));
+                related(Entity::Outbound, "Outbound in error", newest(q), 20);
+                related(Entity::History, "Sync history", newest(by("provider", sys_id)), 20);
+            }
+            Entity::Flows => {}
+        }
+        plan
+    }
+
+    fn push(&mut self, slot: Slot, r: Request) {
+        self.slots.push(slot);
+        self.requests.push(r);
+    }
+
+    /// Whether this plan, built from `basis`, still fits the record as loaded: when a
+    /// reference it followed changed (or was unknown), the detail is planned again.
+    pub fn fits(&self, tables: &Tables, entity: Entity, record: &Record) -> bool {
+        *self == DetailPlan::new(tables, entity, record.sys_id(), record)
+    }
+
+    pub fn assemble(&self, answers: Vec<Answer>) -> DetailData {
+        let mut data = DetailData::default();
+        for (slot, answer) in self.slots.iter().zip(answers) {
+            match (slot, answer) {
+                (Slot::Record, Answer::Record(r)) => data.record = r,
+                (Slot::Execution, Answer::Execution(x)) => data.exec = x,
+                (Slot::Related { entity, label }, a) => {
+                    data.related.push(Related { entity: *entity, label: label.to_string(), rows: a.rows() })
+                }
+                _ => {}
+            }
+        }
+        data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(pairs: &[(&str, &str)]) -> Record {
+        let mut r = Record::default();
+        for (k, v) in pairs {
+            r.set(k, v);
+        }
+        r
+    }
+
+    #[test]
+    fn an_outbound_detail_from_its_row_is_one_round_of_requests() {
+        let row = rec(&[("sys_id", "e1"), ("document_id", "w1"), ("flow_context", "x1")]);
+        let p = DetailPlan::new(&Tables::default(), Entity::Outbound, "e1", &row);
+        assert_eq!(p.requests.len(), 4, "record, execution, history, work order: {p:?}");
+        assert!(p.requests.contains(&Request::Execution { table: "sys_flow_context".into(), id: "x1".into() }));
+        assert!(p.fits(&Tables::default(), Entity::Outbound, &row));
+    }
+
+    #[test]
+    fn a_detail_opened_by_sys_id_alone_is_planned_again_once_the_record_is_known() {
+        let bare = rec(&[("sys_id", "e1")]);
+        let p = DetailPlan::new(&Tables::default(), Entity::Outbound, "e1", &bare);
+        assert_eq!(p.requests.len(), 1);
+        let loaded = rec(&[("sys_id", "e1"), ("document_id", "w1")]);
+        assert!(!p.fits(&Tables::default(), Entity::Outbound, &loaded));
+    }
+
+    #[test]
+    fn answers_land_in_their_slots() {
+        let p = DetailPlan::new(&Tables::default(), Entity::Providers, "p1", &rec(&[("sys_id", "p1")]));
+        let d = p.assemble(vec![
+            Answer::Record(rec(&[("sys_id", "p1"), ("title", "Acme")])),
+            Answer::Rows(vec![rec(&[("sys_id", "o1")])]),
+            Answer::Rows(vec![]),
+        ]);
+        assert_eq!(d.record.get("title"), "Acme");
+        assert_eq!(d.related.len(), 2);
+        assert_eq!(d.related[0].label, "Outbound in error");
+        assert_eq!(d.related[0].rows.len(), 1);
+    }
+
+    #[test]
+    fn the_overview_is_eight_independent_requests() {
+        let p = OverviewPlan::new(&Tables::default());
+        assert_eq!(p.requests.len(), 8);
+        let d = p.assemble(vec![Answer::Counts(vec![(vec!["error".into()], 3)])]);
+        assert_eq!(d.counts[0].1, vec![("error".to_string(), 3)]);
+    }
+}

@@ -1,0 +1,94 @@
+//! The non-interactive commands: `get`, `retry`, `skip`, `rerun`, `create`, `update`,
+//! `cancel`, `login`, `config`. Each action goes through [`crate::ops`], the same path
+//! the console takes, so the CLI refuses what the console refuses, with its words.
+
+mod act;
+mod get;
+mod login;
+
+use std::sync::Arc;
+
+use crate::cli::{Command, ConfigAction, Global};
+use crate::config::{self, Config, OsKeyring};
+use crate::target::Target;
+use crate::{audit, exit};
+
+pub use get::table_columns;
+
+/// Whether a command changes anything on the instance.
+pub fn is_mutating(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Retry { .. }
+            | Command::Skip { .. }
+            | Command::Rerun { .. }
+            | Command::Create { .. }
+            | Command::Update { .. }
+            | Command::Cancel { .. }
+    )
+}
+
+/// `config path` and `config init`: they need no instance and no valid config.
+pub fn config(action: ConfigAction) -> u8 {
+    let path = config::config_path();
+    match action {
+        ConfigAction::Path => {
+            println!("{}", path.display());
+            exit::OK
+        }
+        ConfigAction::Init => match config::init(&path) {
+            Ok(()) => {
+                println!("wrote {}", path.display());
+                exit::OK
+            }
+            Err(e) => {
+                eprintln!("hubtop: {e}");
+                exit::USAGE
+            }
+        },
+    }
+}
+
+/// Runs a command against the resolved instance; every mutating one is written to the
+/// audit log before it is sent and again with its outcome.
+pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
+    if let Command::Login = cmd {
+        return login::login(g, config, &OsKeyring);
+    }
+    let target = match Target::resolve(g, config, &OsKeyring) {
+        Ok(t) => t,
+        Err((code, msg)) => return refuse(code, &msg),
+    };
+    if target.read_only && is_mutating(&cmd) {
+        return refuse(
+            exit::USAGE,
+            "refused: read-only (--read-only or the profile) forbids this command; nothing was sent",
+        );
+    }
+    let (client, sim) = match target.connect(false).await {
+        Ok(x) => x,
+        Err((code, msg)) => return refuse(code, &msg),
+    };
+    let audit = match audit::Audit::open(
+        Some(&config::data_dir().join("audit.jsonl")),
+        &client.config.base_url,
+        client.config.auth.principal(),
+    ) {
+        Ok(a) => Arc::new(a),
+        Err(e) => return refuse(exit::FAILED, &format!("cannot open the audit log: {e}")),
+    };
+    let client = Arc::new(client);
+    let code = match cmd {
+        Command::Get(args) => get::get(&client, args).await,
+        other => act::act(crate::ops::Ops::new(client, audit), other).await,
+    };
+    if let Some(s) = sim {
+        s.shutdown().await;
+    }
+    code
+}
+
+fn refuse(code: u8, msg: &str) -> u8 {
+    eprintln!("hubtop: {msg}");
+    code
+}

@@ -1,0 +1,204 @@
+//! Executes the app's effects on tokio tasks and sends the results back as messages.
+//! Everything here may wait on the network; nothing here decides what to fetch (the
+//! app's plans do) or touches the terminal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::future::try_join_all;
+use parking_lot::Mutex;
+use tokio::sync::mpsc;
+
+use crate::app::actions::{ActionEvent, Job};
+use crate::app::detail::ExecView;
+use crate::app::plans::{Answer, DetailPlan, OverviewPlan, Request};
+use crate::app::{Effect, Msg};
+use crate::client::read::{Delta, ListSpec, Page};
+use crate::client::{Client, Error};
+use crate::domain::Entity;
+use crate::ops::{Ops, Progress};
+use crate::query::{Condition, Query};
+
+/// What the runner shares with its tasks.
+#[derive(Clone)]
+pub struct Runner {
+    pub ops: Ops,
+    pub tx: mpsc::Sender<Msg>,
+    cancels: Arc<Mutex<HashMap<u64, Arc<AtomicBool>>>>,
+}
+
+impl Runner {
+    pub fn new(ops: Ops, tx: mpsc::Sender<Msg>) -> Self {
+        Runner { ops, tx, cancels: Arc::default() }
+    }
+
+    pub fn client(&self) -> &Arc<Client> {
+        &self.ops.client
+    }
+
+    /// Starts an effect; `Copy`, `OpenUrl` and `Quit` belong to the terminal loop.
+    pub fn spawn(&self, e: Effect) {
+        let r = self.clone();
+        match e {
+            Effect::LoadWindow { entity, seq, spec, prime } => {
+                tokio::spawn(async move {
+                    let result = load_window(r.client(), &spec, prime).await;
+                    let _ = r.tx.send(Msg::Window { entity, seq, offset: spec.offset, result }).await;
+                });
+            }
+            Effect::Delta { entity, seq, mut delta } => {
+                tokio::spawn(async move {
+                    let result = delta.poll(r.client()).await.map(|changed| (delta, changed));
+                    let _ = r.tx.send(Msg::Delta { entity, seq, result }).await;
+                });
+            }
+            Effect::LoadOverview { seq, plan } => {
+                tokio::spawn(async move {
+                    let result = execute(r.client(), &plan.requests).await.map(|a| plan.assemble(a));
+                    let _ = r.tx.send(Msg::Overview { seq, result }).await;
+                });
+            }
+            Effect::LoadDetail { seq, entity, plan, .. } => {
+                tokio::spawn(async move {
+                    let result = load_detail(r.client(), entity, *plan).await;
+                    let _ = r.tx.send(Msg::Detail { seq, result }).await;
+                });
+            }
+            Effect::Act(job) => {
+                let flag = Arc::new(AtomicBool::new(false));
+                self.cancels.lock().insert(job.id, Arc::clone(&flag));
+                tokio::spawn(async move {
+                    let id = job.id;
+                    let cancelled = r.run_job(job, &flag).await;
+                    r.cancels.lock().remove(&id);
+                    let _ = r.tx.send(Msg::Action(ActionEvent::Finished { job: id, cancelled })).await;
+                });
+            }
+            Effect::CancelBulk(id) => {
+                if let Some(f) = self.cancels.lock().get(&id) {
+                    f.store(true, Ordering::SeqCst);
+                }
+            }
+            Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => {}
+        }
+    }
+
+    /// Runs every target of a job; bulk jobs keep up to the client's concurrency in
+    /// flight (the client paces them). Returns whether it was cancelled.
+    pub async fn run_job(&self, job: Job, cancel: &AtomicBool) -> bool {
+        let bulk = job.is_bulk();
+        let width = if bulk { self.client().config.concurrency.max(1) } else { 1 };
+        let sem = Arc::new(tokio::sync::Semaphore::new(width));
+        let mut tasks = tokio::task::JoinSet::new();
+        for t in job.targets.clone() {
+            let permit = Arc::clone(&sem).acquire_owned().await.expect("semaphore open");
+            if cancel.load(Ordering::SeqCst) {
+                break;
+            }
+            let r = self.clone();
+            let op = job.op.clone();
+            let id = job.id;
+            tasks.spawn(async move {
+                let tx = r.tx.clone();
+                let sys_id = t.sys_id.clone();
+                let progress = move |p: Progress| match p {
+                    Progress::Started { execution } => {
+                        let ev = ActionEvent::Started { job: id, sys_id: sys_id.clone(), execution };
+                        let _ = tx.try_send(Msg::Action(ev));
+                    }
+                };
+                let sent = r.ops.run(&op, &t, !bulk, progress).await;
+                drop(permit);
+                let done = ActionEvent::Done { job: id, sys_id: t.sys_id.clone(), outcome: sent.outcome };
+                let _ = r.tx.send(Msg::Action(done)).await;
+            });
+        }
+        while tasks.join_next().await.is_some() {}
+        cancel.load(Ordering::SeqCst)
+    }
+}
+
+/// Routes effects: the terminal's own (copy, open, quit) to `local`, the rest to the
+/// runner. The console's loop and the headless harness share it.
+pub fn dispatch(runner: &Runner, effects: Vec<Effect>, mut local: impl FnMut(Effect)) {
+    for e in effects {
+        match e {
+            Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => local(e),
+            other => runner.spawn(other),
+        }
+    }
+}
+
+/// Executes every request of a plan at once; the answers come back in its order.
+pub async fn execute(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
+    try_join_all(requests.iter().map(|r| answer(c, r))).await
+}
+
+async fn answer(c: &Client, r: &Request) -> Result<Answer, Error> {
+    Ok(match r {
+        Request::Count { table, query, group_by } => Answer::Counts(c.count(table, query, group_by).await?),
+        Request::List(spec) => Answer::Rows(c.list(spec).await?.records),
+        Request::Record { table, sys_id } => Answer::Record(c.get_record(table, sys_id, &[], true).await?),
+        Request::Execution { table, id } => Answer::Execution(Some(execution(c, table, id).await?)),
+        Request::LatestExecution { table, source_record } => {
+            let q = Query::new().and(Condition::eq("source_record", source_record)).order_desc("sys_updated_on");
+            match c.find_one(table, q, &["sys_id"]).await? {
+                Some(x) => Answer::Execution(Some(execution(c, table, x.sys_id()).await?)),
+                None => Answer::Execution(None),
+            }
+        }
+    })
+}
+
+/// An execution's steps from the companion API, or what `sys_flow_context` holds.
+async fn execution(c: &Client, table: &str, id: &str) -> Result<ExecView, Error> {
+    Ok(match c.execution_detail(id).await? {
+        Some(d) => ExecView::Loaded(d),
+        None => ExecView::NotInstalled(c.get_record(table, id, &[], true).await?),
+    })
+}
+
+/// Loads a detail in one round of requests; when what it was planned from turns out
+/// incomplete (opened by sys_id alone), once more with the record as loaded.
+async fn load_detail(c: &Client, entity: Entity, plan: DetailPlan) -> Result<crate::app::detail::DetailData, Error> {
+    let data = plan.assemble(execute(c, &plan.requests).await?);
+    if plan.fits(&c.config.tables, entity, &data.record) {
+        return Ok(data);
+    }
+    let again = DetailPlan::new(&c.config.tables, entity, data.record.sys_id(), &data.record);
+    Ok(again.assemble(execute(c, &again.requests).await?))
+}
+
+async fn load_window(
+    client: &Client,
+    spec: &ListSpec,
+    prime: Option<ListSpec>,
+) -> Result<(Page, Option<Delta>), Error> {
+    // The first load also asks where the live delta starts: both at once.
+    let newest = async {
+        let Some(p) = &prime else { return Ok(None) };
+        let mut newest = ListSpec::new(&p.table);
+        newest.query = Query::new().order_desc("sys_updated_on");
+        newest.fields = vec!["sys_updated_on".into()];
+        newest.limit = 1;
+        newest.no_count = true;
+        Ok::<_, Error>(Some(client.list(&newest).await?.records.first().map(|r| r.get("sys_updated_on").to_string())))
+    };
+    let (page, mark) = tokio::try_join!(client.list(spec), newest)?;
+    let delta = match (prime, mark) {
+        (Some(mut follow), Some(mark)) => {
+            follow.display = true;
+            follow.limit = 200;
+            Some(Delta::starting_at(follow, mark))
+        }
+        _ => None,
+    };
+    Ok((page, delta))
+}
+
+/// Loads the overview (for the benchmark and the chaos run).
+pub async fn load_overview(c: &Client) -> Result<crate::app::overview::OverviewData, Error> {
+    let plan = OverviewPlan::new(&c.config.tables);
+    Ok(plan.assemble(execute(c, &plan.requests).await?))
+}

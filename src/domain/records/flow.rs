@@ -1,0 +1,23 @@
+//! Flows and subflows (`sys_hub_flow`).
+
+use crate::domain::entity::{Desc, Width::*, col};
+
+pub static DESC: Desc = Desc {
+    name: "flows",
+    label: "Flows",
+    label_one: "Flow",
+    default_table: "sys_hub_flow",
+    list_fields: &["sys_id", "sys_updated_on", "sys_mod_count", "name", "type", "active", "inputs"],
+    columns: &[
+        col("name", "NAME", Fill(30), 1),
+        col("type", "TYPE", Fixed(8), 1),
+        col("active", "ACTIVE", Fixed(6), 1),
+    ],
+    compact: &[],
+    get_columns: &["name", "type", "active"],
+    state_field: None,
+    state_values: Vec::new,
+    provider_field: None,
+    title_field: "name",
+    time_fields: &["sys_updated_on"],
+};

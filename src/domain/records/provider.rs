@@ -1,0 +1,52 @@
+//! FM providers and remote systems (`sn_wsd_case_fm_provider`; labels documented in
+//! "Create a facilities management provider").
+
+use crate::domain::entity::{Desc, Width::*, col};
+use crate::domain::state::ProviderState;
+
+pub static DESC: Desc = Desc {
+    name: "providers",
+    label: "Providers",
+    label_one: "Provider",
+    default_table: "sn_wsd_case_fm_provider",
+    list_fields: &[
+        "sys_id",
+        "sys_updated_on",
+        "sys_mod_count",
+        "title",
+        "kind",
+        "active",
+        "outbound_state",
+        "inbound_state",
+        "auth_method",
+        "connection_alias",
+        "base_url",
+        "last_error",
+        "create_work_order_flow",
+        "update_work_order_flow",
+        "cancel_work_order_flow",
+        "state_mapping",
+        "priority_mapping",
+    ],
+    columns: &[
+        col("title", "PROVIDER", Fixed(26), 3),
+        col("outbound_state", "OUTBOUND", Fixed(10), 3),
+        col("inbound_state", "INBOUND", Fixed(9), 2),
+        col("kind", "KIND", Fixed(16), 0),
+        col("auth_method", "AUTH", Fixed(7), 0),
+        col("last_error", "LAST ERROR", Fill(20), 1),
+    ],
+    compact: &[],
+    get_columns: &["title", "kind", "outbound_state", "inbound_state", "auth_method", "last_error"],
+    state_field: Some("outbound_state"),
+    state_values: ProviderState::values,
+    provider_field: None,
+    title_field: "title",
+    time_fields: &["sys_updated_on"],
+};
+
+/// The provider's subflow for each work-order operation (documented form labels
+/// "Create/Update/Cancel work order flow").
+pub const CREATE_FLOW: &str = "create_work_order_flow";
+pub const UPDATE_FLOW: &str = "update_work_order_flow";
+pub const CANCEL_FLOW: &str = "cancel_work_order_flow";

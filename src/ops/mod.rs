@@ -1,0 +1,153 @@
+//! An operator's operation, from decision to outcome, in one place for the console and
+//! the CLI: decide (the domain's rules) → audit "sent" → perform → follow → audit the
+//! outcome. Neither caller can send what the other would refuse.
+
+mod follow;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::audit::Audit;
+use crate::client::{Client, Error, Record};
+use crate::domain::state::QueueState;
+use crate::domain::{Entity, Operation, WorkOrderOp, rules};
+
+/// One record an operation is sent for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub entity: Entity,
+    pub sys_id: String,
+    /// What the operator calls it (a number, a flow name).
+    pub label: String,
+    /// The record as last read: the rules decide on it.
+    pub record: Record,
+}
+
+impl Target {
+    pub fn new(entity: Entity, record: &Record) -> Target {
+        Target { entity, sys_id: record.sys_id().to_string(), label: title_of(entity, record), record: record.clone() }
+    }
+}
+
+/// What a record is called in breadcrumbs, previews and messages.
+pub fn title_of(e: Entity, r: &Record) -> String {
+    let t = r.show(e.title_field());
+    if t.is_empty() { r.sys_id().chars().take(8).collect() } else { t.to_string() }
+}
+
+/// How an operation ended, as far as hubtop can tell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Ok(String),
+    Failed(String),
+    /// The request may or may not have acted: never retried automatically.
+    Unknown(String),
+    /// Not sent (refused by the rules, or cancelled before its turn).
+    NotSent(String),
+}
+
+impl Outcome {
+    pub fn text(&self) -> &str {
+        match self {
+            Outcome::Ok(s) | Outcome::Failed(s) | Outcome::Unknown(s) | Outcome::NotSent(s) => s,
+        }
+    }
+
+    /// The word the audit log records.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Outcome::Ok(_) => "ok",
+            Outcome::Failed(_) => "failed",
+            Outcome::Unknown(_) => "unknown",
+            Outcome::NotSent(_) => "not_sent",
+        }
+    }
+}
+
+/// An outcome and the exit code the CLI gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub outcome: Outcome,
+    pub exit: u8,
+}
+
+/// Progress an operation reports while it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    /// A flow execution started for the target.
+    Started { execution: String },
+}
+
+/// Performs operations against one instance and records them.
+#[derive(Clone)]
+pub struct Ops {
+    pub client: Arc<Client>,
+    pub audit: Arc<Audit>,
+    /// How long an operation is followed to its end.
+    pub follow_timeout: Duration,
+}
+
+impl Ops {
+    pub fn new(client: Arc<Client>, audit: Arc<Audit>) -> Ops {
+        Ops { client, audit, follow_timeout: Duration::from_secs(120) }
+    }
+
+    /// Decides, audits, performs and (when `follow`) follows one operation.
+    pub async fn run(&self, op: &Operation, t: &Target, follow: bool, progress: impl Fn(Progress)) -> Sent {
+        if let Err(why) = rules::applies(op, t.entity, &t.record) {
+            return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
+        }
+        let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
+        let audit_id = self.audit.begin(op.verb(), &record, &op.inputs());
+        let sent = match self.perform(op, t, follow, &progress).await {
+            Ok(outcome) => {
+                let exit = if matches!(outcome, Outcome::Ok(_)) { crate::exit::OK } else { crate::exit::FAILED };
+                Sent { outcome, exit }
+            }
+            Err(e) => Sent { outcome: outcome_of(&e), exit: e.exit_code() },
+        };
+        self.audit.complete(audit_id, sent.outcome.word(), sent.outcome.text());
+        sent
+    }
+
+    async fn perform(
+        &self,
+        op: &Operation,
+        t: &Target,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
+        let c = &self.client;
+        match op {
+            Operation::Retry | Operation::Skip => {
+                let state = if *op == Operation::Retry { QueueState::Ready } else { QueueState::Skipped };
+                let after = c.set_entry_state(t.entity, &t.sys_id, state.as_str()).await?;
+                if !follow || state == QueueState::Skipped {
+                    return Ok(Outcome::Ok(format!("state → {}", after.get("state"))));
+                }
+                self.follow_entry(t).await
+            }
+            Operation::Rerun => {
+                let exec = c.rerun(&t.sys_id).await?;
+                self.follow_exec(&exec, follow, progress).await
+            }
+            Operation::WorkOrder(wop) => {
+                let exec = c.start_work_order_op(&t.record, *wop, &serde_json::Map::new(), None).await?;
+                self.follow_exec(&exec, follow, progress).await
+            }
+            Operation::Update { changed, comment } => {
+                let exec = c.start_work_order_op(&t.record, WorkOrderOp::Update, changed, Some(comment)).await?;
+                self.follow_exec(&exec, follow, progress).await
+            }
+        }
+    }
+}
+
+/// What an error means for an operation that was attempted.
+fn outcome_of(e: &Error) -> Outcome {
+    match e {
+        Error::OutcomeUnknown(m) => Outcome::Unknown(format!("{m} — check the record before sending again")),
+        Error::Auth { .. } => Outcome::Failed(format!("{e} — check the profile's credentials")),
+        e => Outcome::Failed(e.to_string()),
+    }
+}
