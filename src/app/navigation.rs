@@ -8,6 +8,7 @@ use super::keys::Action;
 use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, common_prefix, title_of};
 use crate::client::Record;
 use crate::domain::Entity;
+use crate::domain::state::QueueState;
 use crate::query::{Condition, Query};
 
 impl App {
@@ -270,7 +271,7 @@ impl App {
                     return self.switch(ViewKind::List(Entity::Outbound));
                 };
                 // The group's failed entries, newest first.
-                let mut q = Query::new().and(Condition::eq("state", "error"));
+                let mut q = Query::new().and(Condition::eq("state", QueueState::Error.as_str()));
                 if let Ok(c) = Condition::in_list("last_error", g.messages.iter().filter(|m| !m.contains(','))) {
                     if g.messages.iter().any(|m| m.contains(',')) {
                         q = q.and(Condition::new("last_error", crate::query::Op::Like, common_prefix(&g.messages)));

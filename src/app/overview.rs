@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::client::Record;
+use crate::domain::state::{QueueState, SyncStatus};
 
 /// How many samples the sparklines keep (one per refresh).
 pub const HISTORY: usize = 120;
@@ -138,7 +139,7 @@ impl Overview {
         let mut per: HashMap<&str, (u32, u32, Vec<u64>)> = HashMap::new();
         for h in &d.recent {
             let e = per.entry(h.get("provider")).or_default();
-            if h.get("status") == "success" {
+            if h.get("status") == SyncStatus::Success.as_str() {
                 e.0 += 1;
             } else {
                 e.1 += 1;
@@ -151,8 +152,8 @@ impl Overview {
         let mut errors: HashMap<&str, u64> = HashMap::new();
         for (p, s, n) in &d.by_provider {
             match s.as_str() {
-                "error" => *errors.entry(p).or_default() += n,
-                "ready" | "processing" => *queued.entry(p).or_default() += n,
+                s if s == QueueState::Error.as_str() => *errors.entry(p).or_default() += n,
+                s if QueueState::WAITING.iter().any(|w| w.as_str() == s) => *queued.entry(p).or_default() += n,
                 _ => {}
             }
         }
@@ -195,8 +196,8 @@ impl Overview {
         let count = |states: &[&str]| -> u64 {
             outbound.iter().filter(|(s, _)| states.contains(&s.as_str())).map(|(_, n)| n).sum()
         };
-        push_capped(&mut self.depth, count(&["ready", "processing"]));
-        push_capped(&mut self.failures, count(&["error"]));
+        push_capped(&mut self.depth, count(&QueueState::WAITING.map(QueueState::as_str)));
+        push_capped(&mut self.failures, count(&[QueueState::Error.as_str()]));
         self.data = Some(d);
     }
 }

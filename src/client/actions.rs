@@ -11,6 +11,7 @@ use super::{Client, Entity, Error, Idempotence, Result};
 use crate::query::{Condition, Query};
 
 pub use crate::domain::WorkOrderOp;
+use crate::domain::state::{FlowStatus, SyncStatus};
 
 /// Where an execution stands, from the Flow REST status endpoint.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -24,7 +25,7 @@ pub struct ExecStatus {
 
 impl ExecStatus {
     pub fn finished(&self) -> bool {
-        matches!(self.status.as_str(), "COMPLETE" | "ERROR" | "CANCELLED")
+        FlowStatus::parse(&self.status).is_some_and(FlowStatus::finished)
     }
     pub fn output(&self, k: &str) -> String {
         match self.outputs.get(k) {
@@ -35,14 +36,14 @@ impl ExecStatus {
     }
     /// The subflow contract's verdict: success only when the flow completed and said so.
     pub fn succeeded(&self) -> bool {
-        self.status == "COMPLETE" && self.output("status") != "failed"
+        self.status == FlowStatus::Complete.as_str() && self.output("status") != SyncStatus::Failed.as_str()
     }
     /// One line an operator can act on.
     pub fn summary(&self) -> String {
         let code = self.output("response_code");
         let msg = self.output("message");
         let msg = if msg.is_empty() { self.error.clone() } else { msg };
-        let verdict = if self.succeeded() { "success" } else { "failed" };
+        let verdict = if self.succeeded() { SyncStatus::Success } else { SyncStatus::Failed }.as_str();
         let line = match code.as_str() {
             "" => format!("{verdict}: {msg}"),
             c => format!("{verdict} (HTTP {c}): {msg}"),

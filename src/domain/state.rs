@@ -188,6 +188,11 @@ choice! {
     }
 }
 
+impl QueueState {
+    /// States of entries still waiting to be worked off (the queue's depth).
+    pub const WAITING: [QueueState; 2] = [QueueState::Ready, QueueState::Processing];
+}
+
 /// The tone of a value of any state-like field, for cells that show several tables.
 /// Case-insensitive: execution states are upper case, queue states lower case.
 pub fn tone_of(v: &str) -> Tone {

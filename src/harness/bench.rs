@@ -21,6 +21,7 @@ use crate::audit::Audit;
 use crate::client::read::{Delta, ListSpec};
 use crate::client::{Auth, Client, ClientConfig, Entity, Record};
 use crate::domain::Operation;
+use crate::domain::state::QueueState;
 use crate::ops::{Ops, Target};
 use crate::query::{Condition, Query};
 
@@ -248,7 +249,8 @@ async fn refresh_cost(url: &str) -> anyhow::Result<Vec<Figure>> {
             .set_entry_state(
                 Entity::Outbound,
                 r.sys_id(),
-                if r.get("state") == "skipped" { "error" } else { "skipped" },
+                if r.get("state") == QueueState::Skipped.as_str() { QueueState::Error } else { QueueState::Skipped }
+                    .as_str(),
             )
             .await?;
     }
@@ -282,7 +284,7 @@ async fn bulk(sim: &SimChild, n: usize, limit: f64) -> anyhow::Result<Vec<Figure
     let c = client(&sim.url, 0.0);
     let table = c.table(Entity::Outbound).to_string();
     let mut spec = ListSpec::new(&table);
-    spec.query = Query::new().and(Condition::eq("state", "error"));
+    spec.query = Query::new().and(Condition::eq("state", QueueState::Error.as_str()));
     spec.fields = vec!["sys_id".into(), "number".into(), "state".into()];
     spec.limit = n;
     spec.no_count = true;

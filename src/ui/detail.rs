@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::app::detail::{DetailState, ExecView, Focus};
 use crate::client::actions::Step;
 use crate::domain::Entity;
+use crate::domain::state::StepState;
 
 fn block<'a>(t: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(if focused { t.accent } else { t.border }).title(title)
@@ -209,7 +210,7 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::c
         lines.push(kv("response code", code, style));
     }
     // The flow's message belongs to the step that ended it: the failing one, or the last.
-    let ended_here = s.state == "error" || x.steps.last().is_some_and(|l| l.order == s.order);
+    let ended_here = s.state == StepState::Error.as_str() || x.steps.last().is_some_and(|l| l.order == s.order);
     let msg = x.outputs.get("message").and_then(Value::as_str).unwrap_or("");
     if !msg.is_empty() && ended_here {
         lines.push(kv("message", msg.to_string(), t.text));
