@@ -42,6 +42,8 @@ pub struct ListState {
     pub pending: HashMap<String, String>,
     /// A window load is needed (filter, sort or scroll moved out of the window).
     pub needs_window: bool,
+    /// Rows the pane showed at the last move (to keep it filled as rows come and go).
+    viewport: usize,
 }
 
 impl ListState {
@@ -67,6 +69,7 @@ impl ListState {
             last_refresh: None,
             pending: HashMap::new(),
             needs_window: true,
+            viewport: 1,
         }
     }
 
@@ -135,9 +138,19 @@ impl ListState {
 
     /// Moves the selection; returns true when a new window must be fetched.
     pub fn select(&mut self, abs: usize, viewport: usize) -> bool {
+        self.viewport = viewport.max(1);
+        self.selected = abs;
+        self.fit()
+    }
+
+    /// Keeps the pane filled and the selection in it, whatever rows came or went: no
+    /// blank space below while rows hide above. Returns true when the rows now in view
+    /// are not all in the window (a new window must be fetched).
+    fn fit(&mut self) -> bool {
         let len = self.len();
-        self.selected = if len == 0 { 0 } else { abs.min(len - 1) };
-        let vp = viewport.max(1);
+        let vp = self.viewport.max(1);
+        self.selected = self.selected.min(len.saturating_sub(1));
+        self.scroll = self.scroll.min(len.saturating_sub(vp));
         if self.selected < self.scroll {
             self.scroll = self.selected;
         } else if self.selected >= self.scroll + vp {
@@ -174,10 +187,7 @@ impl ListState {
         if let Some(id) = keep {
             self.reselect(&id);
         }
-        let len = self.len();
-        if self.selected >= len {
-            self.selected = len.saturating_sub(1);
-        }
+        self.fit();
     }
 
     fn reselect(&mut self, id: &str) {
@@ -239,10 +249,7 @@ impl ListState {
         if let Some(id) = keep {
             self.reselect(&id);
         }
-        let len = self.len();
-        if self.selected >= len {
-            self.selected = len.saturating_sub(1);
-        }
+        self.fit();
     }
 
     /// A new server filter: back to the top, a new window. A new population, too, so

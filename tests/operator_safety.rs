@@ -1,0 +1,160 @@
+//! Operator safety (the console side): no key does what the operator did not mean, and
+//! the screen shows what the instance holds. Each test is named after what it protects.
+
+mod common;
+
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use hubtop::app::actions::ActionEvent;
+use hubtop::app::keys::{Action, Keymap, Layer};
+use hubtop::app::{App, Effect, Msg, Settings};
+use hubtop::client::read::Page;
+use hubtop::domain::{Entity, Operation};
+use hubtop::ops::Outcome;
+use proptest::prelude::*;
+
+fn acts(fx: &[Effect]) -> Vec<&hubtop::app::actions::Job> {
+    fx.iter().filter_map(|e| if let Effect::Act(j) = e { Some(j) } else { None }).collect()
+}
+
+/// The keys an operator might hit, printable and not.
+fn any_key() -> impl Strategy<Value = KeyCode> {
+    prop_oneof![
+        4 => prop::sample::select(vec!['r', 'x', 'c', 'n', 'u', 'y', 'o', '/', ':', ' ', '*', 'e', 'j', 'k', 'q', 'h', 'p', '4', '3', '1', 'f', 's', 'g', 'G', '?'])
+            .prop_map(KeyCode::Char),
+        1 => prop::sample::select(vec![KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::Down, KeyCode::Up, KeyCode::Backspace]),
+    ]
+}
+
+/// A console on the outbound list, entries in error, over a work-order list loaded too.
+fn console() -> App {
+    let mut a = app();
+    a.start();
+    outbound_with(&mut a, 30, "error");
+    a
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 10_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Only an action key pressed in a list or detail, or the confirmation of a dialog
+    /// that asked for one, sends anything; no typed text ever does.
+    #[test]
+    fn no_action_is_sent_unless_an_action_key_or_its_confirmation_was_pressed(keys in prop::collection::vec(any_key(), 1..30)) {
+        let mut a = console();
+        let map = Keymap::default();
+        for code in keys {
+            let ev = KeyEvent::new(code, KeyModifiers::NONE);
+            let layer = a.layer();
+            let meant = map.action_in(layer, &ev);
+            let asked = a.actions.confirm.is_some() || a.actions.form.is_some();
+            let fx = a.update(Msg::Key(ev));
+            let sent = !acts(&fx).is_empty();
+            let allowed = match (layer, meant) {
+                (Layer::List | Layer::Detail, Some(act)) => act.is_mutating(),
+                (Layer::Dialog, Some(Action::Confirm)) => asked,
+                (Layer::Input, Some(Action::Accept)) => asked,
+                _ => false,
+            };
+            prop_assert!(!sent || allowed, "{code:?} in {layer:?} ({meant:?}) sent {fx:?}");
+            // Typing in a prompt never opens a browser or copies either.
+            if layer == Layer::Input && matches!(code, KeyCode::Char(_)) {
+                prop_assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_) | Effect::Copy(_))), "{fx:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn typing_a_filter_in_a_detail_sends_nothing() {
+    let mut a = console();
+    key(&mut a, KeyCode::Enter); // the entry's detail
+    assert_eq!(a.layer(), Layer::Detail);
+    let mut fx = Vec::new();
+    for c in "/error".chars() {
+        fx.extend(ch(&mut a, c));
+    }
+    fx.extend(key(&mut a, KeyCode::Enter));
+    assert!(acts(&fx).is_empty(), "{fx:?}");
+    assert!(!fx.iter().any(|e| matches!(e, Effect::OpenUrl(_))), "{fx:?}");
+    assert_eq!(a.layer(), Layer::Detail, "the prompt closed, the detail stays");
+}
+
+/// A work-order list of one failed create, for the in-flight tests.
+fn work_orders(a: &mut App, state: &str) {
+    let fx = ch(a, '3');
+    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("window load") };
+    let wo = rec("wo1", "WPT0001", state, "2026-11-24 10:00:00");
+    let page = Page { records: vec![wo], total: Some(1), next_offset: None };
+    a.update(Msg::Window { entity: Entity::WorkOrders, seq, offset: 0, result: Ok((page, None)) });
+}
+
+#[test]
+fn a_second_press_while_the_same_action_is_in_flight_is_not_sent_again() {
+    let mut a = console();
+    work_orders(&mut a, "create_failed");
+    let first = ch(&mut a, 'r');
+    assert_eq!(acts(&first).len(), 1, "{first:?}");
+    let second = ch(&mut a, 'r');
+    assert!(acts(&second).is_empty(), "{second:?}");
+    assert!(a.status.as_ref().unwrap().1.contains("already running"), "{:?}", a.status);
+    // Once it ended, the operator may send it again.
+    let job = acts(&first)[0].id;
+    a.update(Msg::Action(ActionEvent::Done { job, sys_id: "wo1".into(), outcome: Outcome::Failed("HTTP 401".into()) }));
+    a.update(Msg::Action(ActionEvent::Finished { job, cancelled: false }));
+    assert_eq!(acts(&ch(&mut a, 'r')).len(), 1);
+}
+
+#[test]
+fn create_at_a_provider_is_previewed_and_confirmed() {
+    let mut a = console();
+    work_orders(&mut a, "not_synced");
+    let fx = ch(&mut a, 'n');
+    assert!(acts(&fx).is_empty(), "nothing sent before the confirmation: {fx:?}");
+    let c = a.actions.confirm.as_ref().expect("a preview");
+    assert!(c.lines.iter().any(|l| l.contains("create subflow")), "{:?}", c.lines);
+    let fx = ch(&mut a, 'y');
+    let jobs = acts(&fx);
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].op, Operation::WorkOrder(hubtop::domain::WorkOrderOp::Create));
+    // `n` again while it runs: the preview says it is already running, nothing more.
+    ch(&mut a, 'n');
+    assert!(a.actions.confirm.is_none());
+    assert!(a.status.as_ref().unwrap().1.contains("already running"), "{:?}", a.status);
+}
+
+#[test]
+fn a_read_only_console_offers_no_action_it_would_refuse() {
+    let mut a = App::new(Settings { read_only: true, ..Default::default() }, Keymap::default());
+    a.size = (120, 40);
+    a.start();
+    outbound_with(&mut a, 3, "error");
+    let footer: Vec<&str> = hubtop::ui::footer_keys(&a).into_iter().map(|(_, what)| what).collect();
+    assert!(!footer.iter().any(|w| matches!(*w, "retry" | "skip" | "cancel" | "create" | "update")), "{footer:?}");
+    let help = hubtop::ui::overlay::help_lines(&a);
+    assert!(!help.iter().any(|(_, w)| w.contains("retry") || w.contains("skip")), "{help:?}");
+}
+
+#[test]
+fn a_window_fills_its_pane_and_keeps_the_selection_visible() {
+    let mut a = console(); // 30 rows, 120×40: a pane of 32 rows
+    a.size = (120, 24); // 16 rows
+    a.update(Msg::Resize(120, 24));
+    ch(&mut a, 'G');
+    let l = a.current_list().unwrap();
+    assert_eq!((l.selected, l.scroll), (29, 14));
+    // Ten entries leave the filter (retried by the instance): the pane stays full.
+    let Some(Effect::Delta { seq, delta, .. }) = a.refresh_current(true).into_iter().next() else { panic!("delta") };
+    let gone: Vec<_> =
+        (0..10).map(|i| rec(&format!("id{i:03}"), &format!("ISO{i:07}"), "ready", "2026-11-24 11:00:00")).collect();
+    let mut q = hubtop::query::Query::new();
+    q = q.and(hubtop::query::Condition::eq("state", "error"));
+    a.lists.get_mut(&Entity::Outbound).unwrap().query = q;
+    a.update(Msg::Delta { entity: Entity::Outbound, seq, result: Ok((delta, gone)) });
+    let l = a.current_list().unwrap();
+    let vp = a.viewport();
+    assert_eq!(l.len(), 20);
+    assert_eq!(l.scroll + vp, l.len(), "no blank space below while rows hide above");
+    assert!(l.selected >= l.scroll && l.selected < l.scroll + vp, "the selection is on screen");
+    assert_eq!(l.selected_record().unwrap().sys_id(), "id029", "and on the same record");
+}
