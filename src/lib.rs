@@ -35,6 +35,7 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     pub const AUTH: u8 = 3;
     pub const UNREACHABLE: u8 = 4;
+    pub const FORBIDDEN: u8 = 5;
 }
 
 /// Runs the parsed command line and returns the process exit code.
