@@ -176,3 +176,53 @@ pub fn retry_after(h: &HeaderMap) -> Option<Duration> {
     let reset = get("x-ratelimit-reset")?.parse::<u64>().ok()?;
     Some(until(SystemTime::UNIX_EPOCH + Duration::from_secs(reset)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_call_shows_as_slow_after_the_threshold_and_clears_when_it_ends() {
+        let m = Monitor::default();
+        let call = m.begin();
+        assert_eq!(m.health().slow_since, None, "not slow yet");
+        tokio::time::advance(SLOW_AFTER).await;
+        let since = m.health().slow_since.expect("slow");
+        assert_eq!(Instant::now().into_std() - since, SLOW_AFTER);
+        // A newer call does not hide the oldest one.
+        let newer = m.begin();
+        assert_eq!(m.health().slow_since, Some(since));
+        drop(call);
+        assert_eq!(m.health().slow_since, None, "the newer call has waited 0 s");
+        drop(newer);
+        assert_eq!(m.in_flight_since(), None);
+        m.failed("timeout".into());
+        m.ok();
+        assert_eq!((m.health().reason, m.health().last_ok.is_some()), (None, true));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_gate_opens_at_its_time_and_is_never_shortened() {
+        let m = Monitor::default();
+        let (open, _) = m.close_gate(Duration::from_secs(3540));
+        assert_eq!(m.close_gate(Duration::from_secs(10)).0, open, "a shorter wait keeps the longer gate");
+        tokio::time::advance(Duration::from_secs(3539)).await;
+        assert!(m.gate().is_some());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert_eq!(m.gate(), None);
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_dates_and_the_documented_reset_header() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "3540".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3540)));
+        let later = chrono::Utc::now() + chrono::Duration::seconds(600);
+        h.insert("retry-after", later.to_rfc2822().parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(d > Duration::from_secs(590) && d <= Duration::from_secs(600), "{d:?}");
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-reset", (later.timestamp() as u64).to_string().parse().unwrap());
+        assert!(retry_after(&h).unwrap() > Duration::from_secs(590));
+    }
+}
