@@ -83,7 +83,8 @@ fn a_read_acl_refusal_exits_5_with_the_instances_message_and_detail() {
 #[test]
 fn a_page_with_one_bad_value_prints_every_row_and_exits_0() {
     let (url, _) = stub(|_, _| {
-        let page = r#"{"result":[{"sys_id":"1","number":"OUT1"},{"sys_id":"2","number":"OUT2","last_error":"x\ud800y"}]}"#;
+        let page =
+            r#"{"result":[{"sys_id":"1","number":"OUT1"},{"sys_id":"2","number":"OUT2","last_error":"x\ud800y"}]}"#;
         reply(200, "application/json", page.to_string())
     });
     let o = hubtop(&tmp("lenient"), &url, &["get", "outbound", "-o", "json"]);

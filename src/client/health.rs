@@ -41,7 +41,7 @@ pub struct RateLimitInfo {
 pub struct Health {
     /// The oldest request in flight, once it has waited longer than [`SLOW_AFTER`].
     pub slow_since: Option<std::time::Instant>,
-    /// The last 2xx answer.
+    /// The last answer from the instance itself (a success, or a refusal in its own words).
     pub last_ok: Option<std::time::Instant>,
     /// The last error's short label, cleared by the next good answer.
     pub reason: Option<String>,

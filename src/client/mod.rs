@@ -71,8 +71,9 @@ pub struct ClientConfig {
     url_had_credentials: bool,
 }
 
-/// The URL without `user:password@`, and whether there was any.
-fn strip_credentials(url: &str) -> (String, bool) {
+/// The URL without `user:password@`, and whether there was any: use it wherever a URL
+/// given by the operator is shown before a client exists.
+pub fn strip_credentials(url: &str) -> (String, bool) {
     let start = url.find("://").map(|i| i + 3).unwrap_or(0);
     let end = url[start..].find(['/', '?', '#']).map(|i| start + i).unwrap_or(url.len());
     match url[start..end].rfind('@') {
@@ -277,7 +278,9 @@ impl Client {
         let mut flight = None;
         let r = self.send_inner(&method, path, query, body, kind, &mut flight).await;
         match &r {
+            // A refusal in the instance's own words: it is there and answering.
             Ok(_) => self.monitor.ok(),
+            Err(e) if e.is_refusal() => self.monitor.ok(),
             Err(e) => self.monitor.failed(e.short()),
         }
         r
