@@ -191,6 +191,8 @@ async fn a_silent_instance_shows_as_waiting_at_once_and_the_call_ends_within_its
     assert_eq!(accepted.load(Ordering::SeqCst), before + 1);
 }
 
+/// A byte every 200 ms: never idle long enough for an idle timeout, so only the
+/// attempt's overall timeout can end it (the 1 byte/s, faster to test).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trickling_answer_is_cut_at_the_attempt_timeout() {
     let (url, accepted) = raw(|mut sock| async move {
