@@ -44,6 +44,10 @@ pub struct Global {
     /// Refuse every mutating action.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// When the instance rate-limits for a long time (an hourly rule), wait until then
+    /// instead of stopping at once.
+    #[arg(long, global = true)]
+    pub wait: bool,
     /// Log level for the log file in the data directory (error, warn, info, debug, trace).
     #[arg(long, global = true, default_value = "info")]
     pub log_level: String,

@@ -8,3 +8,5 @@ pub const USAGE: u8 = 2;
 pub const AUTH: u8 = 3;
 /// The instance is unreachable or not an instance.
 pub const UNREACHABLE: u8 = 4;
+/// The instance refused: an ACL (403), with its message and detail.
+pub const FORBIDDEN: u8 = 5;

@@ -36,6 +36,7 @@ impl Target {
             let auth = auth_from_env(g).map_err(|m| (exit::USAGE, m))?;
             let mut c = ClientConfig::new(url, auth);
             c.insecure = g.insecure;
+            c.wait_for_rate_limit = g.wait;
             // A profile's protections follow its name, and its instance: `--instance`
             // cannot be used to step around a read-only or production profile.
             let named = g.profile.as_deref().and_then(|n| config.profiles.get(n).map(|p| (n, p)));
@@ -55,6 +56,7 @@ impl Target {
             let r = config::resolve(&name, p, keyring).map_err(|e| (exit::USAGE, e))?;
             let mut c = r.client;
             c.insecure |= g.insecure;
+            c.wait_for_rate_limit = g.wait;
             t.client = Some(c);
             t.profile = Some(name);
             // A read-only profile stays read-only whatever the flags say.

@@ -109,6 +109,10 @@ pub struct Conn {
     pub last_ok: Option<chrono::DateTime<chrono::Utc>>,
     pub stale_since: Option<chrono::DateTime<chrono::Utc>>,
     pub reason: String,
+    /// A request has waited for an answer since then (the client's retries go on).
+    pub waiting_since: Option<Instant>,
+    /// The instance asked for no requests before then (a long Retry-After).
+    pub rate_limited_until: Option<std::time::SystemTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +144,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// A clock tick: drives refreshes and relative times.
     Tick(Instant, chrono::DateTime<chrono::Utc>),
+    /// How the client sees the instance now (read on each tick): waiting, rate limited.
+    Health(crate::client::Health),
     Window {
         entity: Entity,
         seq: u64,
@@ -298,6 +304,14 @@ impl App {
                 self.instant = at;
                 self.now = now;
                 self.refresh_current(false)
+            }
+            Msg::Health(h) => {
+                let (slow, limited) = (h.slow_since, h.rate_limited_until);
+                self.dirty |=
+                    slow != self.conn.waiting_since || limited != self.conn.rate_limited_until || slow.is_some();
+                self.conn.waiting_since = slow;
+                self.conn.rate_limited_until = limited;
+                Vec::new()
             }
             Msg::Window { entity, seq, offset, result } => self.on_window(entity, seq, offset, result),
             Msg::Delta { entity, seq, result } => self.on_delta(entity, seq, result),

@@ -114,7 +114,8 @@ fn clean_map(v: Option<&Value>) -> Map<String, Value> {
 }
 
 impl Client {
-    /// Starts a flow over the Flow REST trigger. Sent once: a lost answer is `OutcomeUnknown`.
+    /// Starts a flow over the Flow REST trigger. Sent once: a lost answer is `OutcomeUnknown`;
+    /// a trigger the instance does not have is `NotInstalled` (nothing ran).
     pub async fn trigger_flow(&self, flow_id: &str, inputs: &Map<String, Value>) -> Result<String> {
         let body = json!({ "inputs": inputs });
         let ans = self
@@ -168,7 +169,8 @@ impl Client {
     pub async fn execution_detail(&self, id: &str) -> Result<Option<ExecDetail>> {
         let v = match self.get_json(&format!("/api/x_hubtop/console/executions/{id}"), &[]).await {
             Ok(v) => v,
-            Err(Error::NotFound(_)) => return Ok(None),
+            // Not installed: 404, or 400 "Requested URI does not represent any resource".
+            Err(Error::NotFound(_) | Error::NotInstalled { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
         let r = v.get("result").unwrap_or(&v);
@@ -252,10 +254,10 @@ impl Client {
         let table = self.table(e).to_string();
         let body = json!({ "state": state });
         let q = [("sysparm_exclude_reference_link", "true".to_string())];
-        let ans = self
-            .send(Method::PATCH, &format!("/api/now/table/{table}/{sys_id}"), &q, Some(&body), Idempotence::Write)
-            .await?;
-        record::decode_one(&ans.body)
+        let path = format!("/api/now/table/{table}/{sys_id}");
+        let ans = self.send(Method::PATCH, &path, &q, Some(&body), Idempotence::Write).await?;
+        // Sent and answered 2xx, but not with the record: it may have been applied.
+        record::decode_one(&ans.body).map_err(|e| super::status::unknown(&Method::PATCH, &path, &e))
     }
 
     /// Triggers a failed execution's flow again with its recorded inputs; returns the new execution id.

@@ -1,19 +1,28 @@
 //! The async ServiceNow client: one code path for a real instance and the embedded one.
 //!
 //! - Reads (GET) are retried with exponential backoff and jitter on 5xx, timeouts,
-//!   dropped connections and garbled bodies; 429 waits for `Retry-After`.
+//!   dropped connections and garbled bodies, within a time budget per call.
 //! - Writes (PATCH, POST) are retried only where the instance provably did not act:
-//!   a 429, or a connection that was never established. A flow trigger whose answer
-//!   is lost is reported as [`Error::OutcomeUnknown`], never re-sent.
+//!   a 429, or a request that was never sent (no connection). Once a write is sent,
+//!   anything but a decoded answer is [`Error::OutcomeUnknown`], never re-sent.
+//! - 403 is [`Error::Forbidden`] with the instance's message and detail; "Requested URI
+//!   does not represent any resource" is [`Error::NotInstalled`].
+//! - 429: a short `Retry-After` is waited out; a long one (an hourly rule) stops every
+//!   request to the instance until then ([`health`]), or is slept through once with
+//!   `wait_for_rate_limit`.
 //! - A 401 refreshes the OAuth token once and repeats the request; a second 401 is reported.
 //! - Every request passes the [`limit::Limiter`]: a cap in flight and a pace per second.
+//! - [`Client::health`] tells the console within seconds that the instance is slow or silent.
 
 pub mod actions;
 pub mod auth;
 pub mod error;
+pub mod health;
+pub mod lenient;
 pub mod limit;
 pub mod read;
 pub mod record;
+pub mod status;
 pub mod tables;
 
 use std::sync::Arc;
@@ -22,20 +31,34 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tokio::time::Instant;
 
 pub use auth::Auth;
 pub use error::{Error, Result};
+pub use health::{Health, RateLimitInfo};
 pub use record::{Field, Record};
 pub use tables::{Entity, Tables};
 
 use auth::Token;
+use status::{auth_error, backoff, check_status, has_envelope, unknown};
 
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
+    /// The instance URL, without user info (see [`ClientConfig::new`]).
     pub base_url: String,
     pub auth: Auth,
     pub insecure: bool,
+    /// One attempt, from sending to the answer's last byte (a trickling answer ends here).
     pub timeout: Duration,
+    /// Establishing a connection: a request that never connected was never sent.
+    pub connect_timeout: Duration,
+    /// From sending to the answer's headers: a silent instance is given up on after this.
+    pub first_byte_timeout: Duration,
+    /// One call: all its attempts and the pauses between them.
+    pub budget: Duration,
+    /// After a long 429, sleep until the instance allows requests again (CLI `--wait`)
+    /// instead of failing at once.
+    pub wait_for_rate_limit: bool,
     pub concurrency: usize,
     /// Requests per second; 0 = unpaced.
     pub rps: f64,
@@ -44,21 +67,56 @@ pub struct ClientConfig {
     /// Attempts for a read before its error is reported.
     pub read_attempts: u32,
     pub tables: Tables,
+    /// The URL as given carried user info; `Client::new` refuses it.
+    url_had_credentials: bool,
+}
+
+/// The URL without `user:password@`, and whether there was any: use it wherever a URL
+/// given by the operator is shown before a client exists.
+pub fn strip_credentials(url: &str) -> (String, bool) {
+    let start = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let end = url[start..].find(['/', '?', '#']).map(|i| start + i).unwrap_or(url.len());
+    match url[start..end].rfind('@') {
+        Some(at) => (format!("{}{}", &url[..start], &url[start + at + 1..]), true),
+        None => (url.to_string(), false),
+    }
 }
 
 impl ClientConfig {
+    /// Any `user:password@` in `base_url` is dropped here, so no message, log or
+    /// `Debug` can show it; `Client::new` then refuses the config.
     pub fn new(base_url: &str, auth: Auth) -> Self {
+        let (url, url_had_credentials) = strip_credentials(base_url.trim());
         ClientConfig {
-            base_url: base_url.trim_end_matches('/').to_string(),
+            base_url: url.trim_end_matches('/').to_string(),
             auth,
             insecure: false,
-            timeout: Duration::from_secs(20),
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            first_byte_timeout: Duration::from_secs(20),
+            budget: Duration::from_secs(45),
+            wait_for_rate_limit: false,
             concurrency: 8,
             rps: 20.0,
             max_body: 32 * 1024 * 1024,
             read_attempts: 5,
             tables: Tables::default(),
+            url_had_credentials,
         }
+    }
+
+    /// What `Client::new` checks before building a client.
+    pub fn validate(&self) -> Result<()> {
+        if self.url_had_credentials {
+            return Err(Error::Invalid(
+                "the instance URL carries credentials; give the user with --user and the password in HUBTOP_PASSWORD"
+                    .into(),
+            ));
+        }
+        if !self.base_url.starts_with("http://") && !self.base_url.starts_with("https://") {
+            return Err(Error::Invalid(format!("instance URL must start with https:// (got {})", self.base_url)));
+        }
+        Ok(())
     }
 }
 
@@ -74,6 +132,7 @@ pub struct Client {
     pub config: ClientConfig,
     token: tokio::sync::Mutex<Option<Token>>,
     limiter: limit::Limiter,
+    monitor: health::Monitor,
     pub traffic: Arc<Traffic>,
 }
 
@@ -98,14 +157,18 @@ fn is_loopback(url: &str) -> bool {
     host == "127.0.0.1" || host == "localhost" || host == "[::1]"
 }
 
+/// A failed exchange, and whether the request had left (a write then may have acted).
+struct Failed {
+    error: Error,
+    sent: bool,
+}
+
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
-        if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
-            return Err(Error::Invalid(format!("instance URL must start with https:// (got {})", config.base_url)));
-        }
+        config.validate()?;
         let mut b = reqwest::Client::builder()
             .timeout(config.timeout)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(config.connect_timeout)
             .user_agent(concat!("hubtop/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(config.insecure);
         if is_loopback(&config.base_url) {
@@ -117,6 +180,7 @@ impl Client {
             limiter: limit::Limiter::new(config.concurrency, config.rps),
             config,
             token: tokio::sync::Mutex::new(None),
+            monitor: health::Monitor::default(),
             traffic: Arc::new(Traffic::default()),
         })
     }
@@ -125,86 +189,61 @@ impl Client {
         format!("{}{}", self.config.base_url, path)
     }
 
-    /// A bearer token that is fresh, fetching or refreshing one if needed.
-    async fn bearer(&self, force: bool) -> Result<String> {
-        let mut slot = self.token.lock().await;
-        if let Some(t) = slot.as_ref().filter(|t| !force && t.fresh()) {
-            return Ok(t.access.clone());
-        }
-        let refresh = slot.as_ref().and_then(|t| t.refresh.clone());
-        let token = match refresh {
-            Some(rt) => match self.fetch_token(Some(&rt)).await {
-                Ok(t) => t,
-                Err(_) => self.fetch_token(None).await?,
-            },
-            None => self.fetch_token(None).await?,
+    /// Since when the oldest call in flight has been waiting for the instance (its
+    /// retries included): the console shows "slow/silent for Ns" from this.
+    pub fn in_flight_since(&self) -> Option<std::time::Instant> {
+        self.monitor.in_flight_since().map(Instant::into_std)
+    }
+
+    /// Slow since, last good answer, last error, rate-limited until: for the header.
+    pub fn health(&self) -> Health {
+        self.monitor.health()
+    }
+
+    /// The instance's rate-limit figures, and the time before which nothing is sent.
+    pub fn rate_limit(&self) -> Option<RateLimitInfo> {
+        self.monitor.rate_limit()
+    }
+
+    /// Refuses at once, without touching the network, while a long rate limit lasts.
+    fn gate_closed(&self) -> Option<Error> {
+        self.monitor.gate().map(|(open, wall)| Error::RateLimited {
+            retry_after: Some(open.saturating_duration_since(Instant::now())),
+            until: Some(wall),
+        })
+    }
+
+    /// A 429 answer: a long wait closes the gate and is returned; a short one is `None`.
+    fn long_rate_limit(&self, ans: &Answer) -> Option<Error> {
+        let d = health::retry_after(&ans.headers).filter(|d| *d > health::SHORT_RETRY_AFTER)?;
+        let (_, wall) = self.monitor.close_gate(d);
+        Some(Error::RateLimited { retry_after: Some(d), until: Some(wall) })
+    }
+
+    /// Sends `req` and reads the whole answer, refusing more than `max_body` bytes. The
+    /// answer's headers must come within `first_byte`.
+    async fn exchange(
+        &self,
+        req: reqwest::RequestBuilder,
+        first_byte: Duration,
+    ) -> std::result::Result<Answer, Failed> {
+        let mut res = match tokio::time::timeout(first_byte, req.send()).await {
+            Err(_) => return Err(Failed { error: Error::Timeout(first_byte), sent: true }),
+            // Not connected (refused, DNS, connect timeout) or not built: nothing left.
+            Ok(Err(e)) => return Err(Failed { sent: !e.is_connect() && !e.is_builder(), error: self.net_error(e) }),
+            Ok(Ok(r)) => r,
         };
-        let access = token.access.clone();
-        *slot = Some(token);
-        Ok(access)
-    }
-
-    async fn fetch_token(&self, refresh: Option<&str>) -> Result<Token> {
-        let form = self.config.auth.token_form(refresh);
-        let mut last = Error::Network("no attempt".into());
-        for attempt in 0..self.config.read_attempts {
-            if attempt > 0 {
-                tokio::time::sleep(backoff(attempt, &last)).await;
-            }
-            let _permit = self.limiter.acquire().await;
-            let sent = self.http.post(self.url("/oauth_token.do")).form(&form).send().await;
-            let ans = match self.collect(sent).await {
-                Ok(a) => a,
-                Err(e) if e.is_transient() => {
-                    last = e;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            if ans.status == StatusCode::UNAUTHORIZED || ans.status == StatusCode::BAD_REQUEST {
-                let v = record::decode_envelope(&ans.body).unwrap_or(Value::Null);
-                let why = v.get("error_description").and_then(Value::as_str).unwrap_or("token request refused");
-                return Err(Error::Auth {
-                    status: ans.status.as_u16(),
-                    message: format!("OAuth: {}", crate::sanitize::sanitize(why)),
-                });
-            }
-            match check_status(&ans).and_then(|_| record::decode_envelope(&ans.body)) {
-                Ok(v) => {
-                    let access = v.get("access_token").and_then(Value::as_str).unwrap_or("");
-                    if access.is_empty() {
-                        return Err(Error::Decode {
-                            what: "token answer has no access_token".into(),
-                            snippet: String::new(),
-                        });
-                    }
-                    let expires = v
-                        .get("expires_in")
-                        .and_then(|e| e.as_u64().or_else(|| e.as_str()?.parse().ok()))
-                        .unwrap_or(1800);
-                    let refresh = v.get("refresh_token").and_then(Value::as_str).map(str::to_string);
-                    return Ok(Token::new(access.to_string(), refresh, Duration::from_secs(expires)));
-                }
-                Err(e) if e.is_transient() => last = e,
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last)
-    }
-
-    /// Reads the body, refusing more than `max_body` bytes.
-    async fn collect(&self, sent: reqwest::Result<reqwest::Response>) -> Result<Answer> {
-        let mut res = sent.map_err(|e| self.net_error(e))?;
+        let sent = |error| Failed { error, sent: true };
         let max = self.config.max_body;
         if res.content_length().is_some_and(|n| n as usize > max) {
-            return Err(Error::TooLarge { limit: max });
+            return Err(sent(Error::TooLarge { limit: max }));
         }
         let status = res.status();
         let headers = res.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = res.chunk().await.map_err(|e| self.net_error(e))? {
+        while let Some(chunk) = res.chunk().await.map_err(|e| sent(self.net_error(e)))? {
             if body.len() + chunk.len() > max {
-                return Err(Error::TooLarge { limit: max });
+                return Err(sent(Error::TooLarge { limit: max }));
             }
             body.extend_from_slice(&chunk);
         }
@@ -218,7 +257,7 @@ impl Client {
         if cause.contains("certificate") || cause.contains("CertificateRequired") {
             return Error::Tls(format!("cannot connect to {}: {cause}", self.config.base_url));
         }
-        if e.is_timeout() {
+        if e.is_timeout() && !e.is_connect() {
             Error::Timeout(self.config.timeout)
         } else if e.is_connect() {
             Error::Network(format!("cannot connect to {}: {cause}", self.config.base_url))
@@ -236,17 +275,58 @@ impl Client {
         body: Option<&Value>,
         kind: Idempotence,
     ) -> Result<Answer> {
+        let mut flight = None;
+        let r = self.send_inner(&method, path, query, body, kind, &mut flight).await;
+        match &r {
+            // A refusal in the instance's own words: it is there and answering.
+            Ok(_) => self.monitor.ok(),
+            Err(e) if e.is_refusal() => self.monitor.ok(),
+            Err(e) => self.monitor.failed(e.short()),
+        }
+        r
+    }
+
+    async fn send_inner<'a>(
+        &'a self,
+        method: &Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        kind: Idempotence,
+        flight: &mut Option<health::InFlight<'a>>,
+    ) -> Result<Answer> {
         let mut last = Error::Network("no attempt".into());
         let mut reauthed = false;
+        let mut waited = false;
+        let mut deadline = Instant::now() + self.config.budget;
         let attempts = self.config.read_attempts.max(1);
         let mut attempt = 0;
         while attempt < attempts {
             if attempt > 0 {
-                tokio::time::sleep(backoff(attempt, &last)).await;
+                let pause = backoff(attempt, &last);
+                if Instant::now() + pause >= deadline {
+                    break;
+                }
+                tokio::time::sleep(pause).await;
+            }
+            if let Some(e) = self.gate_closed() {
+                let Error::RateLimited { retry_after: Some(d), .. } = e else { return Err(e) };
+                if !self.config.wait_for_rate_limit || waited {
+                    return Err(e);
+                }
+                // Once per call: sleep until the instance takes requests again.
+                waited = true;
+                tokio::time::sleep(d).await;
+                deadline = Instant::now() + self.config.budget;
             }
             attempt += 1;
-            let mut req =
-                self.http.request(method.clone(), self.url(path)).query(query).header("Accept", "application/json");
+            let left = deadline.saturating_duration_since(Instant::now());
+            let mut req = self
+                .http
+                .request(method.clone(), self.url(path))
+                .query(query)
+                .header("Accept", "application/json")
+                .timeout(self.config.timeout.min(left));
             req = match &self.config.auth {
                 Auth::Basic { user, password } => req.basic_auth(user, Some(password)),
                 _ => req.bearer_auth(self.bearer(false).await?),
@@ -255,33 +335,27 @@ impl Client {
                 req = req.json(b);
             }
             let permit = self.limiter.acquire().await;
-            let sent = req.send().await;
-            let never_connected = matches!(&sent, Err(e) if e.is_connect());
-            let got = self.collect(sent).await;
+            flight.get_or_insert_with(|| self.monitor.begin());
+            let got = self.exchange(req, self.config.first_byte_timeout.min(left)).await;
             drop(permit);
             let ans = match got {
                 Ok(a) => a,
-                Err(e) => {
+                Err(Failed { error, sent }) => {
                     let retry = match kind {
-                        Idempotence::Read => e.is_transient(),
-                        Idempotence::Write => never_connected && !matches!(e, Error::Tls(_)),
+                        Idempotence::Read => error.is_transient(),
+                        Idempotence::Write => !sent && !matches!(error, Error::Tls(_)),
                     };
                     if retry {
-                        last = e;
+                        last = error;
                         continue;
                     }
-                    return Err(match (kind, e) {
-                        (Idempotence::Write, Error::Network(m))
-                        | (Idempotence::Write, Error::Decode { what: m, .. }) => {
-                            Error::OutcomeUnknown(format!("the answer to {method} {path} was lost ({m})"))
-                        }
-                        (Idempotence::Write, Error::Timeout(d)) => {
-                            Error::OutcomeUnknown(format!("no answer to {method} {path} within {d:?}"))
-                        }
-                        (_, e) => e,
-                    });
+                    if kind == Idempotence::Write && sent {
+                        return Err(unknown(method, path, &error));
+                    }
+                    return Err(error);
                 }
             };
+            self.monitor.observe(&ans.headers);
             if ans.status == StatusCode::UNAUTHORIZED && !reauthed {
                 // Once: a fresh token (or, with Basic, one more try) before reporting.
                 reauthed = true;
@@ -293,33 +367,44 @@ impl Client {
                 continue;
             }
             if ans.status == StatusCode::TOO_MANY_REQUESTS {
-                last = Error::RateLimited { retry_after: retry_after(&ans.headers) };
+                // The instance did not act: a write may go again too.
+                match self.long_rate_limit(&ans) {
+                    Some(e) if !self.config.wait_for_rate_limit || waited => return Err(e),
+                    Some(e) => {
+                        attempt -= 1;
+                        last = e;
+                    }
+                    None => last = Error::RateLimited { retry_after: health::retry_after(&ans.headers), until: None },
+                }
                 continue;
             }
-            match check_status(&ans) {
-                Ok(()) => {}
-                Err(e) if kind == Idempotence::Read && e.is_transient() => {
+            if let Err(e) = check_status(&ans, path) {
+                if kind == Idempotence::Read && e.is_transient() {
                     last = e;
                     continue;
                 }
-                Err(e) => return Err(e),
+                // A write refused in the instance's own words did not act; anything
+                // else (a proxy's page, garbage) may have come after it did.
+                let decoded = has_envelope(&ans.body) || ans.status == StatusCode::UNAUTHORIZED;
+                if kind == Idempotence::Write && !decoded {
+                    return Err(unknown(method, path, &e));
+                }
+                return Err(e);
             }
             // A 2xx that is an HTML page or garbage: transient for reads, unknown for writes.
             if !ans.body.is_empty()
                 && let Err(e) = record::decode_envelope(&ans.body)
             {
+                if kind == Idempotence::Write {
+                    return Err(unknown(method, path, &e));
+                }
                 // Reads retry garbage, and an HTML page once (a hibernating instance stays HTML).
                 let html = matches!(e, Error::NotAnInstance { .. });
-                if kind == Idempotence::Read && (!html || attempt < 2) {
+                if !html || attempt < 2 {
                     last = e;
                     continue;
                 }
-                return Err(match (kind, e) {
-                    (Idempotence::Write, Error::Decode { snippet, .. }) => {
-                        Error::OutcomeUnknown(format!("the answer to {method} {path} was garbled: {snippet}"))
-                    }
-                    (_, e) => e,
-                });
+                return Err(e);
             }
             return Ok(ans);
         }
@@ -338,56 +423,4 @@ fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
         cur = next;
     }
     cur.to_string()
-}
-
-fn retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
-    h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-/// Exponential backoff with jitter; a rate limit waits what it was told (capped).
-fn backoff(attempt: u32, last: &Error) -> Duration {
-    if let Error::RateLimited { retry_after: Some(d) } = last {
-        return (*d).min(Duration::from_secs(30));
-    }
-    let base = 100u64 << attempt.min(6);
-    let jitter =
-        (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
-            as u64)
-            % base;
-    Duration::from_millis((base + jitter).min(5_000))
-}
-
-fn auth_error(ans: &Answer) -> Error {
-    let (message, _) = envelope_message(&ans.body);
-    Error::Auth {
-        status: ans.status.as_u16(),
-        message: if message.is_empty() { "credentials rejected".into() } else { message },
-    }
-}
-
-/// `error.message` and `error.detail` of the ServiceNow error envelope.
-fn envelope_message(body: &[u8]) -> (String, Option<String>) {
-    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
-    let err = v.get("error");
-    let s =
-        |k: &str| err.and_then(|e| e.get(k)).and_then(Value::as_str).map(|x| crate::sanitize::sanitize(x).into_owned());
-    (s("message").unwrap_or_default(), s("detail"))
-}
-
-fn check_status(ans: &Answer) -> Result<()> {
-    let st = ans.status;
-    if st.is_success() {
-        return Ok(());
-    }
-    if let Err(e @ Error::NotAnInstance { .. }) = record::decode_envelope(&ans.body) {
-        return Err(e);
-    }
-    let (message, detail) = envelope_message(&ans.body);
-    let message = if message.is_empty() { st.canonical_reason().unwrap_or("error").to_string() } else { message };
-    Err(match st.as_u16() {
-        401 | 403 => Error::Auth { status: st.as_u16(), message },
-        404 => Error::NotFound(format!("{message}{}", detail.map(|d| format!(": {d}")).unwrap_or_default())),
-        429 => Error::RateLimited { retry_after: retry_after(&ans.headers) },
-        s => Error::Server { status: s, message, detail },
-    })
 }

@@ -103,7 +103,7 @@ pub fn decode_one(body: &[u8]) -> Result<Record> {
 
 /// Parses JSON, telling an HTML page (a hibernating instance, a login page) from garbage.
 pub fn decode_envelope(body: &[u8]) -> Result<Value> {
-    match serde_json::from_slice::<Value>(body) {
+    match super::lenient::parse(body) {
         Ok(v) => Ok(v),
         Err(e) => {
             let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();

@@ -165,7 +165,11 @@ async fn event_loop(
                 None => return Ok(()),
             },
             Some(m) = rx.recv() => m,
-            _ = tick.tick() => Msg::Tick(Instant::now(), chrono::Utc::now()),
+            _ = tick.tick() => {
+                let fx = app.update(Msg::Health(runner.client().health()));
+                run_effects(app, runner, fx);
+                Msg::Tick(Instant::now(), chrono::Utc::now())
+            }
             _ = signals.next() => return Ok(()),
         };
         let effects = app.update(msg);

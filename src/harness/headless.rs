@@ -87,6 +87,7 @@ impl Headless {
     }
 
     pub fn tick(&mut self) {
+        self.send(Msg::Health(self.runner.client().health()));
         self.send(Msg::Tick(Instant::now(), chrono::Utc::now()));
     }
 

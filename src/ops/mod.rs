@@ -146,7 +146,9 @@ impl Ops {
 /// What an error means for an operation that was attempted.
 fn outcome_of(e: &Error) -> Outcome {
     match e {
-        Error::OutcomeUnknown(m) => Outcome::Unknown(format!("{m} — check the record before sending again")),
+        e if e.outcome_unknown() => Outcome::Unknown(format!("{e} — check the record before sending again")),
+        // The client sent nothing: the instance asked for a pause until then.
+        Error::RateLimited { until: Some(_), .. } => Outcome::NotSent(e.to_string()),
         Error::Auth { .. } => Outcome::Failed(format!("{e} — check the profile's credentials")),
         e => Outcome::Failed(e.to_string()),
     }

@@ -88,7 +88,15 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if app.frozen {
         l1.push(Span::styled("  [FROZEN]", t.warn));
     }
+    let waited = app.conn.waiting_since.map(|t| app.instant.saturating_duration_since(t).as_secs());
     let live = match (&app.conn.stale_since, &app.conn.last_ok) {
+        _ if app.conn.rate_limited_until.is_some() => {
+            let until = chrono::DateTime::<chrono::Utc>::from(app.conn.rate_limited_until.expect("set"));
+            Span::styled(format!("  ⏸ rate limited until {} (nothing is sent)", until.format("%H:%M")), t.warn)
+        }
+        (None, _) if waited.is_some() => {
+            Span::styled(format!("  ⏳ instance silent for {}s (still trying)", waited.unwrap_or(0)), t.warn)
+        }
         (None, Some(ok)) if app.frozen => Span::styled(
             format!("  ❚❚ paused, last refreshed {}", crate::time::ago(&crate::time::format(*ok), app.now)),
             t.muted,
