@@ -158,3 +158,65 @@ fn a_window_fills_its_pane_and_keeps_the_selection_visible() {
     assert!(l.selected >= l.scroll && l.selected < l.scroll + vp, "the selection is on screen");
     assert_eq!(l.selected_record().unwrap().sys_id(), "id029", "and on the same record");
 }
+
+fn typed(a: &mut App, text: &str) -> Vec<Effect> {
+    ch(a, '/');
+    // Clear whatever the prompt starts with.
+    for _ in 0..40 {
+        key(a, KeyCode::Backspace);
+    }
+    for c in text.chars() {
+        ch(a, c);
+    }
+    key(a, KeyCode::Enter)
+}
+
+fn window_query(fx: &[Effect]) -> String {
+    match fx {
+        [Effect::LoadWindow { spec, .. }, ..] => spec.query.to_string(),
+        other => panic!("a window load expected, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_filter_preview_and_enter_agree() {
+    let mut a = console();
+    // Two entries point at WPT0001124 (a reference: its display value is the number).
+    for id in ["id003", "id007"] {
+        let l = a.lists.get_mut(&Entity::Outbound).unwrap();
+        let r = l.rows.iter_mut().find(|r| r.sys_id() == id).unwrap();
+        r.fields.insert(
+            "document_id".into(),
+            hubtop::client::Field {
+                value: "0123456789abcdef0123456789abcdef".into(),
+                display: Some("WPT0001124".into()),
+            },
+        );
+    }
+    ch(&mut a, '/');
+    for c in "WPT0001124".chars() {
+        ch(&mut a, c);
+    }
+    assert_eq!(a.current_list().unwrap().len(), 2, "the preview shows the two");
+    let fx = key(&mut a, KeyCode::Enter);
+    let q = window_query(&fx);
+    assert!(q.contains("document_id.numberLIKEWPT0001124"), "the instance looks in the same place: {q}");
+
+    // Comparisons are queries, not words.
+    let q = window_query(&typed(&mut a, "attempts>2"));
+    assert_eq!(q, "attempts>2^ORDERBYDESCsys_updated_on");
+}
+
+#[test]
+fn a_provider_filter_by_title_sends_its_sys_id() {
+    let mut a = console();
+    let mut p = hubtop::client::Record::default();
+    p.set("sys_id", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    p.set("title", "RapidFix Maintenance");
+    a.overview.data = Some(hubtop::app::overview::OverviewData { providers: vec![p], ..Default::default() });
+    let q = window_query(&typed(&mut a, "provider=rapidfix maintenance"));
+    assert!(q.starts_with("provider=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), "{q}");
+    let fx = typed(&mut a, "provider=Nobody");
+    assert!(fx.is_empty(), "nothing sent: {fx:?}");
+    assert!(a.status.as_ref().unwrap().1.contains("no provider titled `Nobody`"), "{:?}", a.status);
+}

@@ -114,8 +114,9 @@ impl App {
                 let (Mode::Filter(input) | Mode::Command(input)) = &mut self.mode else { return Vec::new() };
                 input.handle_event(&crossterm::event::Event::Key(k));
                 let text = input.value().to_string();
+                let providers = self.providers();
                 if filtering && let Some(l) = self.current_list_mut() {
-                    l.quick_filter = text;
+                    l.set_quick_filter(&text, &providers);
                     l.select(0, vp);
                 }
                 Vec::new()
@@ -145,6 +146,11 @@ impl App {
         }
     }
 
+    /// The providers the overview loaded (titles for filters by provider).
+    fn providers(&self) -> Vec<Record> {
+        self.overview.data.as_ref().map(|d| d.providers.clone()).unwrap_or_default()
+    }
+
     /// Commands typed after `:` — view names, `q`, `help`, `freeze`.
     pub(super) fn run_command(&mut self, cmd: &str) -> Vec<Effect> {
         let name = cmd.trim_start_matches(':');
@@ -165,7 +171,7 @@ impl App {
     /// `/` and Enter: a list is filtered; in the overview and a detail, `/` finds (the
     /// first error group, the first step that mentions the text).
     pub(super) fn apply_filter(&mut self, text: &str) -> Vec<Effect> {
-        let providers: Vec<Record> = self.overview.data.as_ref().map(|d| d.providers.clone()).unwrap_or_default();
+        let providers = self.providers();
         if self.current_list().is_none() {
             self.find(text);
             return Vec::new();

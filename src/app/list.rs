@@ -24,6 +24,9 @@ pub struct ListState {
     pub scroll: usize,
     /// Instant filter on loaded rows (typed with `/`).
     pub quick_filter: String,
+    /// What the instance would be sent for `quick_filter`, evaluated here on the loaded
+    /// rows so the preview and Enter agree (`None`: not a query yet, still being typed).
+    quick: Option<Query>,
     /// The server filter is one the operator typed (not a drill-down's).
     pub typed: bool,
     /// Filter pushed to the instance (encoded query).
@@ -56,6 +59,7 @@ impl ListState {
             selected: 0,
             scroll: 0,
             quick_filter: String::new(),
+            quick: None,
             typed: false,
             query: Query::new(),
             query_label: String::new(),
@@ -97,19 +101,23 @@ impl ListState {
         }
     }
 
+    /// Sets the text typed after `/` (before Enter sends it): the loaded rows it would
+    /// match on the instance show at once.
+    pub fn set_quick_filter(&mut self, text: &str, providers: &[Record]) {
+        self.quick_filter = text.to_string();
+        self.quick = if self.is_drill_down() && !looks_encoded(text.trim()) {
+            Some(refine(Query::new(), self.entity, text, providers))
+        } else {
+            filter_query(self.entity, text, providers).ok()
+        };
+    }
+
     /// Rows shown: the window, or the quick-filtered subset of it.
     pub fn visible(&self) -> Vec<usize> {
         if self.quick_filter.is_empty() {
             return (0..self.rows.len()).collect();
         }
-        let needle = self.quick_filter.to_lowercase();
-        let cols = self.entity.list_fields();
-        self.rows
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| cols.iter().any(|c| r.show(c).to_lowercase().contains(&needle)))
-            .map(|(i, _)| i)
-            .collect()
+        self.quick.as_ref().map(|q| matching(q, &self.rows)).unwrap_or_default()
     }
 
     /// Number of rows navigable: the server total, or the quick-filtered count.
@@ -259,6 +267,7 @@ impl ListState {
         self.query = q;
         self.query_label = label;
         self.quick_filter.clear();
+        self.quick = None;
         self.marks.clear();
         self.typed = false;
         self.reset_window();
@@ -297,31 +306,25 @@ pub fn filter_query(entity: Entity, text: &str, providers: &[Record]) -> Result<
         return Ok(Query::new());
     }
     if looks_encoded(t) {
-        return query::parse(t).map_err(|e| e.to_string());
+        let q = query::parse(t).map_err(|e| e.to_string())?;
+        return resolve_provider_titles(q, entity, providers);
     }
     Ok(refine(Query::new(), entity, t, providers))
 }
 
 /// Whether `/` text is an encoded query (`state=error^…`) rather than words to find.
 pub fn looks_encoded(t: &str) -> bool {
-    ["=", "!=", "LIKE", "STARTSWITH", "IN", "ISEMPTY", "ORDERBY", "^"].iter().any(|op| t.contains(op))
+    ["=", "!=", ">", "<", "LIKE", "STARTSWITH", "ENDSWITH", "IN", "ISEMPTY", "ISNOTEMPTY", "ORDERBY", "^"]
+        .iter()
+        .any(|op| t.contains(op))
         && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
-/// `base` AND (any of the list's text fields contains `text`, or the provider is one
+/// `base` AND (any of the list's search fields contains `text`, or the provider is one
 /// whose title does): words typed inside a drill-down narrow it instead of replacing it.
 pub fn refine(base: Query, entity: Entity, text: &str, providers: &[Record]) -> Query {
-    let text_fields: &[&str] = match entity {
-        Entity::Providers => &["title", "last_error", "connection_alias"],
-        Entity::WorkOrders => &["number", "short_description", "fm_work_order_id", "integration_state"],
-        Entity::Outbound => &["number", "last_error", "state", "operation"],
-        Entity::Inbound => &["number", "correlation_id", "error", "state"],
-        Entity::Executions => &["name", "error_message", "state", "source_record"],
-        Entity::History => &["message", "fm_work_order_id", "status", "operation"],
-        Entity::Flows => &["name"],
-    };
     let mut q = base;
-    for (i, f) in text_fields.iter().enumerate() {
+    for (i, f) in entity.desc().search_fields.iter().enumerate() {
         let c = query::Condition::new(f, query::Op::Like, text.trim());
         q = if i == 0 { q.and(c) } else { q.or(c) };
     }
@@ -335,4 +338,57 @@ pub fn refine(base: Query, entity: Entity, text: &str, providers: &[Record]) -> 
         q = q.or(c);
     }
     q
+}
+
+/// A typed query's provider terms by title (`provider=RapidFix`) become the sys_ids the
+/// instance filters a reference by; a title no provider has is an error, not 0 rows.
+pub fn resolve_provider_titles(mut q: Query, entity: Entity, providers: &[Record]) -> Result<Query, String> {
+    let Some(pf) = entity.provider_field() else { return Ok(q) };
+    let is_id = |v: &str| v.len() == 32 && v.chars().all(|c| c.is_ascii_hexdigit());
+    for c in q.alternatives.iter_mut().flatten().flatten().filter(|c| c.field == pf) {
+        if !matches!(c.op, query::Op::Eq | query::Op::Ne | query::Op::In | query::Op::NotIn) {
+            continue;
+        }
+        let mut ids = Vec::new();
+        for v in c.value.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+            if is_id(v) {
+                ids.push(v.to_string());
+                continue;
+            }
+            match providers.iter().find(|p| p.get("title").eq_ignore_ascii_case(v)) {
+                Some(p) => ids.push(p.sys_id().to_string()),
+                None => return Err(format!("no provider titled `{v}`")),
+            }
+        }
+        c.value = ids.join(",");
+        if ids.len() > 1 && c.op == query::Op::Eq {
+            c.op = query::Op::In;
+        }
+    }
+    Ok(q)
+}
+
+/// The values a query's fields take in a loaded row, for evaluating it here as the
+/// instance would: a dot-walked reference (`document_id.number`) is the display value
+/// of the reference, any other field its value.
+fn row_values<'a>(fields: &[String], r: &'a Record) -> Vec<&'a str> {
+    fields
+        .iter()
+        .map(|f| match f.split_once('.') {
+            Some((reference, _)) => r.show(reference),
+            None => r.get(f),
+        })
+        .collect()
+}
+
+/// The loaded rows `q` matches, evaluated as the instance would.
+pub fn matching(q: &Query, rows: &[Record]) -> Vec<usize> {
+    let mut fields: Vec<String> = Vec::new();
+    for c in q.alternatives.iter().flatten().flatten() {
+        if !fields.contains(&c.field) {
+            fields.push(c.field.clone());
+        }
+    }
+    let Ok(compiled) = q.compile(|f| fields.iter().position(|x| x == f)) else { return Vec::new() };
+    rows.iter().enumerate().filter(|(_, r)| compiled.matches(&row_values(&fields, r))).map(|(i, _)| i).collect()
 }

@@ -53,6 +53,9 @@ pub struct Desc {
     pub columns: &'static [Column],
     /// The columns of a compact pane of related records (a detail's); empty: all.
     pub compact: &'static [&'static str],
+    /// The fields `/` words are looked for in (a reference by a dot-walk to the field
+    /// that names what it points at, as the instance's display value does).
+    pub search_fields: &'static [&'static str],
     /// The columns of `hubtop get -o table`.
     pub get_columns: &'static [&'static str],
     /// The field an operator filters by state on, and its values.
