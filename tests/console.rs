@@ -139,3 +139,44 @@ async fn filter_is_instant_then_pushed_to_the_instance() {
     assert!(matches!(c.app.screen(), Screen::View(ViewKind::List(Entity::Executions))));
     h.shutdown().await;
 }
+
+/// An error message with a newline, a tab, a control character, or thousands of
+/// characters still drills into its entries: the drill-down queries the message as the
+/// instance stores it, not as the screen shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_group_with_control_characters_drills_into_its_entries() {
+    let (h, mut c) = console((120, 40)).await;
+    let long = format!("HTTP 500: {}", "x".repeat(3000));
+    let messages = ["HTTP 502: bad gateway\nretry later", "HTTP 503:\tprovider \u{7} busy", long.as_str()];
+    for (i, m) in messages.iter().enumerate() {
+        // Out of attempts: the instance's queue leaves them in error.
+        let number = format!("ISO90000{i}");
+        let fields = [
+            ("number", number.as_str()),
+            ("state", "error"),
+            ("operation", "create"),
+            ("last_error", m),
+            ("attempts", "3"),
+            ("max_attempts", "3"),
+        ];
+        h.sim.store.insert(hubtop::sim::schema::OUTBOUND, &fields).unwrap();
+    }
+    for m in messages {
+        c.app.overview.selected_group = 0;
+        let shown = hubtop::sanitize::sanitize(m).into_owned();
+        let found = |a: &hubtop::app::App| a.overview.groups.iter().any(|g| g.messages.contains(&shown));
+        assert!(c.until(T, found).await, "the group of {m:?} appears: {:?}", c.app.overview.groups);
+        let i = c.app.overview.groups.iter().position(|g| g.messages.contains(&shown)).unwrap();
+        let count = c.app.overview.groups[i].count as usize;
+        c.app.overview.selected_group = i;
+        c.key(KeyCode::Enter);
+        let loaded = |a: &hubtop::app::App| a.current_list().is_some_and(|l| l.loaded);
+        assert!(c.until(T, loaded).await);
+        let l = c.app.current_list().unwrap();
+        assert!(count > 0 && l.len() >= count, "{m:?}: the group counts {count}, its drill-down lists {}", l.len());
+        assert!(l.rows.iter().all(|r| r.get("last_error") == shown), "only that message's entries");
+        c.key(KeyCode::Esc);
+        c.key(KeyCode::Esc);
+        c.key(KeyCode::Char('1'));
+    }
+}

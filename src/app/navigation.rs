@@ -270,15 +270,7 @@ impl App {
                 let Some(g) = self.overview.groups.get(self.overview.selected_group).cloned() else {
                     return self.switch(ViewKind::List(Entity::Outbound));
                 };
-                // The group's failed entries, newest first.
-                let mut q = Query::new().and(Condition::eq("state", QueueState::Error.as_str()));
-                if let Ok(c) = Condition::in_list("last_error", g.messages.iter().filter(|m| !m.contains(','))) {
-                    if g.messages.iter().any(|m| m.contains(',')) {
-                        q = q.and(Condition::new("last_error", crate::query::Op::Like, common_prefix(&g.messages)));
-                    } else {
-                        q = q.and(c);
-                    }
-                }
+                let q = error_group_query(&g);
                 self.push_list(Entity::Outbound, q, format!("error group: {}", g.label()))
             }
             Screen::View(ViewKind::List(e)) => {
@@ -309,4 +301,42 @@ impl App {
             }
         }
     }
+}
+
+/// The failed entries of an error group: by each message exactly as the
+/// instance stores it (one alternative each, so no character of it needs escaping but
+/// `^`), a message the encoding cannot carry whole by the part before it.
+pub fn error_group_query(g: &super::overview::ErrorGroup) -> Query {
+    use crate::query::Op;
+    /// Longer messages are matched by their start (a URL has its limits).
+    const MAX: usize = 500;
+    let error = || Query::new().and(Condition::eq("state", QueueState::Error.as_str()));
+    if g.raw.is_empty() {
+        // Counts from an instance without raw values: the shown messages.
+        let mut q = error();
+        if let Ok(c) = Condition::in_list("last_error", g.messages.iter().filter(|m| !m.contains(','))) {
+            q = match g.messages.iter().any(|m| m.contains(',')) {
+                true => q.and(Condition::new("last_error", Op::Like, common_prefix(&g.messages))),
+                false => q.and(c),
+            };
+        }
+        return q;
+    }
+    let mut q = Query::new();
+    for (i, m) in g.raw.iter().enumerate() {
+        let cut = m.find('^').unwrap_or(m.len());
+        let mut end = cut.min(MAX);
+        while !m.is_char_boundary(end) {
+            end -= 1;
+        }
+        let c = match end == m.len() {
+            true => Condition::eq("last_error", m),
+            false => Condition::new("last_error", Op::StartsWith, &m[..end]),
+        };
+        if i > 0 {
+            q = q.new_query();
+        }
+        q = q.and(Condition::eq("state", QueueState::Error.as_str())).and(c);
+    }
+    q
 }

@@ -20,6 +20,8 @@ pub struct OverviewData {
     pub recent: Vec<Record>,
     /// Outbound errors grouped by exact message: (message, count).
     pub error_messages: Vec<(String, u64)>,
+    /// Each shown message → the messages as the instance stores them (to query by only).
+    pub raw_messages: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -48,8 +50,11 @@ pub struct ErrorGroup {
     /// The message with ids, numbers and times replaced by `#`.
     pub key: String,
     pub count: u64,
-    /// The exact messages in the group (for the drill-down filter).
+    /// The messages in the group, as shown.
     pub messages: Vec<String>,
+    /// The same messages as the instance stores them, for the drill-down's query (never
+    /// shown: they may hold control characters).
+    pub raw: Vec<String>,
 }
 
 impl ErrorGroup {
@@ -182,9 +187,15 @@ impl Overview {
         let mut groups: BTreeMap<String, ErrorGroup> = BTreeMap::new();
         for (msg, n) in &d.error_messages {
             let key = normalise(msg);
-            let g = groups.entry(key.clone()).or_insert(ErrorGroup { key, count: 0, messages: Vec::new() });
+            let g = groups.entry(key.clone()).or_insert(ErrorGroup {
+                key,
+                count: 0,
+                messages: Vec::new(),
+                raw: Vec::new(),
+            });
             g.count += n;
             g.messages.push(msg.clone());
+            g.raw.extend(d.raw_messages.iter().filter(|(shown, _)| shown == msg).map(|(_, raw)| raw.clone()));
         }
         let mut groups: Vec<ErrorGroup> = groups.into_values().collect();
         groups.sort_by(|a, b| b.count.cmp(&a.count).then(a.key.cmp(&b.key)));

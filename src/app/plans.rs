@@ -16,6 +16,8 @@ use crate::query::{Condition, Query};
 pub enum Request {
     /// Counts grouped by fields (Aggregate API).
     Count { table: String, query: Query, group_by: Vec<&'static str> },
+    /// Counts grouped by one field, keeping its values as stored to query by.
+    CountRaw { table: String, query: Query, group_by: &'static str },
     /// Rows (Table API).
     List(ListSpec),
     /// One record with display values.
@@ -30,6 +32,8 @@ pub enum Request {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
     Counts(Vec<(Vec<String>, u64)>),
+    /// (shown, as stored, count) per value.
+    RawCounts(Vec<(String, String, u64)>),
     Rows(Vec<Record>),
     Record(Record),
     Execution(Option<ExecView>),
@@ -87,7 +91,7 @@ impl OverviewPlan {
                 count(Entity::Outbound, Query::new(), vec!["provider", "state"]),
                 Request::List(providers),
                 Request::List(recent),
-                count(Entity::Outbound, errors, vec!["last_error"]),
+                Request::CountRaw { table: t(Entity::Outbound), query: errors, group_by: "last_error" },
             ],
         }
     }
@@ -97,7 +101,11 @@ impl OverviewPlan {
         let mut next = || a.next().unwrap_or(Answer::Rows(Vec::new()));
         let (ob, ib, ex, wo) = (next().counts(), next().counts(), next().counts(), next().counts());
         let byp = next().counts();
-        let (providers, recent, msgs) = (next().rows(), next().rows(), next().counts());
+        let (providers, recent) = (next().rows(), next().rows());
+        let msgs = match next() {
+            Answer::RawCounts(m) => m,
+            _ => Vec::new(),
+        };
         OverviewData {
             counts: vec![
                 ("Outbound", pairs(ob)),
@@ -111,7 +119,8 @@ impl OverviewPlan {
                 .map(|(k, n)| (k.first().cloned().unwrap_or_default(), k.get(1).cloned().unwrap_or_default(), n))
                 .collect(),
             recent,
-            error_messages: pairs(msgs),
+            error_messages: msgs.iter().map(|(shown, _, n)| (shown.clone(), *n)).collect(),
+            raw_messages: msgs.into_iter().map(|(shown, raw, _)| (shown, raw)).collect(),
         }
     }
 }

@@ -155,6 +155,19 @@ impl Client {
 
     /// Counts grouped by `group_by` (Aggregate API), as (group values, count).
     pub async fn count(&self, table: &str, query: &Query, group_by: &[&str]) -> Result<Vec<(Vec<String>, u64)>> {
+        let groups = self.count_raw(table, query, group_by).await?;
+        Ok(groups.into_iter().map(|(keys, _, n)| (keys, n)).collect())
+    }
+
+    /// Counts per group with each group's keys twice: sanitised, for the screen, and as
+    /// the instance stores them, only to query by (a sanitised value with a newline or a
+    /// control character no longer matches its rows). The raw keys are never shown.
+    pub async fn count_raw(
+        &self,
+        table: &str,
+        query: &Query,
+        group_by: &[&str],
+    ) -> Result<Vec<(Vec<String>, Vec<String>, u64)>> {
         let mut q = vec![("sysparm_count", "true".to_string()), ("sysparm_query", query.to_string())];
         if !group_by.is_empty() {
             q.push(("sysparm_group_by", group_by.join(",")));
@@ -168,22 +181,20 @@ impl Client {
             Some(Value::Array(groups)) => Ok(groups
                 .iter()
                 .map(|g| {
-                    let keys = g
+                    let raw: Vec<String> = g
                         .get("groupby_fields")
                         .and_then(Value::as_array)
                         .map(|fs| {
                             fs.iter()
-                                .map(|f| {
-                                    crate::sanitize::sanitize(f.get("value").and_then(Value::as_str).unwrap_or(""))
-                                        .into_owned()
-                                })
+                                .map(|f| f.get("value").and_then(Value::as_str).unwrap_or("").to_string())
                                 .collect()
                         })
                         .unwrap_or_default();
-                    (keys, count(g))
+                    let keys = raw.iter().map(|k| crate::sanitize::sanitize(k).into_owned()).collect();
+                    (keys, raw, count(g))
                 })
                 .collect()),
-            Some(r @ Value::Object(_)) => Ok(vec![(Vec::new(), count(r))]),
+            Some(r @ Value::Object(_)) => Ok(vec![(Vec::new(), Vec::new(), count(r))]),
             _ => Err(Error::Decode { what: "stats answer has no result".into(), snippet: String::new() }),
         }
     }

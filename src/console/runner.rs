@@ -138,6 +138,13 @@ pub async fn execute(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Er
 async fn answer(c: &Client, r: &Request) -> Result<Answer, Error> {
     Ok(match r {
         Request::Count { table, query, group_by } => Answer::Counts(c.count(table, query, group_by).await?),
+        Request::CountRaw { table, query, group_by } => Answer::RawCounts(
+            c.count_raw(table, query, &[group_by])
+                .await?
+                .into_iter()
+                .map(|(k, raw, n)| (k.concat(), raw.concat(), n))
+                .collect(),
+        ),
         Request::List(spec) => Answer::Rows(c.list(spec).await?.records),
         Request::Record { table, sys_id } => Answer::Record(c.get_record(table, sys_id, &[], true).await?),
         Request::Execution { table, id } => Answer::Execution(Some(execution(c, table, id).await?)),
