@@ -20,7 +20,6 @@ pub mod time;
 pub mod tui;
 pub mod ui;
 
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -350,36 +349,5 @@ fn auth_from_env(g: &cli::Global) -> Result<Auth, String> {
 }
 
 async fn run_sim(a: SimArgs) -> u8 {
-    let mut signals = signals::Signals::install();
-    let faults = match sim::Faults::parse(&a.faults) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("hubtop sim: --faults: {e}");
-            return exit::USAGE;
-        }
-    };
-    let config = sim::SimConfig {
-        port: a.port,
-        seed: a.seed,
-        traffic: a.traffic,
-        faults,
-        rows: a.rows,
-        token_ttl: Duration::from_secs(a.token_ttl),
-        retry_interval: Duration::from_secs(a.retry_interval),
-        demo: true,
-        admin_password: a.admin_password,
-        client_secret: a.client_secret,
-    };
-    let handle = match sim::start(config).await {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("hubtop sim: {e}");
-            return exit::FAILED;
-        }
-    };
-    println!("listening on {}", handle.base_url);
-    let _ = std::io::stdout().flush();
-    signals.next().await;
-    handle.shutdown().await;
-    exit::OK
+    sim::run::run(a).await
 }

@@ -479,8 +479,19 @@ impl Run<'_> {
             "state": mapped_state,
             "priority": mapped_priority,
         });
+        // The documented contract: a list of field names (outbound-flows page); an
+        // object's keys or a comma-separated text are read as that list too.
         if let Some(ch) = inputs.get("changed_fields") {
-            payload["changed_fields"] = ch.clone();
+            let names: Vec<String> = match ch {
+                Value::Array(a) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                Value::Object(o) => o.keys().cloned().collect(),
+                Value::String(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect(),
+                _ => Vec::new(),
+            };
+            let values: Map<String, Value> =
+                names.iter().map(|n| (n.clone(), json!(Store::field(WORK_ORDERS, &task, n)))).collect();
+            payload["changed_fields"] = json!(names);
+            payload["changes"] = Value::Object(values);
         }
         if let Some(c) = inputs.get("comment") {
             payload["comment"] = c.clone();
