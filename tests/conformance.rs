@@ -277,10 +277,14 @@ async fn acl_denials_answer_403_with_the_real_bodies() {
     h.sim.set_faults(Faults::parse("acl_read=1,acl_write=1").unwrap());
     let read = get(&h, &format!("/api/now/table/{OUTBOUND}")).await;
     failure(&read, StatusCode::FORBIDDEN, "Insufficient rights to query records");
-    let id = h.sim.store.insert(OUTBOUND, &[("state", "ready")]).unwrap()[0].to_string();
-    let write =
-        send(&h, reqwest::Method::PATCH, &format!("/api/now/table/{OUTBOUND}/{id}"), Some(json!({"state": "skipped"})))
-            .await;
+    let id = h.sim.store.insert(OUTBOUND, &[("state", "skipped")]).unwrap()[0].to_string();
+    let write = send(
+        &h,
+        reqwest::Method::PATCH,
+        &format!("/api/now/table/{OUTBOUND}/{id}"),
+        Some(json!({"state": "processed"})),
+    )
+    .await;
     failure(&write, StatusCode::FORBIDDEN, "Operation Failed");
     assert_eq!(write.body["error"]["detail"], "ACL Exception Update Failed due to security constraints");
     assert_eq!(
