@@ -510,3 +510,53 @@ fn history(h: &SimHandle, task: &str, op: &str) -> bool {
         f("task") == task && f("operation") == op && f("status") == "success"
     })
 }
+
+/// The text of the first `<tag>…</tag>` in `s`.
+fn tag<'a>(s: &'a str, tag: &str) -> &'a str {
+    let open = format!("<{tag}>");
+    let start = s.find(&open).map(|i| i + open.len()).unwrap_or_else(|| panic!("no <{tag}>"));
+    let end = s[start..].find(&format!("</{tag}>")).unwrap_or_else(|| panic!("no </{tag}>")) + start;
+    &s[start..end]
+}
+
+#[tokio::test]
+async fn the_companion_update_set_declares_what_the_instance_serves() {
+    // assets/servicenow/hubtop_companion_update_set.xml: one sys_ws_definition (base_uri)
+    // and its sys_ws_operation records (http_method, relative_path) — the same resources
+    // the embedded instance serves, each answering (not 400 "no resource").
+    let xml = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/servicenow/hubtop_companion_update_set.xml"
+    ))
+    .unwrap();
+    let def_start = xml.find("<sys_ws_definition action").expect("a sys_ws_definition record");
+    let base = tag(&xml[def_start..], "base_uri");
+    assert_eq!(base, sim::api::companion::BASE);
+    let mut declared: Vec<(String, String)> = xml
+        .match_indices("<sys_ws_operation action")
+        .map(|(i, _)| {
+            let rec = &xml[i..i + xml[i..].find("</sys_ws_operation>").unwrap()];
+            assert_eq!(tag(rec, "operation_uri"), format!("{base}{}", tag(rec, "relative_path")));
+            (tag(rec, "http_method").to_string(), tag(rec, "relative_path").to_string())
+        })
+        .collect();
+    declared.sort();
+    let mut served: Vec<(String, String)> =
+        sim::api::companion::RESOURCES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+    served.sort();
+    assert_eq!(declared, served);
+    let h = sim::start(quiet()).await.unwrap();
+    let flow = h.sim.store.find(hubtop::sim::schema::FLOWS, "name", "Acme Facilities - Cancel Work Order").unwrap()[0]
+        .to_string();
+    for (method, path) in &declared {
+        let path = path.replace("{sys_id}", "0").replace("{flow_sys_id}", &flow);
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let a = send(&h, m, &format!("{base}{path}"), Some(json!({"inputs": {"record": ""}}))).await;
+        assert_ne!(a.status, StatusCode::BAD_REQUEST, "{method} {path}: {}", a.body);
+        if method == "POST" {
+            assert_eq!(a.status, StatusCode::ACCEPTED);
+            assert!(a.body["result"]["context_id"].as_str().is_some_and(|c| c.len() == 32), "{}", a.body);
+        }
+    }
+    h.shutdown().await;
+}
