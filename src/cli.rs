@@ -130,35 +130,7 @@ pub enum ConfigAction {
     Init,
 }
 
-#[derive(Debug, Args, Clone)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 = any free port; the first line printed shows it).
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Traffic events per minute (0 = none).
-    #[arg(long, default_value_t = 30)]
-    pub traffic: u32,
-    /// Faults on the instance API, e.g. "latency=50ms,error=0.2,rate_limit=0.05,malformed=0.02,html=0.01,reset=0.01".
-    #[arg(long, default_value = "")]
-    pub faults: String,
-    /// Seed this many outbound entries (and proportional other records).
-    #[arg(long, default_value_t = 0)]
-    pub rows: usize,
-    /// OAuth access token lifetime in seconds.
-    #[arg(long, default_value_t = 1800)]
-    pub token_ttl: u64,
-    /// Seconds between automatic retries of a failed outbound entry.
-    #[arg(long, default_value_t = 60)]
-    pub retry_interval: u64,
-    /// The password of user `admin` (from the environment, as a real secret would be).
-    #[arg(long, env = "HUBTOP_SIM_PASSWORD", default_value = "admin", hide_env_values = true)]
-    pub admin_password: String,
-    /// The secret of OAuth client `hubtop`.
-    #[arg(long, env = "HUBTOP_SIM_CLIENT_SECRET", default_value = "hubtop", hide_env_values = true)]
-    pub client_secret: String,
-}
+pub use crate::sim::args::SimArgs;
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Entity {

@@ -24,17 +24,14 @@ pub mod target;
 pub mod time;
 pub mod ui;
 
-use std::io::Write;
-use std::time::Duration;
-
-use cli::{Cli, Command, SimArgs};
+use cli::{Cli, Command};
 use config::Config;
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     let _log = logging::init(&cli.global.log_level);
     match cli.command {
-        Some(Command::Sim(args)) => return run_sim(args).await,
+        Some(Command::Sim(args)) => return sim::run::run(args).await,
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "hubtop", &mut std::io::stdout());
@@ -58,37 +55,3 @@ pub async fn run(cli: Cli) -> u8 {
     }
 }
 
-async fn run_sim(a: SimArgs) -> u8 {
-    let mut signals = signals::Signals::install();
-    let faults = match sim::Faults::parse(&a.faults) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("hubtop sim: --faults: {e}");
-            return exit::USAGE;
-        }
-    };
-    let config = sim::SimConfig {
-        port: a.port,
-        seed: a.seed,
-        traffic: a.traffic,
-        faults,
-        rows: a.rows,
-        token_ttl: Duration::from_secs(a.token_ttl),
-        retry_interval: Duration::from_secs(a.retry_interval),
-        demo: true,
-        admin_password: a.admin_password,
-        client_secret: a.client_secret,
-    };
-    let handle = match sim::start(config).await {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("hubtop sim: {e}");
-            return exit::FAILED;
-        }
-    };
-    println!("listening on {}", handle.base_url);
-    let _ = std::io::stdout().flush();
-    signals.next().await;
-    handle.shutdown().await;
-    exit::OK
-}

@@ -60,8 +60,30 @@ fn condition() -> impl Strategy<Value = Condition> {
         })
 }
 
+/// A term the parser keeps verbatim: an operator word it does not evaluate (a field
+/// with `ON…`, `DATEPART…`, `RELATIVE…`, …) or a bare `EQ`.
+fn raw_condition() -> impl Strategy<Value = Condition> {
+    let word = prop::sample::select(vec![
+        "ON",
+        "NOTON",
+        "DATEPART",
+        "RELATIVEGT@hour@ago@",
+        "BETWEEN",
+        "VALCHANGES",
+        "SAMEAS",
+    ]);
+    prop_oneof![
+        4 => (field_name(), word, value_string(12)).prop_map(|(f, w, v)| Condition::new(&f, Op::Raw, &format!("{w}{v}"))),
+        1 => Just(Condition::new("", Op::Raw, "EQ")),
+    ]
+}
+
+fn any_condition() -> impl Strategy<Value = Condition> {
+    prop_oneof![4 => condition(), 1 => raw_condition()]
+}
+
 fn query_ast() -> impl Strategy<Value = Query> {
-    let group = prop::collection::vec(condition(), 1..4);
+    let group = prop::collection::vec(any_condition(), 1..4);
     let alt = prop::collection::vec(group, 1..4);
     let order =
         prop::collection::vec((field_name(), any::<bool>()).prop_map(|(field, desc)| OrderBy { field, desc }), 0..3);
@@ -127,6 +149,8 @@ fn reference_cond(c: &Condition, row: &[String]) -> bool {
         Op::EndsWith => v.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase()),
         Op::IsEmpty => v.is_empty(),
         Op::IsNotEmpty => !v.is_empty(),
+        // Generated queries carry no raw terms (only `any_condition` does).
+        Op::Raw => unreachable!("raw terms are not generated here"),
     }
 }
 

@@ -31,7 +31,9 @@ pub enum Grant<'a> {
 
 pub struct Issued {
     pub access_token: String,
-    pub refresh_token: String,
+    /// None for client credentials: there is no user session to refresh.
+    pub refresh_token: Option<String>,
+    /// Seconds, as a real instance counts them: one less than the token's lifespan.
     pub expires_in: u64,
 }
 
@@ -61,6 +63,7 @@ impl Tokens {
     /// Issues tokens for a grant, or says why not (the `error_description`).
     pub fn grant(&self, g: Grant<'_>) -> Result<Issued, &'static str> {
         let client_ok = |id: &str, secret: &str| id == CLIENT_ID && secret == self.client_secret;
+        let with_refresh = !matches!(g, Grant::ClientCredentials { .. });
         match g {
             Grant::ClientCredentials { client_id, client_secret } if client_ok(client_id, client_secret) => {}
             Grant::Password { client_id, client_secret, username, password } if client_ok(client_id, client_secret) => {
@@ -77,11 +80,14 @@ impl Tokens {
             _ => return Err("access_denied"),
         }
         let access_token = self.mint("at");
-        let refresh_token = self.mint("rt");
         let now = Instant::now();
         self.access.lock().insert(access_token.clone(), now + self.ttl);
-        self.refresh.lock().insert(refresh_token.clone(), now + Duration::from_secs(100 * 86_400));
-        Ok(Issued { access_token, refresh_token, expires_in: self.ttl.as_secs() })
+        let refresh_token = with_refresh.then(|| {
+            let r = self.mint("rt");
+            self.refresh.lock().insert(r.clone(), now + Duration::from_secs(100 * 86_400));
+            r
+        });
+        Ok(Issued { access_token, refresh_token, expires_in: self.ttl.as_secs().saturating_sub(1) })
     }
 
     /// Whether an `Authorization` header value grants access.

@@ -3,7 +3,9 @@
 //! Spec: comma-separated `name=value`; `latency` takes a duration (`50ms`, `2s`),
 //! `limit` a hard rate in requests per second, the others a probability per request. `reset` drops the connection *after* the
 //! request was processed, so a client sees its answer lost while the work happened:
-//! exactly the case where a trigger must not be blindly re-sent.
+//! exactly the case where a trigger must not be blindly re-sent. `acl_read` / `acl_write`
+//! deny reads (GET) / writes (POST, PATCH, PUT, DELETE) of the REST APIs with a real
+//! instance's 403 bodies.
 
 use std::time::Duration;
 
@@ -24,6 +26,10 @@ pub struct Faults {
     pub unauthorized: f64,
     /// A hard limit of requests per second (token bucket, burst of one second); over it, 429.
     pub limit: f64,
+    /// 403 on reads, as a read ACL denies them.
+    pub acl_read: f64,
+    /// 403 on writes, as a write ACL denies them.
+    pub acl_write: f64,
 }
 
 /// What to do with one request.
@@ -66,9 +72,12 @@ impl Faults {
                 "html" => f.html = p,
                 "reset" => f.reset = p,
                 "unauthorized" => f.unauthorized = p,
+                "acl_read" => f.acl_read = p,
+                "acl_write" => f.acl_write = p,
                 _ => {
                     return Err(format!(
-                        "unknown fault `{k}` (known: latency, limit, error, rate_limit, malformed, html, reset, unauthorized)"
+                        "unknown fault `{k}` (known: latency, limit, error, rate_limit, malformed, html, reset, \
+                         unauthorized, acl_read, acl_write)"
                     ));
                 }
             }
@@ -126,5 +135,8 @@ mod tests {
         assert!(Faults::parse("boom=0.1").is_err());
         assert!(Faults::parse("latency=fast").is_err());
         assert_eq!(Faults::parse("").unwrap(), Faults::default());
+        let acl = Faults::parse("acl_read=1,acl_write=0.5").unwrap();
+        assert_eq!((acl.acl_read, acl.acl_write), (1.0, 0.5));
+        assert_eq!(acl.pick(0.0), Fault::None, "ACL denials are drawn apart from the transport faults");
     }
 }

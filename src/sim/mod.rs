@@ -1,25 +1,33 @@
 //! The embedded instance: the ServiceNow REST subset hubtop speaks (Table, Aggregate,
-//! OAuth, Flow REST trigger, the console's companion API), served on loopback, with
-//! simulated FM providers that the flow engine really calls over HTTP, live traffic
-//! and fault injection.
+//! Batch, OAuth, Flow REST trigger, the console's companion API) and the metadata tables
+//! a real instance describes itself with, served on loopback, with simulated FM
+//! providers that the flow engine really calls over HTTP, live traffic and fault
+//! injection. It answers the way a real instance does, quirks included: lenient where a
+//! real instance is lenient (case-insensitive booleans, ignored unknown query terms,
+//! versioned paths), strict where it is strict (403 ACL bodies, hourly rate limits,
+//! 400 for an unknown REST resource). tests/conformance.rs holds each behaviour with the
+//! documentation page it comes from.
 //!
-//! Choices where a real instance's behaviour is unknown or unhelpful for a console:
-//! - An unknown field in `sysparm_query` answers 400 "Invalid query" (a real instance
-//!   may silently drop the condition and return every row; we never do that).
+//! Choices where a real instance's behaviour is not documented:
 //! - Unknown fields in a POST/PATCH body are ignored, as a real instance does; a value
 //!   that does not fit an integer/boolean/date-time field is a 400 and nothing is written.
-//! - The default page size without `sysparm_limit` is 10 000, the instance default.
 //! - `sysparm_no_count=true` omits `X-Total-Count` and the `last` link.
+//! - Every credential is the one user `admin`.
 
 pub mod api;
+pub mod args;
 pub mod auth;
 pub mod engine;
 pub mod faults;
 pub mod fm;
+mod ifm;
+pub mod meta;
+pub mod run;
 pub mod schema;
 pub mod seed;
 pub mod store;
 pub mod traffic;
+pub mod tz;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -51,6 +59,83 @@ pub struct SimConfig {
     /// What `admin` authenticates with, and the OAuth client `hubtop`'s secret.
     pub admin_password: String,
     pub client_secret: String,
+    /// What a query term on an unknown field does (glide.invalid_query.returns_no_rows).
+    pub invalid_query: InvalidQuery,
+    /// The admin user's `time_zone` at start (empty: the system's, UTC).
+    pub user_tz: String,
+    /// An hourly inbound REST rate-limit rule for every user: requests per hour.
+    pub rate_limit: Option<u32>,
+    /// What the instance is started without: fields, tables, roles.
+    pub breaks: Breaks,
+    /// APIs the instance does not have.
+    pub without: Without,
+}
+
+/// `glide.invalid_query.returns_no_rows` off (ignore the term) or on (no rows).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InvalidQuery {
+    #[default]
+    Ignore,
+    NoRows,
+}
+
+/// `--break`: parts of the instance that are missing, for onboarding checks to find.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Breaks {
+    /// (table, field) pairs the dictionary, the data and queries do not have.
+    pub fields: Vec<(String, String)>,
+    pub tables: Vec<String>,
+    /// Roles the admin user lacks.
+    pub roles: Vec<String>,
+}
+
+impl Breaks {
+    pub fn parse<S: AsRef<str>>(specs: &[S]) -> Result<Breaks, String> {
+        let mut b = Breaks::default();
+        for spec in specs {
+            let spec = spec.as_ref();
+            match spec.split_once(':') {
+                Some(("field", tf)) => {
+                    let (t, f) = tf.split_once('.').ok_or_else(|| format!("`{spec}`: say field:TABLE.FIELD"))?;
+                    b.fields.push((t.to_string(), f.to_string()));
+                }
+                Some(("table", t)) if !t.is_empty() => b.tables.push(t.to_string()),
+                Some(("role", r)) if !r.is_empty() => b.roles.push(r.to_string()),
+                _ => return Err(format!("`{spec}` is not field:TABLE.FIELD, table:TABLE or role:ROLE")),
+            }
+        }
+        Ok(b)
+    }
+
+    pub fn field(&self, table: &str, field: &str) -> bool {
+        self.fields.iter().any(|(t, f)| t == table && f == field)
+    }
+
+    pub fn table(&self, table: &str) -> bool {
+        self.tables.iter().any(|t| t == table)
+    }
+}
+
+/// `--without`: APIs that answer as an instance that does not have them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Without {
+    pub flow_trigger: bool,
+    pub companion: bool,
+}
+
+impl Without {
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> Result<Without, String> {
+        let mut w = Without::default();
+        for n in names {
+            match n.as_ref().trim() {
+                "flow-trigger" => w.flow_trigger = true,
+                "companion" => w.companion = true,
+                "" => {}
+                other => return Err(format!("`{other}` (known: flow-trigger, companion)")),
+            }
+        }
+        Ok(w)
+    }
 }
 
 impl Default for SimConfig {
@@ -66,6 +151,11 @@ impl Default for SimConfig {
             demo: true,
             admin_password: auth::PASSWORD.to_string(),
             client_secret: auth::CLIENT_SECRET.to_string(),
+            invalid_query: InvalidQuery::Ignore,
+            user_tz: String::new(),
+            rate_limit: None,
+            breaks: Breaks::default(),
+            without: Without::default(),
         }
     }
 }
@@ -112,6 +202,8 @@ pub struct Sim {
     pub traffic_paused: std::sync::atomic::AtomicBool,
     /// Token bucket of the `limit` fault: (tokens, last refill).
     bucket: Mutex<(f64, std::time::Instant)>,
+    /// The hourly rate-limit rule's window: (hour start, unix seconds; requests in it).
+    hourly: Mutex<(i64, u32)>,
 }
 
 impl Sim {
@@ -137,6 +229,21 @@ impl Sim {
     pub fn set_faults(&self, f: Faults) {
         *self.faults.write() = f;
     }
+
+    /// Counts a request against the hourly rule: Ok(remaining) or Err(seconds to the
+    /// reset). The window is the clock hour, so `X-RateLimit-Reset` is its end.
+    pub fn count_hourly(&self, limit: u32, now: i64) -> Result<u32, i64> {
+        let mut h = self.hourly.lock();
+        let start = now - now.rem_euclid(3600);
+        if h.0 != start {
+            *h = (start, 0);
+        }
+        if h.1 >= limit {
+            return Err(start + 3600 - now);
+        }
+        h.1 += 1;
+        Ok(limit - h.1)
+    }
 }
 
 /// A running instance; dropping it does not stop it, [`SimHandle::shutdown`] does.
@@ -153,15 +260,10 @@ impl SimHandle {
         let _ = self.stop.send(true);
         let _ = self.server.await;
     }
-
-    /// A receiver that turns true when the instance is stopping (for its background tasks).
-    pub fn stopping(&self) -> watch::Receiver<bool> {
-        self.stop.subscribe()
-    }
 }
 
 /// Resolves once the stop flag is set (or its sender is gone).
-pub async fn stopped(rx: &mut watch::Receiver<bool>) {
+pub(crate) async fn stopped(rx: &mut watch::Receiver<bool>) {
     let _ = rx.wait_for(|v| *v).await;
 }
 
@@ -180,10 +282,12 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
         engine: engine::Engine::default(),
         rng: Mutex::new(ChaCha8Rng::seed_from_u64(config.seed)),
         bucket: Mutex::new((f64::MAX, std::time::Instant::now())),
+        hourly: Mutex::new((0, 0)),
         traffic_paused: std::sync::atomic::AtomicBool::new(false),
         config,
     });
     seed::providers_and_flows(&sim).await?;
+    meta::seed(&sim)?;
     engine::install_hooks(&sim);
     if sim.config.rows > 0 {
         seed::bulk(&sim, sim.config.rows)?;

@@ -75,6 +75,12 @@ pub const INBOUND: &str = "ih_sync_inbound_record";
 pub const PROVIDERS: &str = "sn_wsd_case_fm_provider";
 pub const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
 pub const HISTORY: &str = "sn_wsd_case_task_sync_history";
+pub const DB_OBJECT: &str = "sys_db_object";
+pub const DICTIONARY: &str = "sys_dictionary";
+pub const CHOICE: &str = "sys_choice";
+pub const USER: &str = "sys_user";
+pub const ROLE: &str = "sys_user_role";
+pub const USER_ROLE: &str = "sys_user_has_role";
 
 pub static TABLES: &[TableDef] = &[
     TableDef {
@@ -189,7 +195,115 @@ pub static TABLES: &[TableDef] = &[
             "flow_context": Ref(EXECUTIONS),
         ],
     },
+    // The metadata a real instance describes itself with (generated from the tables
+    // above at start, see `meta`), and its users and roles.
+    TableDef {
+        name: DB_OBJECT,
+        display: "label",
+        number_prefix: None,
+        fields: fields!["name": Str, "label": Str, "super_class": Ref(DB_OBJECT)],
+    },
+    TableDef {
+        name: DICTIONARY,
+        display: "column_label",
+        number_prefix: None,
+        fields: fields![
+            "name": Str,
+            "element": Str,
+            "column_label": Str,
+            "internal_type": Str,
+            "reference": Str,
+            "max_length": Int,
+            "choice": Int,
+        ],
+    },
+    TableDef {
+        name: CHOICE,
+        display: "label",
+        number_prefix: None,
+        fields: fields!["name": Str, "element": Str, "value": Str, "label": Str, "sequence": Int, "inactive": Bool],
+    },
+    TableDef {
+        name: USER,
+        display: "name",
+        number_prefix: None,
+        fields: fields!["user_name": Str, "name": Str, "time_zone": Str, "active": Bool],
+    },
+    TableDef { name: ROLE, display: "name", number_prefix: None, fields: fields!["name": Str] },
+    TableDef {
+        name: USER_ROLE,
+        display: "role",
+        number_prefix: None,
+        fields: fields!["user": Ref(USER), "role": Ref(ROLE), "state": Str, "inherited": Bool],
+    },
 ];
+
+/// The choice values of a choice field, in list order (what `sys_choice` serves).
+pub fn choices(table: &str, field: &str) -> &'static [&'static str] {
+    const QUEUE: &[&str] = &["ready", "processing", "processed", "error", "skipped"];
+    match (table, field) {
+        (FLOWS, "type") => &["flow", "subflow"],
+        (EXECUTIONS, "state") => &["QUEUED", "IN_PROGRESS", "WAITING", "COMPLETE", "CANCELLED", "ERROR"],
+        (OUTBOUND | INBOUND, "state") => QUEUE,
+        (OUTBOUND, "operation") => &["create", "update", "cancel"],
+        (INBOUND, "action_type") => &["insert", "update"],
+        (PROVIDERS, "kind") => &["fm_work_orders", "remote_instance", "incident_two_way"],
+        (PROVIDERS, "auth_method") => &["basic", "oauth", "api_key"],
+        (PROVIDERS, "outbound_state" | "inbound_state") => &["ready", "error"],
+        (WORK_ORDERS, "state") => &["new", "in_progress", "on_hold", "resolved", "closed", "canceled"],
+        (WORK_ORDERS, "priority") => &["1", "2", "3", "4"],
+        (WORK_ORDERS, "integration_state") => &[
+            "not_synced",
+            "create_pending",
+            "created",
+            "create_failed",
+            "update_pending",
+            "update_failed",
+            "cancel_pending",
+            "cancelled",
+            "cancel_failed",
+        ],
+        (HISTORY, "operation") => &["create", "update", "cancel", "inbound"],
+        (HISTORY, "status") => &["success", "failed"],
+        _ => &[],
+    }
+}
+
+/// A table's label (`sys_db_object.label`): the documented ones where there are.
+pub fn table_label(table: &str) -> String {
+    match table {
+        WORK_ORDERS => "Workplace Task".into(),
+        HISTORY => "Workplace Task Sync History".into(),
+        PROVIDERS => "Facilities Management Provider".into(),
+        OUTBOUND => "Outbound Queue".into(),
+        INBOUND => "Inbound Queue".into(),
+        EXECUTIONS => "Flow Context".into(),
+        FLOWS => "Flow".into(),
+        DB_OBJECT => "Table".into(),
+        DICTIONARY => "Dictionary Entry".into(),
+        CHOICE => "Choice".into(),
+        USER => "User".into(),
+        ROLE => "Role".into(),
+        USER_ROLE => "User Role".into(),
+        other => choice_label(other),
+    }
+}
+
+/// A field's label (`sys_dictionary.column_label`): the documented ones where there are.
+pub fn field_label(table: &str, field: &str) -> String {
+    match (table, field) {
+        (_, "sys_id") => "Sys ID".into(),
+        (_, "sys_created_on") => "Created".into(),
+        (_, "sys_updated_on") => "Updated".into(),
+        (_, "sys_mod_count") => "Updates".into(),
+        (_, "fm_provider") => "FM Provider".into(),
+        (_, "fm_work_order_id") => "FM Work Order ID".into(),
+        (PROVIDERS, "create_work_order_flow") => "Create work order flow".into(),
+        (PROVIDERS, "update_work_order_flow") => "Update work order flow".into(),
+        (PROVIDERS, "cancel_work_order_flow") => "Cancel work order flow".into(),
+        (_, f) => choice_label(f),
+    }
+}
 
 pub fn table(name: &str) -> Option<&'static TableDef> {
     TABLES.iter().find(|t| t.name == name)

@@ -1,0 +1,125 @@
+//! The tables a real instance describes itself with — `sys_db_object`, `sys_dictionary`,
+//! `sys_choice` — generated at start from [`schema`] so they cannot drift from what the
+//! instance serves, and the users and roles (`sys_user`, `sys_user_role`,
+//! `sys_user_has_role`). `--break` leaves parts out, here and in what the APIs serve.
+//!
+//! The admin's roles: `admin` (the documented role for setting up FM providers,
+//! create-a-facilities-management-provider), `sn_wsd_case.manager` (the documented
+//! Workplace Case Management case manager role) and `flow_operator` (assumed: the Flow
+//! Designer role that reads flow executions; the IFM pages name none).
+
+use super::Sim;
+use super::schema::{self, CHOICE, DB_OBJECT, DICTIONARY, Kind, ROLE, TABLES, USER, USER_ROLE};
+use super::store::StoreError;
+
+/// The admin user's sys_id (the one real instances ship with).
+pub const ADMIN_SYS_ID: &str = "6816f79cc0a8016401c5a33be04be441";
+
+pub const ADMIN_ROLES: &[&str] = &["admin", "sn_wsd_case.manager", "flow_operator"];
+
+/// `sys_dictionary.internal_type` of a field kind (the platform's type names).
+pub fn internal_type(name: &str, kind: Kind) -> &'static str {
+    match kind {
+        _ if name == "sys_id" => "GUID",
+        Kind::Str if name == "comments" => "journal_input",
+        Kind::Str | Kind::Choice => "string",
+        Kind::Int => "integer",
+        Kind::Bool => "boolean",
+        Kind::DateTime => "glide_date_time",
+        Kind::Ref(_) => "reference",
+        Kind::DocumentId { .. } => "document_id",
+    }
+}
+
+fn max_length(name: &str, kind: Kind) -> &'static str {
+    match kind {
+        Kind::Ref(_) | Kind::DocumentId { .. } => "32",
+        Kind::Str if matches!(name, "payload" | "description" | "comments" | "state_mapping" | "priority_mapping") => {
+            "4000"
+        }
+        Kind::Str => "255",
+        _ => "40",
+    }
+}
+
+/// Fills the metadata and user tables (none of which the `--break`s name).
+pub fn seed(sim: &Sim) -> Result<(), StoreError> {
+    let s = &sim.store;
+    let b = &sim.config.breaks;
+    for def in TABLES.iter().filter(|d| !b.table(d.name)) {
+        s.insert(DB_OBJECT, &[("name", def.name), ("label", &schema::table_label(def.name)), ("super_class", "")])?;
+        // The table's own dictionary row, as a real dictionary has one per table.
+        s.insert(
+            DICTIONARY,
+            &[
+                ("name", def.name),
+                ("element", ""),
+                ("column_label", &schema::table_label(def.name)),
+                ("internal_type", "collection"),
+                ("max_length", "40"),
+                ("choice", "0"),
+            ],
+        )?;
+        for f in def.fields.iter().filter(|f| !b.field(def.name, f.name)) {
+            let choices = schema::choices(def.name, f.name);
+            let reference = match f.kind {
+                Kind::Ref(t) => t,
+                _ => "",
+            };
+            s.insert(
+                DICTIONARY,
+                &[
+                    ("name", def.name),
+                    ("element", f.name),
+                    ("column_label", &schema::field_label(def.name, f.name)),
+                    ("internal_type", internal_type(f.name, f.kind)),
+                    ("reference", reference),
+                    ("max_length", max_length(f.name, f.kind)),
+                    // 3 = dropdown without -- None --.
+                    ("choice", if choices.is_empty() { "0" } else { "3" }),
+                ],
+            )?;
+            for (i, v) in choices.iter().enumerate() {
+                s.insert(
+                    CHOICE,
+                    &[
+                        ("name", def.name),
+                        ("element", f.name),
+                        ("value", v),
+                        ("label", &schema::choice_label(v)),
+                        ("sequence", &(i * 100).to_string()),
+                        ("inactive", "false"),
+                    ],
+                )?;
+            }
+        }
+    }
+    s.insert(
+        USER,
+        &[
+            ("sys_id", ADMIN_SYS_ID),
+            ("user_name", super::auth::USER),
+            ("name", "System Administrator"),
+            ("time_zone", &sim.config.user_tz),
+            ("active", "true"),
+        ],
+    )?;
+    for role in ADMIN_ROLES {
+        let r = s.insert(ROLE, &[("name", role)])?;
+        if !b.roles.iter().any(|x| x == role) {
+            s.insert(
+                USER_ROLE,
+                &[("user", ADMIN_SYS_ID), ("role", &r[0]), ("state", "active"), ("inherited", "false")],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The signed-in user's time zone (every credential is `admin`); empty = the system's.
+pub fn user_tz(sim: &Sim) -> String {
+    sim.store
+        .get(USER, ADMIN_SYS_ID)
+        .map(|r| super::store::Store::field(USER, &r, "time_zone").to_string())
+        .unwrap_or_default()
+}
