@@ -44,6 +44,9 @@ pub struct ClientConfig {
     /// Attempts for a read before its error is reported.
     pub read_attempts: u32,
     pub tables: Tables,
+    /// A PEM file of extra trusted roots (a private CA), added to the OS store and the
+    /// bundled roots.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl ClientConfig {
@@ -58,6 +61,7 @@ impl ClientConfig {
             max_body: 32 * 1024 * 1024,
             read_attempts: 5,
             tables: Tables::default(),
+            ca_file: None,
         }
     }
 }
@@ -103,11 +107,30 @@ impl Client {
         if !config.base_url.starts_with("http://") && !config.base_url.starts_with("https://") {
             return Err(Error::Invalid(format!("instance URL must start with https:// (got {})", config.base_url)));
         }
+        // Trust: the platform verifier (reqwest's `rustls` feature) checks against the OS
+        // store (Keychain, the Windows store, /etc/ssl on Linux), where an enterprise's
+        // CAs are installed; Mozilla's roots are merged in so a machine with an empty or
+        // missing store still connects; a profile's `ca_file` adds a private CA.
+        let mut roots: Vec<reqwest::Certificate> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter_map(|c| reqwest::Certificate::from_der(c).ok())
+            .collect();
+        if let Some(path) = &config.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::Invalid(format!("ca_file {}: cannot read: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| Error::Invalid(format!("ca_file {}: not PEM certificates: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(Error::Invalid(format!("ca_file {}: no PEM certificate in it", path.display())));
+            }
+            roots.extend(certs);
+        }
         let mut b = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(Duration::from_secs(10))
             .user_agent(concat!("hubtop/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(config.insecure);
+            .tls_certs_merge(roots)
+            .tls_danger_accept_invalid_certs(config.insecure);
         if is_loopback(&config.base_url) {
             b = b.no_proxy();
         }
