@@ -39,14 +39,13 @@ pub mod exit {
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
-    let _log = logging::init(&cli.global.log_level);
+    // Printing completions or the manual touches no directory and starts no log.
+    if let Some(code) = print_docs(cli.command.as_ref()) {
+        return code;
+    }
+    let _log = logging::init(cli.global.log_level);
     match cli.command {
         Some(Command::Sim(args)) => return run_sim(args).await,
-        Some(Command::Completions { shell }) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "hubtop", &mut std::io::stdout());
-            return exit::OK;
-        }
         Some(Command::Bench { rows, quick, json }) => {
             let opts = bench::BenchOptions { rows: rows.unwrap_or(if quick { 20_000 } else { 1_000_000 }), quick };
             return match bench::run(&opts).await {
@@ -153,6 +152,23 @@ pub async fn run(cli: Cli) -> u8 {
         }
         None => console(&cli.global, &config).await,
     }
+}
+
+/// `hubtop completions SHELL` and `hubtop man`: generated from the clap definition.
+fn print_docs(cmd: Option<&Command>) -> Option<u8> {
+    let mut def = <Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    match cmd? {
+        Command::Completions { shell } => clap_complete::generate(*shell, &mut def, "hubtop", &mut out),
+        Command::Man => {
+            if let Err(e) = clap_mangen::Man::new(def).render(&mut out) {
+                eprintln!("hubtop man: {e}");
+                return Some(exit::FAILED);
+            }
+        }
+        _ => return None,
+    }
+    Some(exit::OK)
 }
 
 /// Where hubtop connects, resolved from flags, profile and config — secrets included.
