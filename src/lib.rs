@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod headless;
 pub mod logging;
+pub mod platform;
 pub mod query;
 pub mod runner;
 pub mod sanitize;
