@@ -115,3 +115,54 @@ fn a_line_without_a_profile_says_so() {
     assert_eq!(read_ids(&path).unwrap(), (vec![id], vec![id]));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Spawned 24 times by `real_processes_share_the_log_and_its_rotation`: appends through
+/// its own `Audit`, as a separate `hubtop` process would. Does nothing unless started so.
+#[test]
+#[ignore = "a child process of real_processes_share_the_log_and_its_rotation"]
+fn audit_child_writer() {
+    let Some(path) = std::env::var_os("HUBTOP_AUDIT_CHILD") else { return };
+    let path = PathBuf::from(path);
+    let who = std::env::var("HUBTOP_AUDIT_CHILD_N").unwrap();
+    let audit = Audit::open(Some(&path), "https://acme.example.com", "ops")
+        .unwrap()
+        .with_profile(Some(&format!("p{who}")))
+        .with_rotation(Rotation { max_bytes: 16 * 1024, keep: 500 });
+    for i in 0..30 {
+        let id = audit.begin("skip", &format!("rec-{who}-{i}"), &json!({"state": "skipped", "pad": "y".repeat(80)}));
+        audit.complete(id, "ok", "");
+    }
+}
+
+#[test]
+fn real_processes_share_the_log_and_its_rotation() {
+    let dir = tempdir("procs");
+    let path = dir.join("audit.jsonl");
+    let me = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..24)
+        .map(|n| {
+            std::process::Command::new(&me)
+                .args(["--ignored", "--exact", "audit_child_writer", "--test-threads", "1", "--quiet"])
+                .env("HUBTOP_AUDIT_CHILD", &path)
+                .env("HUBTOP_AUDIT_CHILD_N", n.to_string())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .expect("child starts")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success(), "a child failed");
+    }
+    let lines = all_lines(&path, 500);
+    assert_eq!(lines.len(), 24 * 30 * 2, "every line of every process is somewhere");
+    let mut ids = std::collections::HashSet::new();
+    for l in &lines {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("a torn line ({e}): {l:?}"));
+        if v["phase"] == "sent" {
+            assert!(ids.insert(v["id"].as_str().unwrap().to_string()), "an id repeated across processes: {l}");
+        }
+    }
+    assert_eq!(ids.len(), 24 * 30);
+    assert!(rotated(&path, 2).exists(), "the processes rotated the file between them");
+    let _ = std::fs::remove_dir_all(&dir);
+}
