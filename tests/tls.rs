@@ -170,3 +170,34 @@ fn a_ca_file_that_is_not_pem_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("ca_file") && err.contains("private-ca.pem"), "names the file: {err}");
 }
+
+/// On a machine without an OS certificate store (a minimal container), the client still
+/// builds and connects: the bundled roots are merged with whatever the OS has.
+#[test]
+fn a_machine_without_an_os_certificate_store_still_connects() {
+    use std::io::BufRead;
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["sim", "--port", "0", "--traffic", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sim");
+    let mut line = String::new();
+    std::io::BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    let empty = std::env::temp_dir().join(format!("hubtop-tls-nostore-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["get", "providers", "--instance", &url, "--user", "admin"])
+        .env("HUBTOP_PASSWORD", "admin")
+        .env("HUBTOP_CONFIG_DIR", &empty)
+        .env("HUBTOP_DATA_DIR", &empty)
+        // rustls-native-certs reads only these when they are set: an empty store.
+        .env("SSL_CERT_FILE", empty.join("none.pem"))
+        .env("SSL_CERT_DIR", &empty)
+        .output()
+        .unwrap();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let _ = std::fs::remove_dir_all(&empty);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
