@@ -2,19 +2,52 @@
 //! outcome is known, appended to `audit.jsonl` in the data directory. The first line is
 //! written before the request leaves, so a crash leaves a record of what was in flight.
 //! Inputs are recorded as sent; credentials never pass through here.
+//!
+//! Several hubtop processes may share the file (a console and scripts). So:
+//! - ids are UUID v7 (time-ordered, random bits): unique across processes;
+//! - each line is one `write` on a file opened with O_APPEND, so lines never interleave;
+//! - the file is rotated by size (`audit.jsonl` → `.1` → … → `.keep`). Checking the size
+//!   and renaming is a read-then-act race between processes, so every write takes an
+//!   exclusive advisory lock on `audit.jsonl.lock` (a file that is never rotated) and
+//!   opens the current `audit.jsonl` afresh under it: no process appends to a file
+//!   another has just rotated away. Actions are rare, so the open per line is cheap.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use parking_lot::Mutex;
 use serde_json::{Value, json};
+
+/// An audit id: pairs an action's "sent" line with its "done" line.
+pub type AuditId = uuid::Uuid;
+
+/// When to rotate, and how many old files to keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    pub max_bytes: u64,
+    pub keep: usize,
+}
+
+impl Default for Rotation {
+    fn default() -> Self {
+        Rotation { max_bytes: 10 * 1024 * 1024, keep: 5 }
+    }
+}
+
+impl Rotation {
+    /// From the config's `audit_max_mb` and `audit_keep`.
+    pub fn from_config(c: &crate::config::Config) -> Self {
+        Rotation { max_bytes: c.audit_max_mb.max(1) * 1024 * 1024, keep: c.audit_keep.max(1) }
+    }
+}
 
 pub struct Audit {
     path: Option<PathBuf>,
-    file: Mutex<Option<File>>,
-    next: AtomicU64,
+    /// Held open for the process; locked around each write. The mutex orders this
+    /// process's threads (an advisory lock is per open file, so it would not).
+    lock: parking_lot::Mutex<Option<File>>,
+    rotation: Rotation,
+    profile: Option<String>,
     instance: String,
     user: String,
 }
@@ -22,26 +55,36 @@ pub struct Audit {
 impl Audit {
     /// Appends to `path` (created with its directory); `None` keeps no log (tests).
     pub fn open(path: Option<&Path>, instance: &str, user: &str) -> std::io::Result<Audit> {
-        let file = match path {
+        let lock = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                Some(OpenOptions::new().create(true).append(true).open(p)?)
+                // Fails now, not at the first action, if the log cannot be written.
+                OpenOptions::new().create(true).append(true).open(p)?;
+                Some(OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(p))?)
             }
             None => None,
         };
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
         Ok(Audit {
             path: path.map(Path::to_path_buf),
-            file: Mutex::new(file),
-            next: AtomicU64::new(seed * 1000),
+            lock: parking_lot::Mutex::new(lock),
+            rotation: Rotation::default(),
+            profile: None,
             instance: instance.to_string(),
             user: user.to_string(),
         })
+    }
+
+    /// The profile every line records (`None`: `--instance` or the embedded instance).
+    pub fn with_profile(mut self, profile: Option<&str>) -> Self {
+        self.profile = profile.map(str::to_string);
+        self
+    }
+
+    pub fn with_rotation(mut self, rotation: Rotation) -> Self {
+        self.rotation = Rotation { max_bytes: rotation.max_bytes.max(1), keep: rotation.keep.max(1) };
+        self
     }
 
     pub fn path(&self) -> Option<&Path> {
@@ -49,22 +92,38 @@ impl Audit {
     }
 
     fn write(&self, v: &Value) {
-        if let Some(f) = self.file.lock().as_mut() {
-            let mut line = v.to_string();
-            line.push('\n');
-            if let Err(e) = f.write_all(line.as_bytes()).and_then(|_| f.flush()) {
-                tracing::error!("audit log write failed: {e}");
-            }
+        let guard = self.lock.lock();
+        let (Some(path), Some(lock)) = (&self.path, guard.as_ref()) else { return };
+        let mut line = v.to_string();
+        line.push('\n');
+        if let Err(e) = self.append(path, lock, line.as_bytes()) {
+            tracing::error!("audit log write to {} failed: {e}", path.display());
         }
     }
 
+    fn append(&self, path: &Path, lock: &File, line: &[u8]) -> std::io::Result<()> {
+        lock.lock()?;
+        let res = (|| {
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if size > 0 && size + line.len() as u64 > self.rotation.max_bytes {
+                rotate(path, self.rotation.keep)?;
+            }
+            let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+            // One call: with O_APPEND the line lands whole at the end.
+            f.write_all(line)
+        })();
+        let _ = lock.unlock();
+        res
+    }
+
     /// Records an action about to be sent; returns its id for [`Audit::complete`].
-    pub fn begin(&self, action: &str, record: &str, inputs: &Value) -> u64 {
-        let id = self.next.fetch_add(1, Ordering::Relaxed);
+    pub fn begin(&self, action: &str, record: &str, inputs: &Value) -> AuditId {
+        let id = uuid::Uuid::now_v7();
         self.write(&json!({
             "id": id,
             "time": crate::time::now_string(),
             "phase": "sent",
+            "profile": self.profile,
             "instance": self.instance,
             "user": self.user,
             "action": action,
@@ -75,25 +134,53 @@ impl Audit {
     }
 
     /// Records the outcome of an action: ok, failed, unknown or not_sent.
-    pub fn complete(&self, id: u64, outcome: &str, detail: &str) {
+    pub fn complete(&self, id: AuditId, outcome: &str, detail: &str) {
         self.write(&json!({
             "id": id,
             "time": crate::time::now_string(),
             "phase": "done",
+            "profile": self.profile,
             "outcome": outcome,
             "detail": detail,
         }));
     }
 }
 
-/// Reads an audit log: (ids sent, ids completed), for checks.
-pub fn read_ids(path: &Path) -> std::io::Result<(Vec<u64>, Vec<u64>)> {
+fn lock_path(p: &Path) -> PathBuf {
+    let mut s = p.as_os_str().to_os_string();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+/// `path.N` for the N-th old file.
+pub fn rotated(path: &Path, n: usize) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(format!(".{n}"));
+    PathBuf::from(s)
+}
+
+/// Shifts `path.1…path.keep-1` up by one (dropping `path.keep`) and moves `path` to
+/// `path.1`. Called under the lock.
+fn rotate(path: &Path, keep: usize) -> std::io::Result<()> {
+    let _ = std::fs::remove_file(rotated(path, keep));
+    for n in (1..keep).rev() {
+        let from = rotated(path, n);
+        if from.exists() {
+            std::fs::rename(&from, rotated(path, n + 1))?;
+        }
+    }
+    std::fs::rename(path, rotated(path, 1))
+}
+
+/// Reads an audit log: (ids sent, ids completed), for checks. Lines that are not
+/// audit lines are skipped.
+pub fn read_ids(path: &Path) -> std::io::Result<(Vec<AuditId>, Vec<AuditId>)> {
     let text = std::fs::read_to_string(path)?;
     let mut sent = Vec::new();
     let mut done = Vec::new();
     for line in text.lines() {
         let Ok(v) = serde_json::from_str::<Value>(line) else { continue };
-        let id = v.get("id").and_then(Value::as_u64).unwrap_or(0);
+        let Some(id) = v.get("id").and_then(Value::as_str).and_then(|s| s.parse().ok()) else { continue };
         match v.get("phase").and_then(Value::as_str) {
             Some("sent") => sent.push(id),
             Some("done") => done.push(id),

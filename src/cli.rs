@@ -15,7 +15,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Examples:\n  hubtop                          open the console on the embedded demo instance\n  \
                   hubtop --profile prod           open the console on a configured instance\n  \
                   hubtop get outbound --state error -o json\n  \
-                  hubtop sim --port 8080 --traffic 120"
+                  hubtop sim --port 8080 --traffic 120\n\n\
+                  Exit codes:\n  \
+                  0  done\n  \
+                  1  failed, or the outcome is unknown (check the instance before trying again)\n  \
+                  2  usage error, or refused (read-only, a rule, a bad config)\n  \
+                  3  authentication failed\n  \
+                  4  unreachable, or not a ServiceNow instance\n  \
+                  5  not permitted (the instance answered 403)\n\n\
+                  Environment: HUBTOP_PROFILE, HUBTOP_INSTANCE, HUBTOP_USER, HUBTOP_PASSWORD, \
+                  HUBTOP_CLIENT_SECRET, HUBTOP_LOG / RUST_LOG (log filter), HUBTOP_CONFIG_DIR, HUBTOP_DATA_DIR, NO_COLOR"
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -36,7 +45,7 @@ pub struct Global {
     #[arg(long, global = true)]
     pub client_id: Option<String>,
     /// A profile from the config file.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, env = "HUBTOP_PROFILE")]
     pub profile: Option<String>,
     /// Accept invalid TLS certificates (never the default).
     #[arg(long, global = true)]
@@ -48,9 +57,9 @@ pub struct Global {
     /// instead of stopping at once.
     #[arg(long, global = true)]
     pub wait: bool,
-    /// Log level for the log file in the data directory (error, warn, info, debug, trace).
-    #[arg(long, global = true, default_value = "info")]
-    pub log_level: String,
+    /// Log level for the log file in the data directory [default: info, or HUBTOP_LOG / RUST_LOG].
+    #[arg(long, global = true, value_enum)]
+    pub log_level: Option<crate::logging::LogLevel>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +129,9 @@ pub enum Command {
     /// Print shell completions.
     #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
     Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff).
+    #[command(after_help = "Example:\n  hubtop man > ~/.local/share/man/man1/hubtop.1")]
+    Man,
 }
 
 #[derive(Debug, Subcommand, Clone, Copy, PartialEq, Eq)]

@@ -16,6 +16,7 @@ pub mod exit;
 pub mod harness;
 pub mod logging;
 pub mod ops;
+pub mod platform;
 pub mod query;
 pub mod sanitize;
 pub mod signals;
@@ -29,14 +30,13 @@ use config::Config;
 
 /// Runs the parsed command line and returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
-    let _log = logging::init(&cli.global.log_level);
+    // Printing completions or the manual touches no directory and starts no log.
+    if let Some(code) = cmd::print_docs(cli.command.as_ref()) {
+        return code;
+    }
+    let _log = logging::init(cli.global.log_level);
     match cli.command {
         Some(Command::Sim(args)) => return sim::run::run(args).await,
-        Some(Command::Completions { shell }) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "hubtop", &mut std::io::stdout());
-            return exit::OK;
-        }
         Some(Command::Bench { rows, quick, json }) => return harness::bench_command(rows, quick, json).await,
         Some(Command::Chaos { duration, seed }) => return harness::chaos_command(&duration, seed).await,
         Some(Command::Config { action }) => return cmd::config(action),

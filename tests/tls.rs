@@ -1,6 +1,8 @@
 //! Certificate verification is on by default: against a local TLS server with a
 //! self-signed certificate, the real binary refuses to talk (a clear certificate error,
-//! exit 4) unless `--insecure` is given, and then it works.
+//! exit 4) unless `--insecure` is given, and then it works. A server whose certificate
+//! a private CA signed is trusted when a profile names that CA in `ca_file`, with
+//! verification on; without it, the same typed TLS error.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -8,19 +10,50 @@ use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 
 /// Serves every request with an empty Table API list, over TLS with a self-signed cert.
 async fn self_signed_server() -> u16 {
     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).expect("cert");
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.key_pair.serialize_der()));
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    serve(vec![cert.cert.der().clone()], key).await
+}
+
+/// A private CA and a server certificate for `localhost` it signed; returns the
+/// server's port and the CA certificate in PEM.
+async fn private_ca_server() -> (u16, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+    let ca_key = KeyPair::generate().expect("ca key");
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name.push(DnType::CommonName, "hubtop test private CA");
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let ca_cert = ca.self_signed(&ca_key).expect("ca cert");
+    let leaf_key = KeyPair::generate().expect("leaf key");
+    let mut leaf = CertificateParams::new(vec!["localhost".to_string()]).expect("leaf params");
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).expect("leaf cert");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der()));
+    (serve(vec![leaf_cert.der().clone()], key).await, pem(ca_cert.der()))
+}
+
+/// PEM of one DER certificate (by hand: rcgen's `pem` feature would bring a second base64).
+fn pem(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    format!("-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n", lines.join("\n"))
+}
+
+async fn serve(chain: Vec<CertificateDer<'static>>, key: PrivateKeyDer<'static>) -> u16 {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("protocols")
         .with_no_client_auth()
-        .with_single_cert(vec![cert.cert.der().clone()], key)
+        .with_single_cert(chain, key)
         .expect("server config");
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -82,4 +115,89 @@ async fn a_self_signed_certificate_is_refused_without_insecure() {
 
     let accepted = tokio::task::spawn_blocking(move || get(port, true)).await.unwrap();
     assert!(accepted.status.success(), "works with --insecure: {}", String::from_utf8_lossy(&accepted.stderr));
+}
+
+/// `hubtop get outbound` through a profile whose `ca_file` is `ca` (None: no ca_file).
+fn get_with_profile(port: u16, ca: Option<&str>) -> std::process::Output {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("hubtop-tls-ca-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut profile = format!(
+        "[profiles.p]\ninstance = \"https://localhost:{port}\"\nuser = \"admin\"\nsecret = {{ env = \"HUBTOP_PASSWORD\" }}\n"
+    );
+    if let Some(pem) = ca {
+        std::fs::write(dir.join("private-ca.pem"), pem).unwrap();
+        // Relative to the config file's directory.
+        profile.push_str("ca_file = \"private-ca.pem\"\n");
+    }
+    std::fs::write(dir.join("config.toml"), profile).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["--profile", "p", "get", "outbound"])
+        .env("HUBTOP_PASSWORD", "admin")
+        .env("HUBTOP_CONFIG_DIR", &dir)
+        .env("HUBTOP_DATA_DIR", &dir)
+        .env_remove("HUBTOP_INSTANCE")
+        .env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("ALL_PROXY")
+        .output()
+        .expect("hubtop runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_private_ca_given_by_ca_file_is_trusted_without_insecure() {
+    let (port, ca_pem) = private_ca_server().await;
+    let trusted = tokio::task::spawn_blocking(move || get_with_profile(port, Some(&ca_pem))).await.unwrap();
+    assert!(
+        trusted.status.success(),
+        "the profile's ca_file makes the private CA trusted: {}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+
+    let refused = tokio::task::spawn_blocking(move || get_with_profile(port, None)).await.unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr).to_string();
+    assert_eq!(refused.status.code(), Some(4), "without ca_file: the typed TLS error, unreachable; stderr: {err}");
+    assert!(err.contains("TLS:") && err.to_lowercase().contains("certificate"), "{err}");
+}
+
+#[test]
+fn a_ca_file_that_is_not_pem_is_a_usage_error() {
+    let out = get_with_profile(1, Some("not a certificate"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("ca_file") && err.contains("private-ca.pem"), "names the file: {err}");
+}
+
+/// On a machine without an OS certificate store (a minimal container), the client still
+/// builds and connects: the bundled roots are merged with whatever the OS has.
+#[test]
+fn a_machine_without_an_os_certificate_store_still_connects() {
+    use std::io::BufRead;
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["sim", "--port", "0", "--traffic", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sim");
+    let mut line = String::new();
+    std::io::BufReader::new(sim.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    let empty = std::env::temp_dir().join(format!("hubtop-tls-nostore-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+        .args(["get", "providers", "--instance", &url, "--user", "admin"])
+        .env("HUBTOP_PASSWORD", "admin")
+        .env("HUBTOP_CONFIG_DIR", &empty)
+        .env("HUBTOP_DATA_DIR", &empty)
+        // rustls-native-certs reads only these when they are set: an empty store.
+        .env("SSL_CERT_FILE", empty.join("none.pem"))
+        .env("SSL_CERT_DIR", &empty)
+        .output()
+        .unwrap();
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let _ = std::fs::remove_dir_all(&empty);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

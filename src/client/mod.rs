@@ -69,6 +69,9 @@ pub struct ClientConfig {
     pub tables: Tables,
     /// The URL as given carried user info; `Client::new` refuses it.
     url_had_credentials: bool,
+    /// A PEM file of extra trusted roots (a private CA), added to the OS store and the
+    /// bundled roots.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// The URL without `user:password@`, and whether there was any: use it wherever a URL
@@ -102,6 +105,7 @@ impl ClientConfig {
             read_attempts: 5,
             tables: Tables::default(),
             url_had_credentials,
+            ca_file: None,
         }
     }
 
@@ -166,11 +170,30 @@ struct Failed {
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client> {
         config.validate()?;
+        // Trust: the platform verifier (reqwest's `rustls` feature) checks against the OS
+        // store (Keychain, the Windows store, /etc/ssl on Linux), where an enterprise's
+        // CAs are installed; Mozilla's roots are merged in so a machine with an empty or
+        // missing store still connects; a profile's `ca_file` adds a private CA.
+        let mut roots: Vec<reqwest::Certificate> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter_map(|c| reqwest::Certificate::from_der(c).ok())
+            .collect();
+        if let Some(path) = &config.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| Error::Invalid(format!("ca_file {}: cannot read: {e}", path.display())))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| Error::Invalid(format!("ca_file {}: not PEM certificates: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(Error::Invalid(format!("ca_file {}: no PEM certificate in it", path.display())));
+            }
+            roots.extend(certs);
+        }
         let mut b = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.connect_timeout)
             .user_agent(concat!("hubtop/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(config.insecure);
+            .tls_certs_merge(roots)
+            .tls_danger_accept_invalid_certs(config.insecure);
         if is_loopback(&config.base_url) {
             b = b.no_proxy();
         }

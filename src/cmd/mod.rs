@@ -28,6 +28,24 @@ pub fn is_mutating(c: &Command) -> bool {
     )
 }
 
+/// `completions` and `man`: printed from the command line's definition, before any
+/// directory or log exists. `None` for every other command.
+pub fn print_docs(cmd: Option<&Command>) -> Option<u8> {
+    let mut def = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut out = std::io::stdout().lock();
+    match cmd? {
+        Command::Completions { shell } => clap_complete::generate(*shell, &mut def, "hubtop", &mut out),
+        Command::Man => {
+            if let Err(e) = clap_mangen::Man::new(def).render(&mut out) {
+                eprintln!("hubtop man: {e}");
+                return Some(exit::FAILED);
+            }
+        }
+        _ => return None,
+    }
+    Some(exit::OK)
+}
+
 /// `config path` and `config init`: they need no instance and no valid config.
 pub fn config(action: ConfigAction) -> u8 {
     let path = config::config_path();

@@ -2,6 +2,12 @@
 //! Secrets are never in the file: a profile names where to get them (environment,
 //! command, OS keyring), and they live in memory only.
 
+pub mod fields;
+pub mod secrets;
+
+pub use fields::DefaultView;
+pub use secrets::{Keyring, OsKeyring, SecretSource, fetch_secret};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,20 +16,53 @@ use serde::Deserialize;
 
 use crate::client::{Auth, ClientConfig, Tables};
 
-pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
 
-#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub default_profile: Option<String>,
+    /// The view the console opens with (`fleet`: one row per profile).
+    #[serde(default)]
+    pub default_view: DefaultView,
     #[serde(default = "default_theme")]
     pub theme: String,
     #[serde(default = "yes")]
     pub mouse: bool,
-    #[serde(default)]
+    /// `audit.jsonl` is rotated when it would grow past this many MiB…
+    #[serde(default = "default_audit_max_mb")]
+    pub audit_max_mb: u64,
+    /// …keeping this many old files (`audit.jsonl.1` newest).
+    #[serde(default = "default_audit_keep")]
+    pub audit_keep: usize,
+    #[serde(default, deserialize_with = "fields::keys_table")]
     pub keys: BTreeMap<String, String>,
     #[serde(default)]
     pub profiles: BTreeMap<String, Profile>,
+}
+
+impl Default for Config {
+    /// What an empty file means.
+    fn default() -> Self {
+        Config {
+            default_profile: None,
+            default_view: DefaultView::default(),
+            theme: default_theme(),
+            mouse: true,
+            audit_max_mb: default_audit_max_mb(),
+            audit_keep: default_audit_keep(),
+            keys: BTreeMap::new(),
+            profiles: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_audit_max_mb() -> u64 {
+    10
+}
+
+fn default_audit_keep() -> usize {
+    5
 }
 
 fn default_theme() -> String {
@@ -41,16 +80,6 @@ pub enum AuthMethod {
     Basic,
     OauthClient,
     OauthPassword,
-}
-
-/// Where a secret comes from: exactly one of the three.
-#[derive(Debug, Clone, Deserialize, PartialEq, Default)]
-#[serde(deny_unknown_fields)]
-pub struct SecretSource {
-    pub env: Option<String>,
-    pub command: Option<String>,
-    #[serde(default)]
-    pub keyring: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -79,12 +108,22 @@ pub struct Profile {
     /// Largest answer accepted from the instance, in MiB; bigger ones are refused.
     #[serde(default = "default_max_response_mb")]
     pub max_response_mb: usize,
+    /// A PEM file of extra trusted roots (a private CA, a TLS-inspecting proxy), added
+    /// to the OS store and the bundled roots. Relative to the config file's directory.
+    pub ca_file: Option<PathBuf>,
+    /// The instance's hourly request budget this profile stays within (0 = none).
+    #[serde(default = "default_max_requests_per_hour")]
+    pub max_requests_per_hour: u32,
     #[serde(default)]
     pub tables: Tables,
 }
 
 fn default_max_response_mb() -> usize {
     32
+}
+
+fn default_max_requests_per_hour() -> u32 {
+    1800
 }
 
 fn default_refresh() -> f64 {
@@ -138,9 +177,18 @@ impl Config {
                 .span()
                 .map(|s| text.as_bytes()[..s.start.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1);
             let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-            ConfigError(format!("{}{at}: {}", path.display(), e.message()))
+            ConfigError(format!("{}{at}: {}", path.display(), fields::with_hint(e.message())))
         })?;
+        let mut cfg = cfg;
         cfg.validate(path)?;
+        // A relative ca_file is next to the config file, wherever hubtop runs from.
+        if let Some(dir) = path.parent() {
+            for p in cfg.profiles.values_mut() {
+                if let Some(ca) = p.ca_file.as_mut().filter(|c| c.is_relative()) {
+                    *ca = dir.join(&*ca);
+                }
+            }
+        }
         Ok(cfg)
     }
 
@@ -148,9 +196,7 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Config::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(Config { theme: default_theme(), mouse: true, ..Default::default() })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
         }
     }
@@ -165,10 +211,16 @@ impl Config {
         if crate::ui::Theme::by_name(&self.theme).is_none() {
             return Err(ConfigError(format!("{p}: theme `{}` is unknown (default, light, none)", self.theme)));
         }
+        if self.audit_max_mb == 0 || self.audit_keep == 0 {
+            return Err(ConfigError(format!("{p}: audit_max_mb and audit_keep are at least 1")));
+        }
         for (name, pr) in &self.profiles {
             let bad = |why: String| Err(ConfigError(format!("{p}: profile `{name}`: {why}")));
-            if !(pr.instance.starts_with("https://") || pr.instance.starts_with("http://")) {
-                return bad(format!("instance `{}` must be a URL starting with https://", pr.instance));
+            if let Some(why) = fields::instance_url_problem(&pr.instance) {
+                return bad(why);
+            }
+            if pr.ca_file.as_ref().is_some_and(|c| c.as_os_str().is_empty()) {
+                return bad("ca_file is empty (a path to a PEM file of trusted roots)".into());
             }
             match pr.auth {
                 AuthMethod::Basic if pr.user.is_none() => return bad("auth = \"basic\" needs user".into()),
@@ -238,63 +290,11 @@ pub fn init(path: &Path) -> Result<(), String> {
     std::fs::write(path, DEFAULT_CONFIG).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// The OS keyring, behind a trait so tests can use a fake.
-pub trait Keyring: Send + Sync {
-    fn get(&self, profile: &str, what: &str) -> Result<String, String>;
-    fn set(&self, profile: &str, what: &str, secret: &str) -> Result<(), String>;
-}
-
-/// The real keyring: service `hubtop`, entry `PROFILE/what`.
-pub struct OsKeyring;
-
-impl Keyring for OsKeyring {
-    fn get(&self, profile: &str, what: &str) -> Result<String, String> {
-        keyring::Entry::new("hubtop", &format!("{profile}/{what}")).and_then(|e| e.get_password()).map_err(|e| {
-            format!("OS keyring entry hubtop/{profile}/{what}: {e} (store it with `hubtop login --profile {profile}`)")
-        })
-    }
-    fn set(&self, profile: &str, what: &str, secret: &str) -> Result<(), String> {
-        keyring::Entry::new("hubtop", &format!("{profile}/{what}"))
-            .and_then(|e| e.set_password(secret))
-            .map_err(|e| format!("OS keyring: {e}"))
-    }
-}
-
-/// Fetches a secret from its source; errors say which variable / command / entry was tried.
-pub fn fetch_secret(profile: &str, what: &str, src: &SecretSource, keyring: &dyn Keyring) -> Result<String, String> {
-    if let Some(var) = &src.env {
-        return match std::env::var(var) {
-            Ok(v) if !v.is_empty() => Ok(v),
-            _ => Err(format!("profile `{profile}`: {what} not found: environment variable {var} is not set")),
-        };
-    }
-    if let Some(cmd) = &src.command {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(cmd)
-            .stdin(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .output()
-            .map_err(|e| format!("profile `{profile}`: {what} command `{cmd}` could not run: {e}"))?;
-        let text = String::from_utf8_lossy(&out.stdout);
-        let secret = text.lines().next().unwrap_or("").trim().to_string();
-        if !out.status.success() || secret.is_empty() {
-            return Err(format!(
-                "profile `{profile}`: {what} command `{cmd}` gave no secret (exit {})",
-                out.status.code().unwrap_or(-1)
-            ));
-        }
-        return Ok(secret);
-    }
-    if src.keyring {
-        return keyring.get(profile, what).map_err(|e| format!("profile `{profile}`: {what} not found: {e}"));
-    }
-    Err(format!("profile `{profile}`: no source for {what}"))
-}
-
 /// What the console and the CLI need from a profile.
 pub struct Resolved {
     pub client: ClientConfig,
+    /// The hourly request budget (0 = none).
+    pub max_requests_per_hour: u32,
     pub refresh: Duration,
     pub read_only: bool,
     pub production: bool,
@@ -330,8 +330,15 @@ pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolve
     c.insecure = p.insecure;
     c.max_body = p.max_response_mb.max(1) * 1024 * 1024;
     c.tables = p.tables.clone();
+    if let Some(ca) = &p.ca_file {
+        if !ca.is_file() {
+            return Err(format!("profile `{name}`: ca_file {} is not a readable file", ca.display()));
+        }
+        c.ca_file = Some(ca.clone());
+    }
     Ok(Resolved {
         client: c,
+        max_requests_per_hour: p.max_requests_per_hour,
         refresh: Duration::from_secs_f64(p.refresh_secs),
         read_only: p.read_only,
         production: p.production,
