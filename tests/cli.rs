@@ -92,10 +92,7 @@ fn json_rows(sim: &SimProc, args: &[&str]) -> Vec<Value> {
 fn api(sim: &SimProc, path: &str) -> Value {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap()
+        hubtop::sim::loopback_http(None)
             .get(format!("{}{path}", sim.url))
             .basic_auth("admin", Some("admin"))
             .send()

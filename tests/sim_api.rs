@@ -23,7 +23,7 @@ async fn start(cfg: SimConfig) -> SimHandle {
 }
 
 fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().unwrap()
+    hubtop::sim::loopback_http(Some(Duration::from_secs(20)))
 }
 
 struct Answer {

@@ -144,6 +144,8 @@ pub enum Msg {
     Resize(u16, u16),
     /// A clock tick: drives refreshes and relative times.
     Tick(Instant, chrono::DateTime<chrono::Utc>),
+    /// Something the terminal side did (a copy, opening the browser), told to the operator.
+    Notice(Level, String),
     /// How the client sees the instance now (read on each tick): waiting, rate limited.
     Health(crate::client::Health),
     Window {
@@ -304,6 +306,11 @@ impl App {
                 self.instant = at;
                 self.now = now;
                 self.refresh_current(false)
+            }
+            Msg::Notice(level, text) => {
+                self.dirty = true;
+                self.flash(level, text);
+                Vec::new()
             }
             Msg::Health(h) => {
                 let (slow, limited) = (h.slow_since, h.rate_limited_until);

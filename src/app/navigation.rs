@@ -155,22 +155,25 @@ impl App {
             }
             Action::Copy => match self.selected_record() {
                 Some((_, r)) => {
+                    // What became of it (copied, sent unconfirmed, failed) comes back as a notice.
                     let json = serde_json::to_string_pretty(&r.to_json()).unwrap_or_default();
-                    self.flash(Level::Success, "copied the record as JSON (OSC 52)");
                     vec![Effect::Copy(json)]
                 }
                 None => Vec::new(),
             },
             Action::Open => match self.selected_record() {
                 Some((e, r)) => {
-                    let table = self.settings.tables.name(e).to_string();
-                    let url = format!(
-                        "{}/nav_to.do?uri={table}.do?sys_id={}",
-                        self.settings.instance.trim_end_matches('/'),
-                        r.sys_id()
-                    );
-                    self.flash(Level::Info, format!("opening {url}"));
-                    vec![Effect::OpenUrl(url)]
+                    let table = self.settings.tables.name(e);
+                    match crate::platform::browser::record_url(&self.settings.instance, table, r.sys_id()) {
+                        Ok(url) => {
+                            self.flash(Level::Info, format!("opening {url}"));
+                            vec![Effect::OpenUrl(url)]
+                        }
+                        Err(e) => {
+                            self.flash(Level::Warn, e);
+                            Vec::new()
+                        }
+                    }
                 }
                 None => Vec::new(),
             },

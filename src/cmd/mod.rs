@@ -92,7 +92,9 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         &client.config.base_url,
         client.config.auth.principal(),
     ) {
-        Ok(a) => Arc::new(a),
+        Ok(a) => {
+            Arc::new(a.with_profile(target.profile.as_deref()).with_rotation(audit::Rotation::from_config(config)))
+        }
         Err(e) => return refuse(exit::FAILED, &format!("cannot open the audit log: {e}")),
     };
     let client = Arc::new(client);

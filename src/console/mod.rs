@@ -51,7 +51,9 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
     };
     let audit_path = config::data_dir().join("audit.jsonl");
     let audit = match audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user) {
-        Ok(a) => Arc::new(a),
+        Ok(a) => {
+            Arc::new(a.with_profile(target.profile.as_deref()).with_rotation(audit::Rotation::from_config(config)))
+        }
         Err(e) => {
             eprintln!("hubtop: cannot open the audit log {}: {e}", audit_path.display());
             return exit::FAILED;

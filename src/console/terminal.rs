@@ -2,7 +2,7 @@
 //! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP; frames are
 //! drawn only when something changed, at most one per 10 ms, inside synchronized updates.
 
-use std::io::{IsTerminal, Write, stdout};
+use std::io::{IsTerminal, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -17,7 +17,7 @@ use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
 use super::runner::{Runner, dispatch};
-use crate::app::{App, Effect, Msg};
+use crate::app::{App, Effect, Level, Msg};
 use crate::ui::Theme;
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
@@ -61,28 +61,6 @@ pub struct TuiOptions {
 impl Default for TuiOptions {
     fn default() -> Self {
         TuiOptions { mouse: true, tick: Duration::from_millis(1000) }
-    }
-}
-
-/// Writes an OSC 52 clipboard sequence (the text is base64, so it cannot escape).
-fn osc52(text: &str) {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    let mut out = stdout();
-    let _ = write!(out, "\x1b]52;c;{b64}\x07");
-    let _ = out.flush();
-}
-
-fn open_url(url: &str) {
-    let cmd = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
-    let spawned = std::process::Command::new(cmd)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    if let Err(e) = spawned {
-        tracing::warn!("cannot open {url}: {e}");
     }
 }
 
@@ -184,8 +162,24 @@ async fn event_loop(
 
 fn run_effects(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
     dispatch(runner, effects, |e| match e {
-        Effect::Copy(text) => osc52(&text),
-        Effect::OpenUrl(url) => open_url(&url),
+        Effect::Copy(text) => {
+            // The system clipboard may block: off the runtime; the outcome comes back.
+            let tx = runner.tx.clone();
+            tokio::task::spawn_blocking(move || {
+                let outcome = crate::platform::clipboard::copy(&text);
+                let level = match &outcome {
+                    o if o.is_confirmed() => Level::Success,
+                    crate::platform::clipboard::CopyOutcome::Failed(_) => Level::Warn,
+                    _ => Level::Info,
+                };
+                let _ = tx.blocking_send(Msg::Notice(level, outcome.message("the record as JSON")));
+            });
+        }
+        Effect::OpenUrl(url) => {
+            if let Err(e) = crate::platform::browser::open(&url) {
+                let _ = runner.tx.try_send(Msg::Notice(Level::Warn, e));
+            }
+        }
         Effect::Quit => app.quit = true,
         _ => {}
     });

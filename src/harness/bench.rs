@@ -74,13 +74,17 @@ impl SimChild {
 
     /// Sets the instance's faults at runtime.
     pub async fn faults(&self, spec: &str) -> anyhow::Result<()> {
-        let r = reqwest::Client::new().put(format!("{}/sim/faults", self.url)).body(spec.to_string()).send().await?;
+        let r = crate::sim::loopback_http(None)
+            .put(format!("{}/sim/faults", self.url))
+            .body(spec.to_string())
+            .send()
+            .await?;
         anyhow::ensure!(r.status().is_success(), "setting faults: {}", r.status());
         Ok(())
     }
 
     pub async fn counters(&self) -> anyhow::Result<serde_json::Value> {
-        Ok(reqwest::Client::new().get(format!("{}/sim/counters", self.url)).send().await?.json().await?)
+        Ok(crate::sim::loopback_http(None).get(format!("{}/sim/counters", self.url)).send().await?.json().await?)
     }
 }
 

@@ -312,3 +312,14 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
     }
     Ok(SimHandle { addr, base_url, sim, stop, server })
 }
+
+/// An HTTP client for loopback only (the instance calling its providers and itself, the
+/// benchmark calling the instance): no proxy and no TLS trust store, so it builds on a
+/// machine whose OS certificate store is empty or missing.
+pub fn loopback_http(timeout: Option<Duration>) -> reqwest::Client {
+    let mut b = reqwest::Client::builder().no_proxy().tls_certs_only(Vec::<reqwest::Certificate>::new());
+    if let Some(t) = timeout {
+        b = b.timeout(t);
+    }
+    b.build().expect("a loopback HTTP client needs no system resources")
+}

@@ -28,7 +28,7 @@ pub async fn batch(State(sim): S, headers: HeaderMap, body: Bytes) -> Response {
     };
     let b64 = base64::engine::general_purpose::STANDARD;
     let auth = headers.get(header::AUTHORIZATION).cloned();
-    let http = reqwest::Client::builder().no_proxy().build().unwrap_or_default();
+    let http = crate::sim::loopback_http(None);
     let mut serviced = Vec::new();
     let mut unserviced = Vec::new();
     for (i, item) in items.iter().enumerate() {

@@ -101,9 +101,7 @@ pub struct Engine {
 
 impl Engine {
     fn http(&self) -> &reqwest::Client {
-        self.http.get_or_init(|| {
-            reqwest::Client::builder().timeout(Duration::from_secs(10)).no_proxy().build().unwrap_or_default()
-        })
+        self.http.get_or_init(|| super::loopback_http(Some(Duration::from_secs(10))))
     }
 
     /// Outbound entries waiting to be processed (for tests and the demo's health).
