@@ -51,6 +51,6 @@ fn a_console_panic_prints_the_log_path_and_the_log_holds_the_backtrace() {
     assert!(msg_at < screen.find("backtrace are in").unwrap(), "message first, then the path:\n{screen}");
     let log = std::fs::read_to_string(&said).expect("the printed path is the log");
     assert!(log.contains("PANIC") && log.contains("HUBTOP_TEST_PANIC: a deliberate panic"), "{log}");
-    assert!(log.contains("backtrace:\n") && log.contains("hubtop::tui"), "a symbolised backtrace: {log}");
+    assert!(log.contains("backtrace:\n") && log.contains("hubtop::console::terminal"), "a symbolised backtrace: {log}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -220,3 +220,51 @@ fn a_provider_filter_by_title_sends_its_sys_id() {
     assert!(fx.is_empty(), "nothing sent: {fx:?}");
     assert!(a.status.as_ref().unwrap().1.contains("no provider titled `Nobody`"), "{:?}", a.status);
 }
+
+#[test]
+fn provider_health_comes_from_recent_outcomes_worst_first_in_a_stable_order() {
+    use hubtop::app::overview::OverviewData;
+    use hubtop::domain::state::ProviderHealth;
+    let provider = |i: usize| {
+        let mut p = hubtop::client::Record::default();
+        p.set("sys_id", &format!("p{i}"));
+        p.set("title", &format!("Provider {i}"));
+        p.set("outbound_state", "ready");
+        p
+    };
+    let sync = |p: &str, status: &str| {
+        let mut h = hubtop::client::Record::default();
+        h.set("provider", p);
+        h.set("status", status);
+        h.set("duration_ms", "120");
+        h
+    };
+    // Provider 7 fails every sync while its connection still says "ready".
+    let mut recent: Vec<_> = (0..7).map(|i| sync(&format!("p{i}"), "success")).collect();
+    recent.extend((0..19).map(|_| sync("p7", "failed")));
+    recent.push(sync("p3", "failed"));
+    let data = OverviewData {
+        providers: (0..8).map(provider).collect(),
+        recent,
+        by_provider: vec![("p7".into(), "error".into(), 19)],
+        ..Default::default()
+    };
+    let mut a = app();
+    a.size = (80, 24);
+    a.overview.absorb(data.clone());
+    let order: Vec<(&str, ProviderHealth)> = a.overview.health.iter().map(|h| (h.title.as_str(), h.health)).collect();
+    assert_eq!(order[0], ("Provider 7", ProviderHealth::Failing), "{order:?}");
+    assert_eq!(order[1], ("Provider 3", ProviderHealth::Degraded), "{order:?}");
+    assert!(order[2..].iter().all(|(_, h)| *h == ProviderHealth::Healthy));
+    let titles = |a: &App| a.overview.health.iter().map(|h| h.title.clone()).collect::<Vec<_>>();
+    let before = titles(&a);
+    a.overview.absorb(data);
+    assert_eq!(titles(&a), before, "the same outcomes, the same order");
+    // At 80×24 the failing provider is on screen, and says so.
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut term = ratatui::Terminal::new(backend).unwrap();
+    term.draw(|f| hubtop::ui::draw(f, &a, &hubtop::ui::Theme::none())).unwrap();
+    let screen = hubtop::harness::headless::screen_text(term.backend());
+    let line = screen.lines().find(|l| l.contains("Provider 7")).unwrap_or_else(|| panic!("{screen}"));
+    assert!(line.contains("Failing"), "{line}");
+}

@@ -78,12 +78,14 @@ impl ListState {
     }
 
     pub fn order(&self) -> OrderBy {
-        self.sort.clone().unwrap_or(OrderBy { field: "sys_updated_on".into(), desc: true })
+        let (field, desc) = self.entity.desc().default_order;
+        self.sort.clone().unwrap_or(OrderBy { field: field.into(), desc })
     }
 
     /// Newest first by update time: new rows belong at the top of the first window.
     pub fn default_order(&self) -> bool {
-        self.sort.is_none()
+        let o = self.order();
+        o.field == "sys_updated_on" && o.desc
     }
 
     /// The spec for a window starting at `offset`.

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use crate::client::Record;
-use crate::domain::state::{QueueState, SyncStatus};
+use crate::domain::state::{ProviderHealth, ProviderState, QueueState, SyncStatus};
 
 /// How many samples the sparklines keep (one per refresh).
 pub const HISTORY: usize = 120;
@@ -28,6 +28,8 @@ pub struct OverviewData {
 pub struct Health {
     pub provider_id: String,
     pub title: String,
+    /// Derived from the recent outcomes: what the list is ordered by, worst first.
+    pub health: ProviderHealth,
     pub outbound_state: String,
     pub ok: u32,
     pub failed: u32,
@@ -169,9 +171,12 @@ impl Overview {
                 let id = p.sys_id();
                 let (ok, failed, mut times) = per.remove(id).unwrap_or_default();
                 times.sort_unstable();
+                let errors = errors.get(id).copied().unwrap_or(0);
+                let connection_error = p.get("outbound_state") == ProviderState::Error.as_str();
                 Health {
                     provider_id: id.to_string(),
                     title: p.show("title").to_string(),
+                    health: ProviderHealth::derive(ok, failed, errors, connection_error),
                     outbound_state: p.get("outbound_state").to_string(),
                     ok,
                     failed,
@@ -179,10 +184,12 @@ impl Overview {
                     p95_ms: percentile(&times, 0.95),
                     last_error: p.get("last_error").to_string(),
                     queued: queued.get(id).copied().unwrap_or(0),
-                    errors: errors.get(id).copied().unwrap_or(0),
+                    errors,
                 }
             })
             .collect();
+        // Worst first; among equals by title, so the order holds still between refreshes.
+        self.health.sort_by(|a, b| a.health.cmp(&b.health).then_with(|| a.title.cmp(&b.title)));
         // Error groups.
         let mut groups: BTreeMap<String, ErrorGroup> = BTreeMap::new();
         for (msg, n) in &d.error_messages {

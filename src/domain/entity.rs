@@ -53,6 +53,9 @@ pub struct Desc {
     pub columns: &'static [Column],
     /// The columns of a compact pane of related records (a detail's); empty: all.
     pub compact: &'static [&'static str],
+    /// A list's order until the operator sorts: (field, descending). Newest first for
+    /// what moves; providers by title, so the list holds still while they update.
+    pub default_order: (&'static str, bool),
     /// The fields `/` words are looked for in (a reference by a dot-walk to the field
     /// that names what it points at, as the instance's display value does).
     pub search_fields: &'static [&'static str],

@@ -179,6 +179,35 @@ choice! {
 }
 
 choice! {
+    /// A provider's health as the console derives it from recent outcomes (not a stored
+    /// field: the stored outbound state says "ready" until the instance gives up).
+    ProviderHealth {
+        Failing = "failing", "Failing", Failed;
+        Degraded = "degraded", "Degraded", Held;
+        Healthy = "ok", "OK", Ok;
+        Idle = "idle", "Idle", Unknown;
+    }
+}
+
+impl ProviderHealth {
+    /// From the recent outcomes (successes, failures), the entries in error now and the
+    /// connection's stored state. Failing: the connection is in error, or at least half
+    /// of five or more recent syncs failed; degraded: any recent failure or entry in error.
+    pub fn derive(ok: u32, failed: u32, errors: u64, connection_error: bool) -> ProviderHealth {
+        let n = ok + failed;
+        if connection_error || (n >= 5 && failed * 2 >= n) || (n > 0 && ok == 0 && failed >= 3) {
+            ProviderHealth::Failing
+        } else if failed > 0 || errors > 0 {
+            ProviderHealth::Degraded
+        } else if n > 0 {
+            ProviderHealth::Healthy
+        } else {
+            ProviderHealth::Idle
+        }
+    }
+}
+
+choice! {
     /// What a sync did at the provider.
     SyncOperation {
         Create = "create", "Create", Unknown;

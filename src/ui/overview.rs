@@ -81,7 +81,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let c = |title: &'static str, width: Constraint, keep: u8| Column { field: "", title, width, keep };
     let all = [
         c("PROVIDER", Constraint::Length(22), 3),
-        c("OUTBOUND", Constraint::Length(9), 3),
+        c("HEALTH", Constraint::Length(10), 3),
+        c("OUTBOUND", Constraint::Length(9), 0),
         c("OK%", Constraint::Length(4), 2),
         c("P50", Constraint::Length(6), 1),
         c("P95", Constraint::Length(6), 0),
@@ -94,6 +95,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .iter()
         .map(|h| {
             let (sym, style) = t.state(&h.outbound_state);
+            let health = (format!("{} {}", h.health.tone().symbol(), h.health.label()), t.tone(h.health.tone()));
             let rate = h.success_rate().map(|r| format!("{:.0}%", r * 100.0)).unwrap_or_else(|| "–".into());
             let rate_style = match h.success_rate() {
                 Some(r) if r < 0.5 => t.error,
@@ -103,6 +105,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             };
             vec![
                 (h.title.clone(), t.text),
+                health,
                 (format!("{sym} {}", h.outbound_state), style),
                 (rate, rate_style),
                 (h.p50_ms.map(fmt_ms).unwrap_or_else(|| "–".into()), t.text),

@@ -30,6 +30,7 @@ pub static DESC: Desc = Desc {
         col("error_message", "ERROR", Fill(20), 1),
     ],
     compact: &[],
+    default_order: ("sys_updated_on", true),
     search_fields: &["name", "error_message", "state", "source_record"],
     get_columns: &["sys_id", "name", "state", "started", "run_time", "error_message"],
     state_field: Some("state"),

@@ -14,6 +14,7 @@ pub static DESC: Desc = Desc {
         col("active", "ACTIVE", Fixed(6), 1),
     ],
     compact: &[],
+    default_order: ("sys_updated_on", true),
     search_fields: &["name"],
     get_columns: &["name", "type", "active"],
     state_field: None,

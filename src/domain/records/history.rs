@@ -35,6 +35,7 @@ pub static DESC: Desc = Desc {
         col("message", "MESSAGE", Fill(20), 1),
     ],
     compact: &["status", "response_code", "operation", "message", "sys_created_on"],
+    default_order: ("sys_updated_on", true),
     search_fields: &["message", "fm_work_order_id", "status", "operation", "task.number"],
     get_columns: &["sys_created_on", "task", "provider", "operation", "status", "response_code", "message"],
     state_field: Some("status"),

@@ -33,6 +33,7 @@ pub static DESC: Desc = Desc {
         col("sys_updated_on", "UPDATED", Fixed(9), 0),
     ],
     compact: &[],
+    default_order: ("sys_updated_on", true),
     search_fields: &["number", "correlation_id", "error", "state", "document_id.number"],
     get_columns: &["number", "state", "sequence", "correlation_id", "provider", "error"],
     state_field: Some("state"),

@@ -37,6 +37,7 @@ pub static DESC: Desc = Desc {
         col("sys_updated_on", "UPDATED", Fixed(9), 0),
     ],
     compact: &["number", "state", "operation", "last_error"],
+    default_order: ("sys_updated_on", true),
     search_fields: &["number", "last_error", "state", "operation", "document_id.number"],
     get_columns: &["number", "state", "operation", "document_id", "provider", "attempts", "next_attempt", "last_error"],
     state_field: Some("state"),

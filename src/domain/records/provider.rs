@@ -37,6 +37,7 @@ pub static DESC: Desc = Desc {
         col("last_error", "LAST ERROR", Fill(20), 1),
     ],
     compact: &[],
+    default_order: ("title", false),
     search_fields: &["title", "last_error", "connection_alias"],
     get_columns: &["title", "kind", "outbound_state", "inbound_state", "auth_method", "last_error"],
     state_field: Some("outbound_state"),

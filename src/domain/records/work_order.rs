@@ -33,6 +33,7 @@ pub static DESC: Desc = Desc {
         col("sys_updated_on", "UPDATED", Fixed(9), 0),
     ],
     compact: &["number", "integration_state", "fm_work_order_id", "short_description"],
+    default_order: ("sys_updated_on", true),
     search_fields: &["number", "short_description", "fm_work_order_id", "integration_state"],
     get_columns: &["number", "state", "integration_state", "fm_provider", "fm_work_order_id", "short_description"],
     state_field: Some("integration_state"),
