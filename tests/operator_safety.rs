@@ -268,3 +268,50 @@ fn provider_health_comes_from_recent_outcomes_worst_first_in_a_stable_order() {
     let line = screen.lines().find(|l| l.contains("Provider 7")).unwrap_or_else(|| panic!("{screen}"));
     assert!(line.contains("Failing"), "{line}");
 }
+
+#[test]
+fn a_bulk_retry_is_followed_to_what_the_queue_did_with_it() {
+    let mut a = console();
+    for _ in 0..3 {
+        ch(&mut a, ' ');
+    }
+    ch(&mut a, 'r');
+    let fx = ch(&mut a, 'y');
+    let job = acts(&fx)[0].clone();
+    assert_eq!(job.targets.len(), 3);
+    let mut fx = Vec::new();
+    for t in &job.targets {
+        let done =
+            ActionEvent::Done { job: job.id, sys_id: t.sys_id.clone(), outcome: Outcome::Ok("state → ready".into()) };
+        fx.extend(a.update(Msg::Action(done)));
+    }
+    fx.extend(a.update(Msg::Action(ActionEvent::Finished { job: job.id, cancelled: false })));
+    assert!(!a.status.as_ref().unwrap().1.contains("under way"), "{:?}", a.status);
+    let s = a.actions.summary.as_ref().expect("a summary");
+    assert_eq!((s.ok, s.following.len()), (3, 3));
+    // The queue runs them again: two fail again, one is processed.
+    // The refresh the outcomes asked for brings what changed since.
+    let Some(Effect::Delta { seq, delta, .. }) = fx.into_iter().find(|e| matches!(e, Effect::Delta { .. })) else {
+        panic!("a refresh after the bulk job")
+    };
+    let mut changed = vec![
+        rec("id000", "ISO0000000", "error", "2026-11-24 11:00:01"),
+        rec("id001", "ISO0000001", "processed", "2026-11-24 11:00:01"),
+        rec("id002", "ISO0000002", "error", "2026-11-24 11:00:01"),
+    ];
+    changed[0].set("last_error", "HTTP 503: still down");
+    a.update(Msg::Delta { entity: Entity::Outbound, seq, result: Ok((delta, changed)) });
+    let s = a.actions.summary.as_ref().unwrap();
+    assert_eq!((s.processed, s.failed_again, s.following.len()), (1, 2, 0));
+    assert!(
+        s.failed.iter().any(|(t, o)| t.sys_id == "id000" && o.text().contains("HTTP 503: still down")),
+        "{:?}",
+        s.failed
+    );
+    let screen = {
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        term.draw(|f| hubtop::ui::draw(f, &a, &hubtop::ui::Theme::none())).unwrap();
+        hubtop::harness::headless::screen_text(term.backend())
+    };
+    assert!(screen.contains("1 processed") && screen.contains("2 failed again"), "{screen}");
+}

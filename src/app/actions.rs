@@ -10,6 +10,7 @@ use super::keys::Action;
 use super::{App, Effect, Level, Screen, ViewKind};
 use crate::client::Record;
 use crate::domain::rules::{applies, retry_op};
+use crate::domain::state::QueueState;
 use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::ops::{Outcome, Target};
 use tui_input::Input;
@@ -71,6 +72,46 @@ pub struct Summary {
     pub failed: Vec<(Target, Outcome)>,
     pub not_sent: usize,
     pub selected: usize,
+    /// Entries set back to ready, followed through the list's live updates until the
+    /// queue processed them or they failed again (what a retry is for).
+    pub following: BTreeMap<String, Target>,
+    pub processed: usize,
+    pub failed_again: usize,
+}
+
+impl Summary {
+    /// Takes the rows a live update brought: a followed entry that was processed, or is
+    /// in error again, has its outcome. Returns whether anything changed.
+    pub fn observe(&mut self, changed: &[Record]) -> bool {
+        let mut any = false;
+        for r in changed {
+            if !self.following.contains_key(r.sys_id()) {
+                continue;
+            }
+            let outcome = match QueueState::parse(r.get("state")) {
+                Some(QueueState::Processed) => {
+                    self.processed += 1;
+                    None
+                }
+                Some(QueueState::Error) => {
+                    self.failed_again += 1;
+                    let why = r.get("last_error");
+                    Some(Outcome::Failed(format!(
+                        "failed again: {}",
+                        if why.is_empty() { r.get("error") } else { why }
+                    )))
+                }
+                Some(QueueState::Skipped) => Some(Outcome::NotSent("skipped since".into())),
+                _ => continue,
+            };
+            let Some(t) = self.following.remove(r.sys_id()) else { continue };
+            if let Some(o) = outcome {
+                self.failed.push((Target { record: r.clone(), ..t }, o));
+            }
+            any = true;
+        }
+        any
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -356,13 +397,31 @@ impl App {
                             l.pending.remove(&t.sys_id);
                         }
                     }
-                    self.actions.summary =
-                        Some(Summary { verb: r.job.op.verb().to_string(), ok: r.done, failed, not_sent, selected: 0 });
-                    if cancelled {
-                        self.flash(
-                            Level::Warn,
-                            format!("{} cancelled after {} sent", r.job.op.verb(), r.results.len()),
-                        );
+                    // A retry is only done when the queue has processed the entry again.
+                    let following = match r.job.op {
+                        Operation::Retry => r
+                            .results
+                            .iter()
+                            .filter(|(_, o)| matches!(o, Outcome::Ok(_)))
+                            .map(|(t, _)| (t.sys_id.clone(), t.clone()))
+                            .collect(),
+                        _ => BTreeMap::new(),
+                    };
+                    let verb = r.job.op.verb();
+                    self.actions.summary = Some(Summary {
+                        verb: verb.to_string(),
+                        ok: r.done,
+                        failed,
+                        not_sent,
+                        selected: 0,
+                        following,
+                        processed: 0,
+                        failed_again: 0,
+                    });
+                    // The "under way" line is over either way.
+                    match cancelled {
+                        true => self.flash(Level::Warn, format!("{verb} cancelled after {} sent", r.results.len())),
+                        false => self.flash(Level::Info, format!("{verb} of {} records: sent", r.job.targets.len())),
                     }
                 }
                 self.refresh_current(true)

@@ -191,6 +191,10 @@ impl App {
         match result {
             Ok((delta, changed)) => {
                 l.delta = Some(delta);
+                if let Some(s) = self.actions.summary.as_mut() {
+                    s.observe(&changed);
+                }
+                let l = self.lists.get_mut(&e).expect("present");
                 l.merge(changed);
                 self.ok();
                 if self.lists.get(&e).is_some_and(|l| l.needs_window) {

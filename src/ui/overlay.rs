@@ -176,22 +176,34 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     }
     if let Some(s) = &a.summary {
-        let mut lines = vec![
-            Line::from(vec![
-                // Bulk work is not followed to its end: say what the instance accepted.
+        let mut lines = vec![Line::from(vec![
+            // What the instance accepted; a retry is then followed to its outcome.
+            Span::styled(
+                match s.verb.as_str() {
+                    "retry" => format!("✔ {} set back to ready   ", s.ok),
+                    "skip" => format!("✔ {} skipped   ", s.ok),
+                    _ => format!("✔ {} started   ", s.ok),
+                },
+                t.ok,
+            ),
+            Span::styled(format!("✖ {} failed or unknown   ", s.failed.len()), t.error),
+            Span::raw(format!("not sent {}", s.not_sent)),
+        ])];
+        if s.verb == "retry" {
+            lines.push(Line::from(vec![
+                Span::styled("then: ", t.muted),
+                Span::styled(format!("✔ {} processed   ", s.processed), t.ok),
+                Span::styled(format!("✖ {} failed again   ", s.failed_again), t.error),
                 Span::styled(
-                    match s.verb.as_str() {
-                        "retry" => format!("✔ {} set back to ready (the queue retries them)   ", s.ok),
-                        "skip" => format!("✔ {} skipped   ", s.ok),
-                        _ => format!("✔ {} started   ", s.ok),
+                    match s.following.len() {
+                        0 => "nothing left to follow".to_string(),
+                        n => format!("⟳ {n} waiting for the queue…"),
                     },
-                    t.ok,
+                    t.running,
                 ),
-                Span::styled(format!("✖ {} failed or unknown   ", s.failed.len()), t.error),
-                Span::raw(format!("not sent {}", s.not_sent)),
-            ]),
-            Line::from(""),
-        ];
+            ]));
+        }
+        lines.push(Line::from(""));
         for (i, (tg, o)) in s.failed.iter().enumerate().take(12) {
             let style = if i == s.selected { t.selected } else { t.text };
             lines.push(Line::from(Span::styled(format!("{}: {}", tg.label, o.text()), style)));

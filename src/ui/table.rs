@@ -12,6 +12,7 @@ use super::{Column, Theme, columns};
 use crate::app::App;
 use crate::client::Record;
 use crate::domain::Entity;
+use crate::domain::state::QueueState;
 
 /// A cell's text and style.
 pub type Styled = (String, Style);
@@ -22,6 +23,10 @@ pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime
     if Some(field) == e.state_field() || matches!(field, "state" | "status" | "integration_state") {
         let (sym, style) = t.state(v);
         return (format!("{sym} {}", r.show(field)), style);
+    }
+    // Only an entry in error waits for a next attempt; a skipped or processed one does not.
+    if field == "next_attempt" && e.is_queue() && r.get("state") != QueueState::Error.as_str() {
+        return (String::new(), t.muted);
     }
     if e.desc().time_fields.contains(&field) {
         return (crate::time::ago(v, now), t.muted);
@@ -38,11 +43,19 @@ pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime
         return (v.to_string(), style);
     }
     if field == "attempts" {
-        let max = r.get("max_attempts");
-        return (if max.is_empty() { v.to_string() } else { format!("{v}/{max}") }, t.text);
+        return (attempts(v, r.get("max_attempts")), t.text);
     }
     let style = if matches!(field, "last_error" | "error" | "error_message") { t.error } else { t.text };
     (r.show(field).to_string(), style)
+}
+
+/// Attempts of a queue entry: "2/3"; past the limit (an operator's retries), "3/3+1".
+pub fn attempts(n: &str, max: &str) -> String {
+    match (n.parse::<u32>(), max.parse::<u32>()) {
+        (Ok(n), Ok(m)) if n > m => format!("{m}/{m}+{}", n - m),
+        _ if max.is_empty() => n.to_string(),
+        _ => format!("{n}/{max}"),
+    }
 }
 
 pub fn fmt_ms(ms: u64) -> String {
@@ -210,6 +223,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attempts_past_the_limit_read_as_the_limit_plus_retries() {
+        assert_eq!(attempts("2", "3"), "2/3");
+        assert_eq!(attempts("4", "3"), "3/3+1");
+        assert_eq!(attempts("1", ""), "1");
+    }
     use crate::client::Entity;
 
     #[test]
