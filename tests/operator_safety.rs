@@ -315,3 +315,23 @@ fn a_bulk_retry_is_followed_to_what_the_queue_did_with_it() {
     };
     assert!(screen.contains("1 processed") && screen.contains("2 failed again"), "{screen}");
 }
+
+#[test]
+fn the_session_log_keeps_every_message_in_full() {
+    let mut a = console();
+    a.size = (80, 24);
+    let long = format!("retry ISO0000001 failed: HTTP 503: {} end-of-message", "provider error ".repeat(8));
+    a.flash(hubtop::app::Level::Error, long.clone());
+    a.flash(hubtop::app::Level::Info, "a later message replaces it on the status line");
+    ch(&mut a, ':');
+    for c in "log".chars() {
+        ch(&mut a, c);
+    }
+    key(&mut a, KeyCode::Enter);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| hubtop::ui::draw(f, &a, &hubtop::ui::Theme::none())).unwrap();
+    let screen = hubtop::harness::headless::screen_text(term.backend());
+    assert!(screen.contains("Session log"), "{screen}");
+    assert!(screen.contains("end-of-message"), "the whole text, wrapped: {screen}");
+    assert!(screen.contains("a later message replaces it"), "{screen}");
+}

@@ -27,7 +27,7 @@ impl App {
     /// The browsing layer of the screen on top of the stack, whatever is open over it.
     pub fn screen_layer(&self) -> Layer {
         match self.screen() {
-            Screen::View(ViewKind::Overview) => Layer::Overview,
+            Screen::View(ViewKind::Overview | ViewKind::Log) => Layer::Overview,
             Screen::View(ViewKind::List(_)) => Layer::List,
             Screen::Detail(_) => Layer::Detail,
         }
@@ -158,6 +158,7 @@ impl App {
             "q" | "quit" => self.act(Action::Quit),
             "help" => self.act(Action::Help),
             "freeze" => self.act(Action::Freeze),
+            "log" => self.switch(ViewKind::Log),
             _ => match VIEWS.iter().find(|v| v.name() == name || v.name().starts_with(name) && !name.is_empty()) {
                 Some(v) => self.switch(*v),
                 None => {

@@ -9,6 +9,7 @@ mod input;
 pub mod keys;
 pub mod layout;
 pub mod list;
+pub mod log;
 mod navigation;
 pub mod overview;
 pub mod plans;
@@ -45,18 +46,22 @@ pub const VIEWS: [ViewKind; 7] = [
 pub enum ViewKind {
     Overview,
     List(Entity),
+    /// This session's messages and actions, in full (`:log`).
+    Log,
 }
 
 impl ViewKind {
     pub fn name(self) -> &'static str {
         match self {
             ViewKind::Overview => "overview",
+            ViewKind::Log => "log",
             ViewKind::List(e) => e.name(),
         }
     }
     pub fn title(self) -> &'static str {
         match self {
             ViewKind::Overview => "Overview",
+            ViewKind::Log => "Session log",
             ViewKind::List(e) => e.label(),
         }
     }
@@ -179,6 +184,8 @@ pub struct App {
     pub mode: Mode,
     pub actions: Actions,
     pub status: Option<(Level, String)>,
+    /// Everything said on the status line this session, in full.
+    pub log: log::SessionLog,
     pub conn: Conn,
     pub frozen: bool,
     pub size: (u16, u16),
@@ -204,6 +211,7 @@ impl App {
             mode: Mode::Normal,
             actions: Actions::default(),
             status: None,
+            log: log::SessionLog::default(),
             conn: Conn::default(),
             frozen: false,
             size: (80, 24),
@@ -261,8 +269,12 @@ impl App {
         }
     }
 
+    /// Tells the operator something on the status line, and keeps it in the session log
+    /// (the status line cuts at the screen's width; `:log` keeps the full text).
     pub fn flash(&mut self, level: Level, msg: impl Into<String>) {
-        self.status = Some((level, msg.into()));
+        let msg = msg.into();
+        self.log.push(self.now, level.clone(), &msg);
+        self.status = Some((level, msg));
     }
 
     /// Breadcrumbs of the back stack.
@@ -368,7 +380,7 @@ fn common_prefix(msgs: &[String]) -> &str {
 pub use crate::ops::title_of;
 
 pub fn view_names() -> Vec<&'static str> {
-    VIEWS.iter().map(|v| v.name()).chain(["quit", "help", "freeze"]).collect()
+    VIEWS.iter().map(|v| v.name()).chain(["log", "quit", "help", "freeze"]).collect()
 }
 
 /// Completions for the command palette.

@@ -224,7 +224,7 @@ impl App {
         match self.screen() {
             Screen::View(ViewKind::List(e)) => self.lists.get(e)?.selected_record().map(|r| (*e, r)),
             Screen::Detail(d) => d.selected_related().or_else(|| d.data.as_ref().map(|x| (d.entity, &x.record))),
-            Screen::View(ViewKind::Overview) => None,
+            Screen::View(ViewKind::Overview | ViewKind::Log) => None,
         }
     }
 
@@ -240,6 +240,18 @@ impl App {
             }
         };
         match self.stack.last_mut() {
+            Some(Screen::View(ViewKind::Log)) => {
+                let delta = match a {
+                    Action::Up => 1,
+                    Action::Down => -1,
+                    Action::PageUp => vp as isize,
+                    Action::PageDown => -(vp as isize),
+                    Action::Top => isize::MAX / 2,
+                    _ => -(isize::MAX / 2),
+                };
+                self.log.scroll_by(delta);
+                Vec::new()
+            }
             Some(Screen::View(ViewKind::Overview)) => {
                 let len = self.overview.groups.len();
                 self.overview.selected_group = step(self.overview.selected_group, len);
@@ -269,6 +281,7 @@ impl App {
     /// Enter: drill down one level.
     pub(super) fn enter(&mut self) -> Vec<Effect> {
         match self.screen().clone() {
+            Screen::View(ViewKind::Log) => Vec::new(),
             Screen::View(ViewKind::Overview) => {
                 let Some(g) = self.overview.groups.get(self.overview.selected_group).cloned() else {
                     return self.switch(ViewKind::List(Entity::Outbound));

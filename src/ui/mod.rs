@@ -2,6 +2,7 @@
 
 pub mod detail;
 pub mod kv;
+pub mod log;
 pub mod overlay;
 pub mod overview;
 pub mod table;
@@ -61,6 +62,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     draw_header(f, app, theme, header);
     match app.screen() {
         Screen::View(ViewKind::Overview) => overview::draw(f, app, theme, main),
+        Screen::View(ViewKind::Log) => log::draw(f, app, theme, main),
         Screen::View(ViewKind::List(e)) => table::draw(f, app, theme, main, *e),
         Screen::Detail(d) => detail::draw(f, app, theme, main, d),
     }
@@ -137,6 +139,9 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
 pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
     let mut acts: Vec<(Action, &'static str)> = vec![(Action::Help, "help")];
     match app.screen() {
+        Screen::View(ViewKind::Log) => {
+            acts.extend([(Action::Up, "older"), (Action::Down, "newer"), (Action::Back, "back")])
+        }
         Screen::View(ViewKind::Overview) => {
             acts.extend([(Action::Enter, "drill into group"), (Action::View(4), "outbound")]);
         }
