@@ -148,6 +148,10 @@ async fn event_loop(
     let mut stopping: Option<tokio::time::Instant> = None;
     // For the end-to-end test that a panic restores the terminal (never set in use).
     let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
+    // For the chaos run's test that its frame check catches a stalled loop (never set
+    // in use): once, 2 s in, the loop blocks its thread for 2.5 s.
+    let mut test_stall =
+        std::env::var_os("HUBTOP_TEST_STALL").is_some().then(|| Instant::now() + Duration::from_secs(2));
     loop {
         if app.dirty {
             // Coalesce bursts: at most one frame per 10 ms.
@@ -166,6 +170,10 @@ async fn event_loop(
             last_draw = Instant::now();
             if test_panic.is_some_and(|at| last_draw > at) {
                 panic!("HUBTOP_TEST_PANIC: a deliberate panic, to test that the terminal is restored");
+            }
+            if test_stall.is_some_and(|at| last_draw > at) {
+                test_stall = None;
+                std::thread::sleep(Duration::from_millis(2500));
             }
         }
         if app.quit {
