@@ -344,7 +344,7 @@ pub async fn run_with(opts: &ChaosOptions, extra: &ChaosRun) -> anyhow::Result<R
         Inject::Duplicate => Some(ledger::send_duplicate(&truth_client, &audit_path).await?),
     };
     let sent_twice = ledger::sent_twice(&h, &audit_path)?;
-    let outcomes = outcome_counts(&audit_path)?;
+    let outcomes = ledger::outcome_counts(&audit_path)?;
     let report = Report {
         seconds: secs,
         operator_steps: steps,
@@ -428,17 +428,6 @@ async fn view_matches(c: &Headless, truth: &Client) -> Result<(), String> {
         l.query.to_string(),
         l.quick_filter
     ))
-}
-
-fn outcome_counts(audit: &std::path::Path) -> anyhow::Result<HashMap<String, usize>> {
-    let mut m = HashMap::new();
-    for line in std::fs::read_to_string(audit)?.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        if v["phase"] == "done" {
-            *m.entry(v["outcome"].as_str().unwrap_or("?").to_string()).or_default() += 1;
-        }
-    }
-    Ok(m)
 }
 
 /// One thing a scripted operator does.

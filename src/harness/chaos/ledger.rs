@@ -38,10 +38,10 @@ pub fn sent_lines(audit: &Path) -> anyhow::Result<Vec<SentLine>> {
 
 /// The record the instance counts an action's request under.
 fn counted_under(h: &sim::SimHandle, s: &SentLine) -> String {
-    if s.action == "rerun" {
-        if let Ok(row) = h.sim.store.get(schema::EXECUTIONS, &s.sys_id) {
-            return sim::Sim::exec_field(&row, "source_record").to_string();
-        }
+    if s.action == "rerun"
+        && let Ok(row) = h.sim.store.get(schema::EXECUTIONS, &s.sys_id)
+    {
+        return sim::Sim::exec_field(&row, "source_record").to_string();
     }
     s.sys_id.clone()
 }
@@ -84,4 +84,16 @@ pub async fn send_duplicate(client: &Client, audit: &Path) -> anyhow::Result<Str
         }
     }
     Ok(format!("{} {}", s.action, s.sys_id))
+}
+
+/// How many actions ended each way (ok, failed, unknown, not_sent).
+pub fn outcome_counts(audit: &std::path::Path) -> anyhow::Result<HashMap<String, usize>> {
+    let mut m = HashMap::new();
+    for line in std::fs::read_to_string(audit)?.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if v["phase"] == "done" {
+            *m.entry(v["outcome"].as_str().unwrap_or("?").to_string()).or_default() += 1;
+        }
+    }
+    Ok(m)
 }
