@@ -1,6 +1,8 @@
 //! The terminal and the event loop. Raw mode and the alternate screen are restored on
-//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP; frames are
-//! drawn only when something changed, at most one per 10 ms, inside synchronized updates.
+//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP/SIGINT; frames
+//! are drawn only when something changed, at most one per 10 ms, inside synchronized
+//! updates. A signal stops sending; the loop keeps drawing while what was sent answers,
+//! for up to [`crate::signals::GRACE`], then records the rest as "unknown" and ends.
 
 use std::io::{IsTerminal, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -89,7 +91,18 @@ pub async fn run(
     let (w, h) = terminal::size()?;
     app.size = (w, h);
     let r = event_loop(&mut app, &runner, rx, &mut term, &theme, opts).await;
+    let flight = &runner.ops.flight;
+    // After a signal the wait is over; quitting with actions in flight waits the same
+    // bounded time, so each has its outcome.
+    let gone = if flight.is_stopping() { flight.abandon() } else { flight.shutdown(crate::signals::GRACE).await };
     drop(term);
+    restore();
+    if !gone.labels.is_empty() {
+        eprintln!(
+            "hubtop: outcome unknown for {} (recorded in the audit log) — check before sending again",
+            gone.labels.join(", ")
+        );
+    }
     r
 }
 
@@ -108,8 +121,15 @@ async fn event_loop(
     let effects = app.start();
     run_effects(app, runner, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
+    // Set by a signal: sending has stopped and the loop ends when what was sent has
+    // answered or at this deadline.
+    let mut stopping: Option<tokio::time::Instant> = None;
     // For the end-to-end test that a panic restores the terminal (never set in use).
     let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
+    // For the chaos run's test that its frame check catches a stalled loop (never set
+    // in use): once, 2 s in, the loop blocks its thread for 2.5 s.
+    let mut test_stall =
+        std::env::var_os("HUBTOP_TEST_STALL").is_some().then(|| Instant::now() + Duration::from_secs(2));
     loop {
         if app.dirty {
             // Coalesce bursts: at most one frame per 10 ms.
@@ -128,6 +148,10 @@ async fn event_loop(
             last_draw = Instant::now();
             if test_panic.is_some_and(|at| last_draw > at) {
                 panic!("HUBTOP_TEST_PANIC: a deliberate panic, to test that the terminal is restored");
+            }
+            if test_stall.is_some_and(|at| last_draw > at) {
+                test_stall = None;
+                std::thread::sleep(Duration::from_millis(2500));
             }
         }
         if app.quit {
@@ -148,7 +172,14 @@ async fn event_loop(
                 run_effects(app, runner, fx);
                 Msg::Tick(Instant::now(), chrono::Utc::now())
             }
-            _ = signals.next() => return Ok(()),
+            _ = signals.next(), if stopping.is_none() => {
+                runner.ops.flight.stop();
+                stopping = Some(tokio::time::Instant::now() + crate::signals::GRACE);
+                continue;
+            }
+            _ = runner.ops.flight.settle(stopping.unwrap_or_else(tokio::time::Instant::now)), if stopping.is_some() => {
+                return Ok(());
+            }
         };
         let effects = app.update(msg);
         run_effects(app, runner, effects);

@@ -7,6 +7,9 @@ use super::{Ops, Outcome, Progress, Target};
 use crate::client::Error;
 use crate::domain::state::QueueState;
 
+/// Why a followed operation's outcome is unknown after a signal.
+const STOPPED: &str = "started; hubtop stopped following it on a signal — check the record before sending again";
+
 impl Ops {
     pub(super) async fn follow_exec(
         &self,
@@ -18,13 +21,23 @@ impl Ops {
         if !follow {
             return Ok(Outcome::Ok(format!("execution {exec} started")));
         }
-        let st = self.client.follow(exec, self.follow_timeout, |_| {}).await?;
+        let st = tokio::select! {
+            st = self.client.follow(exec, self.follow_timeout, |_| {}) => st?,
+            _ = self.flight.stopped() => return Ok(Outcome::Unknown(format!("execution {exec} {STOPPED}"))),
+        };
         let summary = st.summary();
         Ok(if st.succeeded() { Outcome::Ok(summary) } else { Outcome::Failed(summary) })
     }
 
     /// After a retry, waits for the instance's flows to process the entry again.
     pub(super) async fn follow_entry(&self, t: &Target) -> Result<Outcome, Error> {
+        tokio::select! {
+            r = self.follow_entry_to_end(t) => r,
+            _ = self.flight.stopped() => Ok(Outcome::Unknown(format!("queued again; {STOPPED}"))),
+        }
+    }
+
+    async fn follow_entry_to_end(&self, t: &Target) -> Result<Outcome, Error> {
         let table = self.client.table(t.entity).to_string();
         let deadline = tokio::time::Instant::now() + self.follow_timeout;
         let fields = ["state", "last_error", "error", "response_code", "attempts"];

@@ -2,6 +2,7 @@
 //! the CLI: decide (the domain's rules) → audit "sent" → perform → follow → audit the
 //! outcome. Neither caller can send what the other would refuse.
 
+pub mod flight;
 mod follow;
 
 use std::sync::Arc;
@@ -85,11 +86,13 @@ pub struct Ops {
     pub audit: Arc<Audit>,
     /// How long an operation is followed to its end.
     pub follow_timeout: Duration,
+    /// What is in flight, for an orderly stop on a signal.
+    pub flight: Arc<flight::Flight>,
 }
 
 impl Ops {
     pub fn new(client: Arc<Client>, audit: Arc<Audit>) -> Ops {
-        Ops { client, audit, follow_timeout: Duration::from_secs(120) }
+        Ops { client, audit, follow_timeout: Duration::from_secs(120), flight: Arc::default() }
     }
 
     /// Decides, audits, performs and (when `follow`) follows one operation.
@@ -98,7 +101,15 @@ impl Ops {
             return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
         }
         let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
-        let audit_id = self.audit.begin(op.verb(), &record, &op.inputs());
+        let audit = Arc::clone(&self.audit);
+        let ticket = self.flight.enter(&t.label, || {
+            let id = audit.begin(op.verb(), &record, &op.inputs());
+            Box::new(move |word: &str, detail: &str| audit.complete(id, word, detail))
+        });
+        let Some(ticket) = ticket else {
+            let why = format!("{}: hubtop is stopping (a signal arrived)", t.label);
+            return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::FAILED };
+        };
         let sent = match self.perform(op, t, follow, &progress).await {
             Ok(outcome) => {
                 let exit = if matches!(outcome, Outcome::Ok(_)) { crate::exit::OK } else { crate::exit::FAILED };
@@ -106,7 +117,7 @@ impl Ops {
             }
             Err(e) => Sent { outcome: outcome_of(&e), exit: e.exit_code() },
         };
-        self.audit.complete(audit_id, sent.outcome.word(), sent.outcome.text());
+        self.flight.leave(ticket, sent.outcome.word(), sent.outcome.text());
         sent
     }
 
