@@ -1,6 +1,6 @@
 //! The real binary in tmux, as an operator runs it: the overview appears, a failure is
 //! drilled into, the failing step's response code and message are on screen, `q` exits
-//! and the terminal is restored. Skipped (with a note) where tmux is not installed.
+//! and the terminal is restored. Reported as ignored where tmux is not installed.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -10,10 +10,6 @@ struct Tmux {
 }
 
 impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
-    }
-
     fn new(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
         let socket = format!("hubtop-test-{name}-{}", std::process::id());
         let ok = Command::new("tmux")
@@ -60,11 +56,8 @@ impl Drop for Tmux {
 const T: Duration = Duration::from_secs(30);
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn drill_from_the_overview_to_the_failing_step_then_quit_and_restore() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let bin = env!("CARGO_BIN_EXE_hubtop");
     let dir = std::env::temp_dir().join(format!("hubtop-e2e-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -97,11 +90,8 @@ fn drill_from_the_overview_to_the_failing_step_then_quit_and_restore() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn killed_console_leaves_a_usable_shell() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     for signal in ["TERM", "HUP", "INT"] {
         let (t, dir) = console_in_tmux(&format!("kill-{signal}"), "");
         t.wait("the console", T, |s| s.contains("Counts by state"));
@@ -118,11 +108,8 @@ fn killed_console_leaves_a_usable_shell() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn a_panic_restores_the_terminal_then_prints_its_message() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let (t, dir) = console_in_tmux("panic", "HUBTOP_TEST_PANIC=1 RUST_BACKTRACE=0");
     // The message is printed after the alternate screen is left, so it stays on the
     // shell's screen; printed before, it would vanish with the alternate screen.
@@ -175,11 +162,9 @@ fn put(url: &str, body: &str) {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
-    if !Tmux::available() || Command::new("curl").arg("--version").output().is_err() {
-        eprintln!("skipped: tmux or curl is not installed");
-        return;
-    }
+    assert!(Command::new("curl").arg("--version").output().is_ok(), "this test needs curl (.ci/run installs it)");
     let (_sim, url) = sim_child();
     let dir = std::env::temp_dir().join(format!("hubtop-e2e-act-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

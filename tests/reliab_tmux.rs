@@ -1,7 +1,7 @@
 //! Reliability of the real binary (issue 16), each case where it bites: a signal in the
 //! middle of an action (CLI and console), an instance that accepts and never answers,
 //! and grapheme clusters that terminals lay out differently. Skipped (with a note)
-//! where tmux is not installed.
+//! where tmux is not installed (reported as ignored).
 #![cfg(unix)]
 
 mod reliab_common;
@@ -83,11 +83,8 @@ fn console(name: &str, url: &str, w: u16, h: u16) -> (Tmux, std::path::PathBuf) 
 /// "sent" line gets its outcome, and the terminal is restored. Before, it exited at
 /// once and the audit kept "sent" lines without an outcome.
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn a_signal_during_a_console_bulk_skip_records_every_outcome_then_restores_the_terminal() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     for (signal, latency, want, within) in [("TERM", "3s", "ok", 0.0..5.0), ("HUP", "9s", "unknown", 4.5..8.0)] {
         let (_sim, url) = sim_child();
         let (t, dir) = console(&format!("bulk-{signal}"), &url, 140, 40);
@@ -123,11 +120,8 @@ fn a_signal_during_a_console_bulk_skip_records_every_outcome_then_restores_the_t
 /// Item 4: an instance that accepts connections and never answers. Within 5 s of the
 /// start the header says so, with for how long, and the count goes on.
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn a_silent_instance_shows_in_the_header_within_five_seconds() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     // Accepts every connection and holds it open without a byte in answer.
@@ -161,11 +155,8 @@ const PLANTED: &str = "\u{1f1fa}\u{1f1f8}\u{1f1e9}\u{1f1ea} \u{1f44d}\u{1f3fd} \
 /// cells; after switching to another view, nothing of it may remain on the screen.
 /// Before, a regional indicator (half a flag) stayed behind until ctrl-l.
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn emoji_clusters_leave_no_stale_glyph_after_switching_views() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let (_sim, url) = sim_child();
     let (t, dir) = console("graphemes", &url, 140, 40);
     t.wait("the overview", T, |s| s.contains("Counts by state"));

@@ -18,10 +18,6 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    pub fn available() -> bool {
-        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
-    }
-
     pub fn new(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
         let socket = format!("hubtop-reliab-{name}-{}", std::process::id());
         let ok = Command::new("tmux")

@@ -41,7 +41,7 @@ fn counted_under(h: &sim::SimHandle, s: &SentLine) -> String {
     if s.action == "rerun"
         && let Ok(row) = h.sim.store.get(schema::EXECUTIONS, &s.sys_id)
     {
-        return sim::Sim::exec_field(&row, "source_record").to_string();
+        return sim::store::Store::field(schema::EXECUTIONS, &row, "source_record").to_string();
     }
     s.sys_id.clone()
 }
