@@ -156,6 +156,8 @@ fn outcome_of(e: &Error) -> Outcome {
         // The client sent nothing: the instance asked for a pause until then.
         Error::RateLimited { until: Some(_), .. } => Outcome::NotSent(e.to_string()),
         Error::Auth { .. } => Outcome::Failed(format!("{e} — check the profile's credentials")),
+        // Refused before anything was sent (no provider, no subflow, no trigger).
+        Error::Invalid(_) => Outcome::NotSent(e.to_string()),
         e => Outcome::Failed(e.to_string()),
     }
 }
