@@ -89,7 +89,9 @@ pub enum Command {
     Cancel { number: String },
     /// Check what an instance has for hubtop (tables, fields, choices, roles, companion,
     /// triggers) through its documented metadata tables; `--write` stores it in the profile.
-    #[command(after_help = "Examples:\n  hubtop doctor --profile dev\n  hubtop doctor --profile dev --write\n\nExit 0 only when what the console needs is there.")]
+    #[command(
+        after_help = "Examples:\n  hubtop doctor --profile dev\n  hubtop doctor --profile dev --write\n\nExit 0 only when what the console needs is there."
+    )]
     Doctor {
         /// Store what was found (tables, field and choice mapping, triggers) in --profile.
         #[arg(long)]

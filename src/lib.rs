@@ -54,4 +54,3 @@ pub async fn run(cli: Cli) -> u8 {
         None => console::run(&cli.global, &config).await,
     }
 }
-

@@ -32,17 +32,17 @@ fn status(a: &App) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_and_cancel_from_the_console_without_a_trigger_and_a_bulk_retry_on_an_unknown_field_is_refused() {
     let without = Without { flow_trigger: true, companion: true };
-    let cfg = SimConfig { demo: true, traffic: 0, retry_interval: Duration::from_secs(3600), without, ..Default::default() };
+    let cfg =
+        SimConfig { demo: true, traffic: 0, retry_interval: Duration::from_secs(3600), without, ..Default::default() };
     let h = sim::start(cfg).await.expect("sim starts");
     let mut cc = ClientConfig::new(&h.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() });
     cc.rps = 0.0;
     let client = Arc::new(Client::new(cc).expect("client"));
     // A work order the healthy provider created (through the queue: no trigger needed).
     let acme = find(&client, Entity::Providers, Query::new().and(Condition::eq("title", "Acme Facilities"))).await;
-    let created = Query::new().and(Condition::eq("integration_state", "created")).and(Condition::eq(
-        "fm_provider",
-        acme[0].sys_id(),
-    ));
+    let created = Query::new()
+        .and(Condition::eq("integration_state", "created"))
+        .and(Condition::eq("fm_provider", acme[0].sys_id()));
     let end = tokio::time::Instant::now() + T;
     let wo = loop {
         if let Some(w) = find(&client, Entity::WorkOrders, created.clone()).await.into_iter().next() {
@@ -82,7 +82,11 @@ async fn update_and_cancel_from_the_console_without_a_trigger_and_a_bulk_retry_o
     }
     c.keys("Escalated by caller");
     c.key(KeyCode::Enter);
-    assert!(c.until(T, |a| status(a).starts_with("update") && status(a).contains("success")).await, "{}", status(&c.app));
+    assert!(
+        c.until(T, |a| status(a).starts_with("update") && status(a).contains("success")).await,
+        "{}",
+        status(&c.app)
+    );
     assert_eq!(history("update").await.len(), 1, "the update subflow ran once");
     let w = find(&client, Entity::WorkOrders, Query::new().and(Condition::eq("sys_id", &id))).await;
     assert_eq!((w[0].get("priority"), w[0].get("integration_state")), ("1", "created"));
@@ -92,7 +96,11 @@ async fn update_and_cancel_from_the_console_without_a_trigger_and_a_bulk_retry_o
     c.key(KeyCode::Char('c'));
     assert!(c.app.actions.confirm.is_some(), "cancel asks first: {}", status(&c.app));
     c.key(KeyCode::Char('y'));
-    assert!(c.until(T, |a| status(a).starts_with("cancel") && status(a).contains("success")).await, "{}", status(&c.app));
+    assert!(
+        c.until(T, |a| status(a).starts_with("cancel") && status(a).contains("success")).await,
+        "{}",
+        status(&c.app)
+    );
     assert_eq!(history("cancel").await.len(), 1);
     let w = find(&client, Entity::WorkOrders, Query::new().and(Condition::eq("sys_id", &id))).await;
     assert_eq!((w[0].get("state"), w[0].get("integration_state")), ("canceled", "cancelled"));

@@ -140,7 +140,9 @@ fn doctor_on_the_embedded_instance_passes_every_line() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(!out.contains('✖'), "{out}");
-    for line in ["role sn_wsd_case.manager", "Work orders table sn_wsd_core_workplace_task", "companion API", "create trigger"] {
+    for line in
+        ["role sn_wsd_case.manager", "Work orders table sn_wsd_core_workplace_task", "companion API", "create trigger"]
+    {
         assert!(out.contains(line), "{line}: {out}");
     }
 }
@@ -182,7 +184,8 @@ fn doctor_names_a_missing_role_and_who_grants_it() {
 fn with_only_the_documented_apis_cancel_and_update_work_and_create_says_what_to_configure() {
     let sim = start_sim("without", &["--without", "flow-trigger,companion"]);
     // The demo's work orders at the healthy provider are created through the queue.
-    let acme = rows(&sim, "sn_wsd_case_fm_provider", "title=Acme Facilities")[0]["sys_id"].as_str().unwrap().to_string();
+    let acme =
+        rows(&sim, "sn_wsd_case_fm_provider", "title=Acme Facilities")[0]["sys_id"].as_str().unwrap().to_string();
     let created =
         wait_rows(&sim, WORK_ORDERS, &format!("integration_state=created^fm_provider={acme}"), "a created work order");
     let wo = created[0]["number"].as_str().unwrap().to_string();

@@ -75,8 +75,7 @@ impl Client {
         let ans = self
             .send(Method::GET, &format!("/api/now/table/{}", spec.table), &out.params(), None, Idempotence::Read)
             .await?;
-        let records =
-            record::decode_list(&ans.body)?.into_iter().map(|r| self.record_in(&spec.table, r)).collect();
+        let records = record::decode_list(&ans.body)?.into_iter().map(|r| self.record_in(&spec.table, r)).collect();
         let h = |k: &str| ans.headers.get(k).and_then(|v| v.to_str().ok());
         let total = h("x-total-count").and_then(|v| v.trim().parse().ok());
         Ok(Page { records, total, next_offset: next_offset(h("link")) })
@@ -139,7 +138,8 @@ impl Client {
 
     /// Count and sums of `sum_fields` of the rows matching `query` (Aggregate API).
     pub async fn stats(&self, table: &str, query: &Query, sum_fields: &[&str]) -> Result<(u64, Vec<f64>)> {
-        let mut q = vec![("sysparm_count", "true".to_string()), ("sysparm_query", self.query_out(table, query).to_string())];
+        let mut q =
+            vec![("sysparm_count", "true".to_string()), ("sysparm_query", self.query_out(table, query).to_string())];
         if !sum_fields.is_empty() {
             q.push(("sysparm_sum_fields", self.fields_out(table, sum_fields).join(",")));
         }
@@ -172,7 +172,8 @@ impl Client {
         query: &Query,
         group_by: &[&str],
     ) -> Result<Vec<(Vec<String>, Vec<String>, u64)>> {
-        let mut q = vec![("sysparm_count", "true".to_string()), ("sysparm_query", self.query_out(table, query).to_string())];
+        let mut q =
+            vec![("sysparm_count", "true".to_string()), ("sysparm_query", self.query_out(table, query).to_string())];
         if !group_by.is_empty() {
             q.push(("sysparm_group_by", self.fields_out(table, group_by).join(",")));
         }

@@ -63,7 +63,12 @@ impl Client {
     /// Starts `flow_id` through the trigger the profile names for `purpose`. Sent once:
     /// a lost answer is `OutcomeUnknown`; a path the instance does not have is
     /// `NotInstalled` (nothing ran). The execution id, when the answer carries one.
-    pub async fn start_flow(&self, purpose: &str, flow_id: &str, inputs: &Map<String, Value>) -> Result<Option<String>> {
+    pub async fn start_flow(
+        &self,
+        purpose: &str,
+        flow_id: &str,
+        inputs: &Map<String, Value>,
+    ) -> Result<Option<String>> {
         let setting = self.config.triggers.of(purpose).to_string();
         let Some(path) = path_of(&setting, flow_id) else {
             return Err(Error::Invalid(what_to_configure(purpose, "none is configured")));

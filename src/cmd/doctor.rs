@@ -111,7 +111,9 @@ pub async fn examine(c: &Client, profile: &str) -> (Vec<Check>, Found) {
             required: false,
             text: match (ok, fallback) {
                 (true, _) => format!("{purpose} trigger {setting} answers"),
-                (false, true) => format!("{purpose} trigger {setting} is not there; the companion is (--write uses it)"),
+                (false, true) => {
+                    format!("{purpose} trigger {setting} is not there; the companion is (--write uses it)")
+                }
                 (false, false) => format!("{purpose} trigger {setting} is not there (optional: {purpose} is refused)"),
             },
             fix: crate::client::trigger::what_to_configure(purpose, "the configured path is not installed")
@@ -201,9 +203,7 @@ async fn roles(c: &Client) -> Vec<Check> {
                 (false, true) => format!("role {role} (through admin)"),
                 (false, false) => format!("role {role} is missing for {user}"),
             };
-            let fix = format!(
-                "an admin grants {role} to {user} (User Administration > Users > {user} > Roles > Edit)"
-            );
+            let fix = format!("an admin grants {role} to {user} (User Administration > Users > {user} > Roles > Edit)");
             check(has || admin, text, &fix)
         })
         .collect()
@@ -215,7 +215,8 @@ async fn chain(c: &Client, first: &Record) -> Vec<String> {
     let mut parent = first.get("super_class").to_string();
     while !parent.is_empty() && names.len() < 6 {
         let q = Query::new().and(Condition::eq("sys_id", &parent));
-        match rows(c, "sys_db_object", q, &["name", "super_class"], false).await.ok().and_then(|r| r.into_iter().next()) {
+        match rows(c, "sys_db_object", q, &["name", "super_class"], false).await.ok().and_then(|r| r.into_iter().next())
+        {
             Some(r) => {
                 names.push(r.get("name").to_string());
                 parent = r.get("super_class").to_string();
@@ -234,7 +235,9 @@ async fn table(c: &Client, e: Entity, found: &mut Found, profile: &str) -> Vec<C
     let fields = ["sys_id", "name", "label", "super_class"];
     let row = match rows(c, "sys_db_object", by("name", &name), &fields, false).await {
         Ok(r) if !r.is_empty() => r.into_iter().next(),
-        Ok(_) => rows(c, "sys_db_object", by("label", &label), &fields, false).await.ok().and_then(|r| r.into_iter().next()),
+        Ok(_) => {
+            rows(c, "sys_db_object", by("label", &label), &fields, false).await.ok().and_then(|r| r.into_iter().next())
+        }
         Err(err) => return vec![check(false, format!("{} ({name}): {err}", e.label()), "grant read on sys_db_object")],
     };
     let Some(row) = row else {
@@ -243,17 +246,29 @@ async fn table(c: &Client, e: Entity, found: &mut Found, profile: &str) -> Vec<C
              [profiles.{profile}.tables] {key} = \"its_name\"",
             e.label().to_lowercase()
         );
-        return vec![check(false, format!("{} table {name} not found (nor one labelled \"{label}\")", e.label()), &fix)];
+        return vec![check(
+            false,
+            format!("{} table {name} not found (nor one labelled \"{label}\")", e.label()),
+            &fix,
+        )];
     };
     let actual = row.get("name").to_string();
     let mut out = Vec::new();
     if actual != name {
-        out.push(check(true, format!("{} table: {actual} (by its label \"{label}\"; --write stores it)", e.label()), ""));
+        out.push(check(
+            true,
+            format!("{} table: {actual} (by its label \"{label}\"; --write stores it)", e.label()),
+            "",
+        ));
         set_table(&mut found.tables, e, &actual);
     }
     // Fields, by name or by label, in the table and the ones it extends.
     let names = chain(c, &row).await;
-    let q = Query::new().and(Condition::new("name", Op::In, &names.join(","))).and(Condition::new("element", Op::IsNotEmpty, ""));
+    let q = Query::new().and(Condition::new("name", Op::In, &names.join(","))).and(Condition::new(
+        "element",
+        Op::IsNotEmpty,
+        "",
+    ));
     let dict = match rows(c, "sys_dictionary", q, &["element", "column_label", "internal_type"], false).await {
         Ok(d) => d,
         Err(err) => return vec![check(false, format!("{} fields: {err}", e.label()), "grant read on sys_dictionary")],

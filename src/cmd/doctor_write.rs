@@ -80,10 +80,14 @@ mod tests {
         let mut found = Found::default();
         found.tables.history = "u_task_sync_history".into();
         found.mapping.fields.entry("work_orders".into()).or_default().insert("fm_provider".into(), "u_fm".into());
-        found.mapping.choices.entry("work_orders".into()).or_default().entry("state".into()).or_default().insert(
-            "canceled".into(),
-            "7".into(),
-        );
+        found
+            .mapping
+            .choices
+            .entry("work_orders".into())
+            .or_default()
+            .entry("state".into())
+            .or_default()
+            .insert("canceled".into(), "7".into());
         found.mapping.known.insert("work_orders".into(), vec!["number".into(), "u_fm".into()]);
         found.triggers = Some(("companion".into(), "companion".into()));
         store(&path, "dev", &found).unwrap();

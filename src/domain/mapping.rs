@@ -54,17 +54,9 @@ pub const SYSTEM_FIELDS: &[&str] = &[
 pub fn domain_fields(e: Entity) -> &'static [&'static str] {
     match e {
         Entity::Flows => &["name", "type", "active", "inputs"],
-        Entity::Executions => &[
-            "name",
-            "flow",
-            "state",
-            "started",
-            "ended",
-            "run_time",
-            "source_table",
-            "source_record",
-            "error_message",
-        ],
+        Entity::Executions => {
+            &["name", "flow", "state", "started", "ended", "run_time", "source_table", "source_record", "error_message"]
+        }
         Entity::Outbound => &[
             "number",
             "state",
@@ -180,7 +172,7 @@ impl Mapping {
         match self.known.get(key(e)).filter(|k| !k.is_empty()) {
             Some(known) => {
                 let f = self.field_out(e, head);
-                known.iter().any(|k| *k == f)
+                known.contains(&f)
             }
             None => domain_fields(e).contains(&head),
         }

@@ -87,7 +87,9 @@ impl Operation {
             Operation::WorkOrder(WorkOrderOp::Cancel) => {
                 format!("PATCH work order state={} (IFM runs the provider's cancel subflow)", WorkOrderState::Canceled)
             }
-            Operation::WorkOrder(op) => format!("POST the {} trigger of the provider's subflow, inputs: record", op.verb()),
+            Operation::WorkOrder(op) => {
+                format!("POST the {} trigger of the provider's subflow, inputs: record", op.verb())
+            }
             Operation::Update { changed, comment } => {
                 let mut parts: Vec<String> = changed
                     .iter()

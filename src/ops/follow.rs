@@ -41,11 +41,8 @@ impl Ops {
     /// Polls until the outcome is known or `follow_timeout` passes.
     pub(super) async fn watch(&self, w: Watch) -> Outcome {
         let deadline = tokio::time::Instant::now() + self.follow_timeout;
-        let mut pending_seen = w
-            .after_patch
-            .as_ref()
-            .zip(w.op)
-            .is_some_and(|(r, op)| r.get("integration_state") == states(op).0.as_str());
+        let mut pending_seen =
+            w.after_patch.as_ref().zip(w.op).is_some_and(|(r, op)| r.get("integration_state") == states(op).0.as_str());
         let mut complete_polls = 0;
         let mut integration = String::new();
         loop {
@@ -73,9 +70,9 @@ impl Ops {
         // 1. A new sync-history row for the operation: the subflow's own verdict.
         if let (Some(wo), Some(seen)) = (&w.wo, &w.seen) {
             let rows = self.recent_history(wo).await?;
-            let new = rows.iter().find(|r| {
-                !seen.contains(r.sys_id()) && w.op.is_none_or(|op| r.get("operation") == op.verb())
-            });
+            let new = rows
+                .iter()
+                .find(|r| !seen.contains(r.sys_id()) && w.op.is_none_or(|op| r.get("operation") == op.verb()));
             if let Some(r) = new {
                 return Ok(Some(verdict(r, w)));
             }

@@ -26,9 +26,7 @@ impl Ops {
     pub(super) async fn recent_history(&self, wo: &str) -> Result<Vec<Record>, Error> {
         let c = &self.client;
         let mut spec = crate::client::read::ListSpec::new(c.table(Entity::History));
-        spec.query = Query::new()
-            .and(crate::query::Condition::eq("task", wo))
-            .order_desc("sys_created_on");
+        spec.query = Query::new().and(crate::query::Condition::eq("task", wo)).order_desc("sys_created_on");
         spec.fields = ["sys_id", "operation", "status", "response_code", "message", "flow_context"]
             .iter()
             .map(|s| s.to_string())
@@ -58,7 +56,12 @@ impl Ops {
         Ok(self.watch(w).await)
     }
 
-    pub(super) async fn cancel(&self, t: &Target, follow: bool, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
+    pub(super) async fn cancel(
+        &self,
+        t: &Target,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
         let canceled = WorkOrderState::Canceled.as_str();
         if t.record.get("state") == canceled {
             // Nothing to change, so IFM would not run: a resync through the trigger.

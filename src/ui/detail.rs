@@ -179,7 +179,12 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
             } else {
                 lines.push(Line::from(Span::styled("Flow log", t.header)));
                 for l in log {
-                    lines.push(Line::from(format!("{} {:<5} {}", l.get("sys_created_on"), l.get("level"), l.get("message"))));
+                    lines.push(Line::from(format!(
+                        "{} {:<5} {}",
+                        l.get("sys_created_on"),
+                        l.get("level"),
+                        l.get("message")
+                    )));
                 }
             }
             lines.push(Line::from(""));
