@@ -88,7 +88,7 @@ impl Operation {
                 format!("PATCH work order state={} (IFM runs the provider's cancel subflow)", WorkOrderState::Canceled)
             }
             Operation::WorkOrder(op) => {
-                format!("POST the {} trigger of the provider's subflow, inputs: record", op.verb())
+                format!("POST the provider's {0} subflow through the profile's {0} trigger, inputs: record", op.verb())
             }
             Operation::Update { changed, comment } => {
                 let mut parts: Vec<String> = changed
@@ -99,7 +99,7 @@ impl Operation {
                     parts.push(format!("comments={comment:?}"));
                 }
                 if parts.is_empty() {
-                    return "POST the update trigger of the provider's subflow (resync)".into();
+                    return "POST the provider's update subflow through the profile's create trigger (resync)".into();
                 }
                 format!("PATCH work order {} (IFM runs the provider's update subflow)", parts.join(", "))
             }
