@@ -47,6 +47,7 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
         read_only: target.read_only,
         refresh: target.refresh,
         tables: client.config.tables.clone(),
+        mapping: client.config.mapping.clone(),
         production: target.production,
     };
     let audit_path = config::data_dir().join("audit.jsonl");

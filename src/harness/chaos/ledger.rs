@@ -75,7 +75,8 @@ pub async fn send_duplicate(client: &Client, audit: &Path) -> anyhow::Result<Str
     };
     match s.action.as_str() {
         "rerun" => {
-            client.rerun(&s.sys_id).await?;
+            let (flow, inputs, _) = client.rerun_inputs(&s.sys_id).await?;
+            client.start_flow("rerun", &flow, &inputs).await?;
         }
         verb => {
             let state = if verb == "retry" { QueueState::Ready } else { QueueState::Skipped };
