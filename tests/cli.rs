@@ -225,6 +225,14 @@ fn actions_and_their_exit_codes() {
     assert_eq!(rows(&sim, OUTBOUND, &format!("number={e2}"))[0]["state"], "skipped");
     let o = hubtop(&sim, &["retry", "ISO9999999"]);
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    // A processed entry is refused as the console refuses it: the same rule, the same
+    // words (both ask crate::domain::rules through crate::ops), exit 2, nothing sent.
+    let done = wait_rows(&sim, OUTBOUND, "state=processed", "a processed entry");
+    let (number, id) = (done[0]["number"].as_str().unwrap(), done[0]["sys_id"].as_str().unwrap());
+    let o = hubtop(&sim, &["retry", number]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("only entries in error or skipped are retried (this one is processed)"), "{}", text(&o));
+    assert!(api(&sim, "/sim/counters")["patches_by_id"].get(id).is_none(), "nothing sent");
 
     // create the not-synced work order at Acme: success.
     let wo = rows(&sim, WORK_ORDERS, "integration_state=not_synced")[0]["number"].as_str().unwrap().to_string();
