@@ -12,7 +12,7 @@ pub mod list;
 mod navigation;
 pub mod overview;
 pub mod plans;
-mod refresh;
+pub mod refresh;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -87,6 +87,10 @@ pub struct Settings {
     pub tables: Tables,
     /// A profile marked production: bulk work needs a typed confirmation.
     pub production: bool,
+    /// Poll slower while nothing changes (false: every `refresh`, as before).
+    pub adaptive: bool,
+    /// The client's request budget and Batch API support, read between requests.
+    pub meter: Option<crate::client::budget::Meter>,
 }
 
 impl Default for Settings {
@@ -99,6 +103,8 @@ impl Default for Settings {
             refresh: Duration::from_secs(3),
             tables: Tables::default(),
             production: false,
+            adaptive: true,
+            meter: None,
         }
     }
 }
@@ -187,6 +193,8 @@ pub struct App {
     pub dirty: bool,
     /// Force a full redraw (ctrl-l).
     pub clear: bool,
+    /// How often what is on screen is polled now.
+    pub cadence: refresh::Cadence,
     next_seq: u64,
 }
 
@@ -210,6 +218,7 @@ impl App {
             quit: false,
             dirty: true,
             clear: false,
+            cadence: refresh::Cadence::default(),
             next_seq: 1,
         }
     }

@@ -16,6 +16,8 @@
 
 pub mod actions;
 pub mod auth;
+pub mod batch;
+pub mod budget;
 pub mod error;
 pub mod health;
 pub mod lenient;
@@ -67,6 +69,8 @@ pub struct ClientConfig {
     /// Attempts for a read before its error is reported.
     pub read_attempts: u32,
     pub tables: Tables,
+    /// The hourly request budget polling keeps within (0 = none); see [`budget`].
+    pub max_requests_per_hour: u32,
     /// The URL as given carried user info; `Client::new` refuses it.
     url_had_credentials: bool,
 }
@@ -101,6 +105,7 @@ impl ClientConfig {
             max_body: 32 * 1024 * 1024,
             read_attempts: 5,
             tables: Tables::default(),
+            max_requests_per_hour: budget::DEFAULT_PER_HOUR,
             url_had_credentials,
         }
     }
@@ -134,6 +139,8 @@ pub struct Client {
     limiter: limit::Limiter,
     monitor: health::Monitor,
     pub traffic: Arc<Traffic>,
+    pub budget: Arc<budget::Budget>,
+    pub batch: Arc<batch::Support>,
 }
 
 /// What came back from one HTTP exchange.
@@ -178,10 +185,12 @@ impl Client {
         Ok(Client {
             http,
             limiter: limit::Limiter::new(config.concurrency, config.rps),
+            budget: Arc::new(budget::Budget::new(config.max_requests_per_hour)),
             config,
             token: tokio::sync::Mutex::new(None),
             monitor: health::Monitor::default(),
             traffic: Arc::new(Traffic::default()),
+            batch: Arc::default(),
         })
     }
 
@@ -275,6 +284,9 @@ impl Client {
         body: Option<&Value>,
         kind: Idempotence,
     ) -> Result<Answer> {
+        if let Some(r) = self.gathered(&method, path, query).await {
+            return r;
+        }
         let mut flight = None;
         let r = self.send_inner(&method, path, query, body, kind, &mut flight).await;
         match &r {
@@ -320,6 +332,10 @@ impl Client {
                 deadline = Instant::now() + self.config.budget;
             }
             attempt += 1;
+            // Polling waits for room in the hourly budget; actions and navigation never do.
+            if self.budget.admit(kind == Idempotence::Read && budget::is_background()).await {
+                deadline = Instant::now() + self.config.budget;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             let mut req = self
                 .http
@@ -356,6 +372,7 @@ impl Client {
                 }
             };
             self.monitor.observe(&ans.headers);
+            self.budget.observe(&ans.headers);
             if ans.status == StatusCode::UNAUTHORIZED && !reauthed {
                 // Once: a fresh token (or, with Basic, one more try) before reporting.
                 reauthed = true;
@@ -367,6 +384,7 @@ impl Client {
                 continue;
             }
             if ans.status == StatusCode::TOO_MANY_REQUESTS {
+                self.budget.rate_limited();
                 // The instance did not act: a write may go again too.
                 match self.long_rate_limit(&ans) {
                     Some(e) if !self.config.wait_for_rate_limit || waited => return Err(e),

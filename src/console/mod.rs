@@ -48,6 +48,8 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
         refresh: target.refresh,
         tables: client.config.tables.clone(),
         production: target.production,
+        adaptive: true,
+        meter: Some(client.meter()),
     };
     let audit_path = config::data_dir().join("audit.jsonl");
     let audit = match audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user) {
