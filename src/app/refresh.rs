@@ -2,8 +2,8 @@
 //! answers from stale requests are dropped.
 //!
 //! Only the screen on top polls, never while frozen, and adaptively ([`Cadence`]): every
-//! `refresh` right after an action or while answers bring changes, then slower with each
-//! answer that brings nothing new, up to [`IDLE`] for a poll that costs one request (the
+//! `refresh` right after an action or while answers bring changes, then twice as slow with
+//! each answer that brings nothing new, up to [`IDLE`] for a poll that costs one request (the
 //! Batch API) — an idle overview costs at most 12 requests a minute and a change shows
 //! within [`IDLE`] plus one round trip. A poll that costs more requests (no Batch API) is
 //! spaced so that it costs no more, and polling is never planned beyond the hourly
@@ -60,7 +60,7 @@ impl App {
         let floor = budget::WINDOW.mul_f64(f64::from(cost) / f64::from(limit.max(1)));
         let busy = !self.actions.running.is_empty() || self.cadence.busy_until.is_some_and(|t| self.instant < t);
         let idle = (IDLE * cost).max(fast);
-        let wanted = if busy { fast } else { fast.mul_f64(1.5f64.powi(self.cadence.quiet.min(16) as i32)).min(idle) };
+        let wanted = if busy { fast } else { (fast * 2u32.pow(self.cadence.quiet.min(8))).min(idle) };
         wanted.max(floor)
     }
 
