@@ -4,7 +4,7 @@
 //! ways, the answer's `serviced_requests[]` and `unserviced_requests[]`): a plan goes as
 //! one HTTP request; an instance without the API (400 "Requested URI does not represent
 //! any resource", or 404) is found out once and then served by concurrent requests;
-//! an unserviced item is sent on its own.
+//! an unserviced item is sent on its own. Only polls (background reads) are batched.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,7 +15,7 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hubtop::app::plans::{Answer, OverviewPlan};
-use hubtop::client::{Auth, Client, ClientConfig, Tables};
+use hubtop::client::{Auth, Client, ClientConfig, Tables, budget};
 use hubtop::console::runner::execute;
 use serde_json::{Value, json};
 
@@ -118,13 +118,25 @@ fn check(answers: &[Answer]) {
     assert_eq!(rows[0].get("title"), "sn_wsd_case_fm_provider");
 }
 
+async fn poll(c: &Client, plan: &OverviewPlan) -> Vec<Answer> {
+    budget::background(execute(c, &plan.requests)).await.unwrap()
+}
+
+#[tokio::test]
+async fn what_the_operator_opens_goes_as_concurrent_requests() {
+    let (url, hits) = stub(Batch::Served).await;
+    let c = client(&url);
+    check(&execute(&c, &OverviewPlan::new(&Tables::default()).requests).await.unwrap());
+    assert_eq!((hits.batches.load(Ordering::SeqCst), hits.singles.load(Ordering::SeqCst)), (0, 8));
+}
+
 #[tokio::test]
 async fn a_plan_is_one_http_request_where_the_instance_has_the_batch_api() {
     let (url, hits) = stub(Batch::Served).await;
     let c = client(&url);
     let plan = OverviewPlan::new(&Tables::default());
     for round in 1..=2 {
-        check(&execute(&c, &plan.requests).await.unwrap());
+        check(&poll(&c, &plan).await);
         assert_eq!(hits.batches.load(Ordering::SeqCst), round);
         assert_eq!(hits.singles.load(Ordering::SeqCst), 0);
     }
@@ -138,9 +150,9 @@ async fn without_the_batch_api_the_plan_goes_as_concurrent_requests_and_it_is_as
         let (url, hits) = stub(mode).await;
         let c = client(&url);
         let plan = OverviewPlan::new(&Tables::default());
-        check(&execute(&c, &plan.requests).await.unwrap());
+        check(&poll(&c, &plan).await);
         assert_eq!(c.batch.get(), Some(false));
-        check(&execute(&c, &plan.requests).await.unwrap());
+        check(&poll(&c, &plan).await);
         assert_eq!(hits.batches.load(Ordering::SeqCst), 1, "support is learnt once");
         assert_eq!(hits.singles.load(Ordering::SeqCst), 16);
     }
@@ -150,6 +162,6 @@ async fn without_the_batch_api_the_plan_goes_as_concurrent_requests_and_it_is_as
 async fn unserviced_items_are_sent_on_their_own() {
     let (url, hits) = stub(Batch::ServedUpTo(5)).await;
     let c = client(&url);
-    check(&execute(&c, &OverviewPlan::new(&Tables::default()).requests).await.unwrap());
+    check(&poll(&c, &OverviewPlan::new(&Tables::default())).await);
     assert_eq!((hits.batches.load(Ordering::SeqCst), hits.singles.load(Ordering::SeqCst)), (1, 3));
 }

@@ -148,10 +148,21 @@ async fn in_background<F: std::future::Future>(bg: bool, f: F) -> F::Output {
     if bg { budget::background(f).await } else { f.await }
 }
 
-/// Executes every request of a plan at once — one Batch API request where the instance
-/// has it, else concurrent requests; the answers come back in its order.
+/// Executes every request of a plan at once; the answers come back in its order.
 pub async fn execute(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
-    c.batched(requests.iter().map(|r| answer(c, r)).collect()).await
+    together(c, requests.iter().map(|r| answer(c, r)).collect()).await
+}
+
+/// Independent requests at once. A poll goes as one Batch API request where the
+/// instance has it (it is what the request budget and the instance's rate limits
+/// count); what the operator just opened goes as concurrent requests, because an
+/// instance serves a batch's items one after another (Batch API page: "not intended for
+/// parallel transaction processing") and the operator is waiting.
+async fn together<T, F>(c: &Client, futs: Vec<F>) -> Result<Vec<T>, Error>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
+    if budget::is_background() { c.batched(futs).await } else { futures::future::try_join_all(futs).await }
 }
 
 async fn answer(c: &Client, r: &Request) -> Result<Answer, Error> {
@@ -212,7 +223,7 @@ async fn load_window(
     let both: Vec<BoxFuture<'_, Result<Got, Error>>> =
         vec![client.list(spec).map(|p| p.map(Got::Page)).boxed(), newest.map(|m| m.map(Got::Mark)).boxed()];
     let (mut page, mut mark) = (Page::default(), None);
-    for g in client.batched(both).await? {
+    for g in together(client, both).await? {
         match g {
             Got::Page(p) => page = p,
             Got::Mark(m) => mark = m,

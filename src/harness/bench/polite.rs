@@ -112,7 +112,7 @@ async fn idle(s: &SimHandle, polite: bool) -> anyhow::Result<(f64, f64, Option<b
 /// its list row, at [`LATENCY`].
 async fn rtts(s: &SimHandle, polite: bool) -> anyhow::Result<(f64, f64)> {
     let c = client(&s.base_url, polite, crate::client::budget::DEFAULT_PER_HOUR);
-    // A first plan teaches the client whether the instance has the Batch API.
+    // A first plan opens the connections (a console has them open by then).
     let plan = OverviewPlan::new(&c.config.tables);
     execute(&c, &plan.requests).await?;
     let t0 = Instant::now();
