@@ -165,3 +165,36 @@ async fn unserviced_items_are_sent_on_their_own() {
     check(&poll(&c, &OverviewPlan::new(&Tables::default())).await);
     assert_eq!((hits.batches.load(Ordering::SeqCst), hits.singles.load(Ordering::SeqCst)), (1, 3));
 }
+
+/// On an instance with the Batch API, an idle overview costs at most 12 requests a
+/// minute once settled, and its polls come at most 5 s apart (so a change shows within
+/// 5 s and one round trip).
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn an_idle_overview_costs_at_most_twelve_requests_a_minute_with_the_batch_api() {
+    use hubtop::app::{Msg, Settings};
+    use hubtop::harness::headless::Headless;
+    let (url, hits) = stub(Batch::Served).await;
+    let c = Arc::new(client(&url));
+    let settings = Settings { instance: url.clone(), meter: Some(c.meter()), ..Default::default() };
+    let audit = Arc::new(hubtop::audit::Audit::open(None, &url, "admin").unwrap());
+    let mut h = Headless::new(Arc::clone(&c), settings, audit, (120, 40));
+    h.start();
+    let mut polls = Vec::new();
+    for i in 0..1200u32 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        h.drain();
+        h.send(Msg::Tick(tokio::time::Instant::now().into_std(), chrono::Utc::now()));
+        let n = hits.batches.load(Ordering::SeqCst);
+        if polls.last().is_none_or(|(_, m)| *m < n) {
+            polls.push((i, n));
+        }
+    }
+    let (first, second): (Vec<&(u32, usize)>, Vec<&(u32, usize)>) = polls.iter().partition(|(i, _)| *i < 600);
+    assert!(!first.is_empty());
+    assert!(second.len() <= 12 && second.len() >= 11, "{} polls in the second minute", second.len());
+    for w in second.windows(2) {
+        assert!(w[1].0 - w[0].0 <= 50, "polls {} s apart", f64::from(w[1].0 - w[0].0) / 10.0);
+    }
+    assert_eq!(c.batch.get(), Some(true));
+    assert_eq!(hits.singles.load(Ordering::SeqCst), 8, "only the first load went as single requests");
+}
