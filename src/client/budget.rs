@@ -1,8 +1,8 @@
 //! The profile's hourly request budget (`max_requests_per_hour`): every request counts,
 //! but only background reads (polling) wait for room — actions and what the operator
-//! just asked to see are never held back nor dropped. A 429, or the instance's own
-//! rate-limit figures (X-RateLimit-Limit / -Remaining), lower the limit at once for one
-//! window.
+//! just asked to see are never held back nor dropped. A 429 halves the limit, and the
+//! instance's own rate-limit figures (X-RateLimit-Limit / -Remaining) cap it, at once,
+//! for one window.
 //!
 //! A read is background when it runs inside [`background`] (the runner marks polls).
 
@@ -128,10 +128,11 @@ impl Budget {
         }
     }
 
-    /// A 429: polling gets half of what was used in the window, at once.
+    /// A 429: halves the limit at once (down to a sixteenth of the setting; a long
+    /// Retry-After stops every request anyway, and an hourly figure lowers it further).
     pub fn rate_limited(&self) {
-        let used = self.state().used;
-        self.lower(used / 2);
+        let limit = self.state().limit;
+        self.lower((limit / 2).max(self.configured / 16));
     }
 
     /// The instance's figures: never plan beyond its hourly limit, and leave half of
@@ -223,7 +224,11 @@ mod tests {
             b.admit(false).await;
         }
         b.rate_limited();
-        assert_eq!(b.state().limit, 50);
+        assert_eq!(b.state().limit, 900);
+        for _ in 0..10 {
+            b.rate_limited();
+        }
+        assert_eq!(b.state().limit, 112, "never below a sixteenth");
         assert!(b.state().tight());
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-limit", "40".parse().unwrap());
