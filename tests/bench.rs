@@ -1,8 +1,9 @@
 //! `hubtop bench --quick --json` of the real binary (a debug build, so the figures
 //! themselves say little here): every measurement is reported, with a baseline where it
 //! has one, and the properties that do not depend on speed hold — a bulk run against an
-//! instance rate limit sends nothing twice and draws no 429, and an unchanged refresh
-//! costs one request.
+//! instance rate limit sends nothing twice and draws no 429, an unchanged refresh
+//! costs one request, and polling stays within the request budget with fewer requests
+//! than today's fixed refresh.
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -45,6 +46,12 @@ fn bench_reports_every_figure_as_json_lines() {
         "bulk_rate",
         "bulk_rate_fraction",
         "bulk_duplicates",
+        "idle_requests_per_min",
+        "idle_change_shown_s",
+        "overview_rtts",
+        "detail_rtts",
+        "budget_overruns",
+        "binary_mb",
     ] {
         assert!(figures.contains_key(name), "{name} missing:\n{stdout}");
     }
@@ -55,4 +62,13 @@ fn bench_reports_every_figure_as_json_lines() {
     assert_eq!(value("refresh_requests"), 1.0, "an unchanged refresh is one request:\n{stdout}");
     assert!(value("refresh_bytes_ratio") < 0.1, "a delta refresh is far cheaper than a re-list:\n{stdout}");
     assert!(value("rss_mb") > 1.0);
+    // What a real instance feels (paused clock, so these hold even in a debug build).
+    for name in ["idle_requests_per_min", "idle_change_shown_s", "overview_rtts", "detail_rtts", "budget_overruns"] {
+        assert!(figures[name]["baseline"].as_f64().is_some(), "{name} has today's behaviour beside it:\n{stdout}");
+    }
+    assert_eq!(value("budget_overruns"), 0.0, "polling stays within the budget:\n{stdout}");
+    let base = |n: &str| figures[n]["baseline"].as_f64().unwrap();
+    assert!(value("idle_requests_per_min") < base("idle_requests_per_min"), "{stdout}");
+    assert!(value("overview_rtts") >= 1.0 && value("detail_rtts") >= 1.0, "at least one round trip:\n{stdout}");
+    assert!(value("binary_mb") > 1.0);
 }

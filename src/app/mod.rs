@@ -13,7 +13,7 @@ pub mod log;
 mod navigation;
 pub mod overview;
 pub mod plans;
-mod refresh;
+pub mod refresh;
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -94,6 +94,10 @@ pub struct Settings {
     pub mapping: crate::domain::Mapping,
     /// A profile marked production: bulk work needs a typed confirmation.
     pub production: bool,
+    /// Poll slower while nothing changes (false: every `refresh`, as before).
+    pub adaptive: bool,
+    /// The client's request budget and Batch API support, read between requests.
+    pub meter: Option<crate::client::budget::Meter>,
 }
 
 impl Default for Settings {
@@ -107,6 +111,8 @@ impl Default for Settings {
             tables: Tables::default(),
             mapping: crate::domain::Mapping::default(),
             production: false,
+            adaptive: true,
+            meter: None,
         }
     }
 }
@@ -199,6 +205,8 @@ pub struct App {
     pub dirty: bool,
     /// Force a full redraw (ctrl-l).
     pub clear: bool,
+    /// How often what is on screen is polled now.
+    pub cadence: refresh::Cadence,
     next_seq: u64,
 }
 
@@ -223,6 +231,7 @@ impl App {
             quit: false,
             dirty: true,
             clear: false,
+            cadence: refresh::Cadence::default(),
             next_seq: 1,
         }
     }

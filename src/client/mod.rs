@@ -16,6 +16,8 @@
 
 pub mod actions;
 pub mod auth;
+pub mod batch;
+pub mod budget;
 pub mod error;
 pub mod health;
 pub mod lenient;
@@ -73,6 +75,8 @@ pub struct ClientConfig {
     pub mapping: crate::domain::Mapping,
     /// How create and rerun start a flow.
     pub triggers: trigger::Triggers,
+    /// The hourly request budget polling keeps within (0 = none); see [`budget`].
+    pub max_requests_per_hour: u32,
     /// The URL as given carried user info; `Client::new` refuses it.
     url_had_credentials: bool,
     /// A PEM file of extra trusted roots (a private CA), added to the OS store and the
@@ -112,6 +116,7 @@ impl ClientConfig {
             tables: Tables::default(),
             mapping: crate::domain::Mapping::default(),
             triggers: trigger::Triggers::default(),
+            max_requests_per_hour: budget::DEFAULT_PER_HOUR,
             url_had_credentials,
             ca_file: None,
         }
@@ -146,6 +151,8 @@ pub struct Client {
     limiter: limit::Limiter,
     monitor: health::Monitor,
     pub traffic: Arc<Traffic>,
+    pub budget: Arc<budget::Budget>,
+    pub batch: Arc<batch::Support>,
 }
 
 /// What came back from one HTTP exchange.
@@ -209,10 +216,12 @@ impl Client {
         Ok(Client {
             http,
             limiter: limit::Limiter::new(config.concurrency, config.rps),
+            budget: Arc::new(budget::Budget::new(config.max_requests_per_hour)),
             config,
             token: tokio::sync::Mutex::new(None),
             monitor: health::Monitor::default(),
             traffic: Arc::new(Traffic::default()),
+            batch: Arc::default(),
         })
     }
 
@@ -306,6 +315,9 @@ impl Client {
         body: Option<&Value>,
         kind: Idempotence,
     ) -> Result<Answer> {
+        if let Some(r) = self.gathered(&method, path, query).await {
+            return r;
+        }
         let mut flight = None;
         let r = self.send_inner(&method, path, query, body, kind, &mut flight).await;
         match &r {
@@ -351,6 +363,10 @@ impl Client {
                 deadline = Instant::now() + self.config.budget;
             }
             attempt += 1;
+            // Polling waits for room in the hourly budget; actions and navigation never do.
+            if self.budget.admit(kind == Idempotence::Read && budget::is_background()).await {
+                deadline = Instant::now() + self.config.budget;
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             let mut req = self
                 .http
@@ -387,6 +403,7 @@ impl Client {
                 }
             };
             self.monitor.observe(&ans.headers);
+            self.budget.observe(&ans.headers);
             if ans.status == StatusCode::UNAUTHORIZED && !reauthed {
                 // Once: a fresh token (or, with Basic, one more try) before reporting.
                 reauthed = true;
@@ -398,6 +415,7 @@ impl Client {
                 continue;
             }
             if ans.status == StatusCode::TOO_MANY_REQUESTS {
+                self.budget.rate_limited();
                 // The instance did not act: a write may go again too.
                 match self.long_rate_limit(&ans) {
                     Some(e) if !self.config.wait_for_rate_limit || waited => return Err(e),

@@ -336,6 +336,7 @@ pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolve
     c.insecure = p.insecure;
     c.max_body = p.max_response_mb.max(1) * 1024 * 1024;
     c.tables = p.tables.clone();
+    c.max_requests_per_hour = p.max_requests_per_hour;
     if let Some(ca) = &p.ca_file {
         if !ca.is_file() {
             return Err(format!("profile `{name}`: ca_file {} is not a readable file", ca.display()));

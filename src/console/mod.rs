@@ -49,6 +49,8 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
         tables: client.config.tables.clone(),
         mapping: client.config.mapping.clone(),
         production: target.production,
+        adaptive: true,
+        meter: Some(client.meter()),
     };
     let audit_path = config::data_dir().join("audit.jsonl");
     let audit = match audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user) {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures::future::try_join_all;
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use parking_lot::Mutex;
 use tokio::sync::mpsc;
 
@@ -15,7 +16,7 @@ use crate::app::detail::ExecView;
 use crate::app::plans::{Answer, DetailPlan, OverviewPlan, Request};
 use crate::app::{Effect, Msg};
 use crate::client::read::{Delta, ListSpec, Page};
-use crate::client::{Client, Error};
+use crate::client::{Client, Error, budget};
 use crate::domain::Entity;
 use crate::ops::{Ops, Progress};
 use crate::query::{Condition, Query};
@@ -26,15 +27,23 @@ pub struct Runner {
     pub ops: Ops,
     pub tx: mpsc::Sender<Msg>,
     cancels: Arc<Mutex<HashMap<u64, Arc<AtomicBool>>>>,
+    /// The screen the last load was for: a load of the same screen again is a poll.
+    last_load: Arc<Mutex<Option<String>>>,
 }
 
 impl Runner {
     pub fn new(ops: Ops, tx: mpsc::Sender<Msg>) -> Self {
-        Runner { ops, tx, cancels: Arc::default() }
+        Runner { ops, tx, cancels: Arc::default(), last_load: Arc::default() }
     }
 
     pub fn client(&self) -> &Arc<Client> {
         &self.ops.client
+    }
+
+    /// Whether a load of `screen` is a poll (background: it waits for room in the
+    /// request budget) rather than the operator opening something (never held back).
+    fn polling(&self, screen: String) -> bool {
+        self.last_load.lock().replace(screen.clone()).is_some_and(|last| last == screen)
     }
 
     /// Starts an effect; `Copy`, `OpenUrl` and `Quit` belong to the terminal loop.
@@ -42,26 +51,31 @@ impl Runner {
         let r = self.clone();
         match e {
             Effect::LoadWindow { entity, seq, spec, prime } => {
+                self.polling(format!("list {}", entity.name()));
                 tokio::spawn(async move {
                     let result = load_window(r.client(), &spec, prime).await;
                     let _ = r.tx.send(Msg::Window { entity, seq, offset: spec.offset, result }).await;
                 });
             }
             Effect::Delta { entity, seq, mut delta } => {
+                self.polling(format!("list {}", entity.name()));
                 tokio::spawn(async move {
-                    let result = delta.poll(r.client()).await.map(|changed| (delta, changed));
+                    let result = budget::background(delta.poll(r.client())).await.map(|changed| (delta, changed));
                     let _ = r.tx.send(Msg::Delta { entity, seq, result }).await;
                 });
             }
             Effect::LoadOverview { seq, plan } => {
+                let bg = self.polling("overview".into());
                 tokio::spawn(async move {
-                    let result = execute(r.client(), &plan.requests).await.map(|a| plan.assemble(a));
+                    let run = execute(r.client(), &plan.requests);
+                    let result = in_background(bg, run).await.map(|a| plan.assemble(a));
                     let _ = r.tx.send(Msg::Overview { seq, result }).await;
                 });
             }
-            Effect::LoadDetail { seq, entity, plan, .. } => {
+            Effect::LoadDetail { seq, entity, plan, sys_id } => {
+                let bg = self.polling(format!("detail {} {sys_id}", entity.name()));
                 tokio::spawn(async move {
-                    let result = load_detail(r.client(), entity, *plan).await;
+                    let result = in_background(bg, load_detail(r.client(), entity, *plan)).await;
                     let _ = r.tx.send(Msg::Detail { seq, result }).await;
                 });
             }
@@ -130,9 +144,25 @@ pub fn dispatch(runner: &Runner, effects: Vec<Effect>, mut local: impl FnMut(Eff
     }
 }
 
+async fn in_background<F: std::future::Future>(bg: bool, f: F) -> F::Output {
+    if bg { budget::background(f).await } else { f.await }
+}
+
 /// Executes every request of a plan at once; the answers come back in its order.
 pub async fn execute(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
-    try_join_all(requests.iter().map(|r| answer(c, r))).await
+    together(c, requests.iter().map(|r| answer(c, r)).collect()).await
+}
+
+/// Independent requests at once. A poll goes as one Batch API request where the
+/// instance has it (it is what the request budget and the instance's rate limits
+/// count); what the operator just opened goes as concurrent requests, because an
+/// instance serves a batch's items one after another (Batch API page: "not intended for
+/// parallel transaction processing") and the operator is waiting.
+async fn together<T, F>(c: &Client, futs: Vec<F>) -> Result<Vec<T>, Error>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
+    if budget::is_background() { c.batched(futs).await } else { futures::future::try_join_all(futs).await }
 }
 
 async fn answer(c: &Client, r: &Request) -> Result<Answer, Error> {
@@ -187,6 +217,11 @@ async fn load_detail(c: &Client, entity: Entity, plan: DetailPlan) -> Result<cra
     Ok(again.assemble(execute(c, &again.requests).await?))
 }
 
+enum Got {
+    Page(Page),
+    Mark(Option<Option<String>>),
+}
+
 async fn load_window(
     client: &Client,
     spec: &ListSpec,
@@ -202,7 +237,15 @@ async fn load_window(
         newest.no_count = true;
         Ok::<_, Error>(Some(client.list(&newest).await?.records.first().map(|r| r.get("sys_updated_on").to_string())))
     };
-    let (page, mark) = tokio::try_join!(client.list(spec), newest)?;
+    let both: Vec<BoxFuture<'_, Result<Got, Error>>> =
+        vec![client.list(spec).map(|p| p.map(Got::Page)).boxed(), newest.map(|m| m.map(Got::Mark)).boxed()];
+    let (mut page, mut mark) = (Page::default(), None);
+    for g in together(client, both).await? {
+        match g {
+            Got::Page(p) => page = p,
+            Got::Mark(m) => mark = m,
+        }
+    }
     let delta = match (prime, mark) {
         (Some(mut follow), Some(mark)) => {
             follow.display = true;

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use crossterm::event::KeyCode;
 use serde::Serialize;
 
+mod polite;
+
 use super::headless::Headless;
 use crate::app::actions::Job;
 use crate::app::{Settings, ViewKind};
@@ -392,6 +394,11 @@ pub async fn run(opts: &BenchOptions) -> anyhow::Result<Vec<Figure>> {
 
     eprintln!("bulk retry of {bulk_n} entries…");
     out.extend(bulk(&big, bulk_n, 50.0).await?);
+
+    eprintln!("a real instance's view (paused clock, 300 ms latency): idle polling, round trips, budget…");
+    out.extend(polite::figures()?);
+    let mb = polite::binary_mb().unwrap_or(0.0);
+    out.push(fig("binary_mb", mb, "MB", None, "≤ 16 (release build)"));
     Ok(out)
 }
 

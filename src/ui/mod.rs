@@ -112,6 +112,11 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         (None, None) => Span::styled("  ○ connecting…", t.muted),
     };
     l1.push(live);
+    // The hourly request budget, once it is tight (polls then wait for room).
+    if let Some(b) = s.meter.as_ref().map(|m| m.budget.state()).filter(|b| b.tight()) {
+        let held = if b.waiting > 0 { ", polling paused" } else { "" };
+        l1.push(Span::styled(format!("  budget {}/{} per hour{held}", b.used, b.limit), t.warn));
+    }
     let crumbs = app.breadcrumbs().join(" › ");
     let mut l2 = vec![Span::styled(format!(" {crumbs}"), t.header)];
     if let Some(l) = app.current_list()

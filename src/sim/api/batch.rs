@@ -50,6 +50,7 @@ pub async fn batch(State(sim): S, headers: HeaderMap, body: Bytes) -> Response {
             method,
             format!("{}{}", sim.base_url, if url.starts_with('/') { url.to_string() } else { format!("/{url}") }),
         );
+        req = req.header(super::BATCH_ITEM_HEADER, super::batch_item_mark());
         let mut own_auth = false;
         for h in item.get("headers").and_then(Value::as_array).into_iter().flatten() {
             let (Some(n), Some(v)) = (h.get("name").and_then(Value::as_str), h.get("value").and_then(Value::as_str))

@@ -214,10 +214,20 @@ fn acl_denial(sim: &Sim, method: &Method, path: &str) -> Option<Response> {
     })
 }
 
+/// The header the Batch API marks its items with (a per-process secret): an item is
+/// served inside the instance, so the network's latency applies to the batch once.
+pub(crate) fn batch_item_mark() -> &'static str {
+    static MARK: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    MARK.get_or_init(|| format!("{:032x}", rand::random::<u128>()))
+}
+
+pub(crate) const BATCH_ITEM_HEADER: &str = "x-hubtop-sim-batch-item";
+
 async fn inject_faults(State(sim): S, req: Request, next: Next) -> Response {
     sim.counters.requests.fetch_add(1, Ordering::Relaxed);
     let faults = sim.faults.read().clone();
-    if !faults.latency.is_zero() {
+    let batch_item = req.headers().get(BATCH_ITEM_HEADER).is_some_and(|v| v.as_bytes() == batch_item_mark().as_bytes());
+    if !faults.latency.is_zero() && !batch_item {
         tokio::time::sleep(faults.latency).await;
     }
     if faults.limit > 0.0 && !sim.within_limit(faults.limit) {
