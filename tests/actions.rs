@@ -113,9 +113,10 @@ async fn bulk_retry_of_200_sends_each_once_within_20_per_second() {
     let patches = h.sim.counters.patches_by_id.lock().clone();
     assert_eq!(patches.len(), 200, "every entry was sent");
     assert!(patches.values().all(|n| *n == 1), "none twice: {patches:?}");
-    // 200 requests paced at 20/s: the last leaves 199 intervals after the first.
+    // 200 requests, never more than 20 in any second: the last leaves at least nine
+    // seconds after the first (src/client/limit.rs counts the rate over a window).
     let rate = 200.0 / secs;
-    assert!(secs >= 9.9, "the limit is respected: {secs:.2}s");
+    assert!(secs >= 9.0, "the limit is respected: {secs:.2}s");
     println!("bulk retry: 200 in {secs:.2}s = {rate:.1}/s = {:.3} of the 20/s limit", rate / 20.0);
     let (sent, done) = hubtop::audit::read_ids(&audit_path).unwrap();
     assert_eq!((sent.len(), done.len()), (200, 200), "every action audited before and after");

@@ -318,8 +318,8 @@ async fn the_rate_limiter_paces_requests() {
     }
     let took = t0.elapsed();
     println!("40 requests at 20/s took {took:?}");
-    // 40 requests, the first at once: 39 intervals of 50 ms.
-    assert!(took >= Duration::from_millis(1850), "{took:?}");
+    // 40 requests, never more than 20 in any second: the second twenty wait a second.
+    assert!(took >= Duration::from_millis(1000), "{took:?}");
     assert!(took < Duration::from_secs(6), "{took:?}");
     h.shutdown().await;
 }

@@ -163,7 +163,10 @@ impl Default for SimConfig {
 /// Requests the instance saw, for tests that count "sent exactly once".
 #[derive(Default)]
 pub struct Counters {
+    /// HTTP requests from clients (a Batch API call is one).
     pub requests: AtomicU64,
+    /// Items served inside Batch API calls.
+    pub batch_items: AtomicU64,
     pub trigger_posts: AtomicU64,
     pub writes: AtomicU64,
     /// Requests answered 429 by the `limit` fault.
@@ -178,6 +181,7 @@ impl Counters {
     pub fn snapshot(&self) -> serde_json::Value {
         serde_json::json!({
             "requests": self.requests.load(Ordering::Relaxed),
+            "batch_items": self.batch_items.load(Ordering::Relaxed),
             "trigger_posts": self.trigger_posts.load(Ordering::Relaxed),
             "writes": self.writes.load(Ordering::Relaxed),
             "rate_limited": self.rate_limited.load(Ordering::Relaxed),

@@ -224,9 +224,11 @@ pub(crate) fn batch_item_mark() -> &'static str {
 pub(crate) const BATCH_ITEM_HEADER: &str = "x-hubtop-sim-batch-item";
 
 async fn inject_faults(State(sim): S, req: Request, next: Next) -> Response {
-    sim.counters.requests.fetch_add(1, Ordering::Relaxed);
     let faults = sim.faults.read().clone();
     let batch_item = req.headers().get(BATCH_ITEM_HEADER).is_some_and(|v| v.as_bytes() == batch_item_mark().as_bytes());
+    // `requests` counts HTTP requests from clients; a batch's items are counted apart.
+    let counter = if batch_item { &sim.counters.batch_items } else { &sim.counters.requests };
+    counter.fetch_add(1, Ordering::Relaxed);
     if !faults.latency.is_zero() && !batch_item {
         tokio::time::sleep(faults.latency).await;
     }
