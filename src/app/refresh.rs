@@ -98,6 +98,7 @@ impl App {
                 let plan = DetailPlan::new(&tables, d.entity, &d.sys_id, d.basis());
                 vec![Effect::LoadDetail { seq, entity: d.entity, sys_id: d.sys_id.clone(), plan: Box::new(plan) }]
             }
+            Some(Screen::View(ViewKind::Fleet)) => self.poll_fleet(force),
             Some(Screen::View(ViewKind::Log)) | None => Vec::new(),
         }
     }

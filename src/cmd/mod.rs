@@ -1,10 +1,11 @@
 //! The non-interactive commands: `get`, `retry`, `skip`, `rerun`, `create`, `update`,
-//! `cancel`, `login`, `config`. Each action goes through [`crate::ops`], the same path
+//! `cancel`, `login`, `config`, `profiles`. Each action goes through [`crate::ops`], the same path
 //! the console takes, so the CLI refuses what the console refuses, with its words.
 
 mod act;
 mod get;
 mod login;
+pub mod profiles;
 
 use std::sync::Arc;
 
@@ -72,6 +73,15 @@ pub fn config(action: ConfigAction) -> u8 {
 pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     if let Command::Login = cmd {
         return login::login(g, config, &OsKeyring);
+    }
+    if let Command::Profiles { output } = cmd {
+        return profiles::profiles(config, output).await;
+    }
+    if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',')) {
+        return match cmd {
+            Command::Get(args) => get::get_many(g, config, list, args).await,
+            _ => refuse(exit::USAGE, "several profiles (--profile a,b) are for `get` only; name one"),
+        };
     }
     let target = match Target::resolve(g, config, &OsKeyring) {
         Ok(t) => t,

@@ -1,6 +1,7 @@
 //! The terminal and the event loop. Raw mode and the alternate screen are restored on
 //! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP; frames are
 //! drawn only when something changed, at most one per 10 ms, inside synchronized updates.
+//! A profile switch replaces the session (runner and its channel) between two messages.
 
 use std::io::{IsTerminal, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,9 +17,9 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
+use super::profiles::{Profiles, Session};
 use super::runner::{Runner, dispatch};
 use crate::app::{App, Effect, Level, Msg};
-use crate::ui::Theme;
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -67,9 +68,9 @@ impl Default for TuiOptions {
 /// Runs the console until the operator quits or a signal arrives.
 pub async fn run(
     mut app: App,
-    runner: Runner,
-    rx: mpsc::Receiver<Msg>,
-    theme: Theme,
+    session: Session,
+    profiles: &mut Profiles,
+    fleet_rx: mpsc::Receiver<Msg>,
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
     if !stdout().is_terminal() {
@@ -88,17 +89,17 @@ pub async fn run(
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     let (w, h) = terminal::size()?;
     app.size = (w, h);
-    let r = event_loop(&mut app, &runner, rx, &mut term, &theme, opts).await;
+    let r = event_loop(&mut app, session, profiles, fleet_rx, &mut term, opts).await;
     drop(term);
     r
 }
 
 async fn event_loop(
     app: &mut App,
-    runner: &Runner,
-    mut rx: mpsc::Receiver<Msg>,
+    mut session: Session,
+    profiles: &mut Profiles,
+    mut fleet_rx: mpsc::Receiver<Msg>,
     term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
-    theme: &Theme,
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
@@ -106,11 +107,26 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = crate::signals::Signals::install();
     let effects = app.start();
-    run_effects(app, runner, effects);
+    let mut switch = run_effects(app, &session.runner, profiles, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     // For the end-to-end test that a panic restores the terminal (never set in use).
     let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
     loop {
+        if let Some(name) = switch.take() {
+            match profiles.switch(&name).await {
+                Ok(s) => {
+                    // The old session's receiver is dropped here: whatever its runner
+                    // still sends goes nowhere.
+                    session = s;
+                    let fx = app.switched(session.settings.clone());
+                    switch = run_effects(app, &session.runner, profiles, fx);
+                }
+                Err(why) => {
+                    app.update(Msg::Notice(Level::Error, format!("profile {name}: {why}")));
+                }
+            }
+            continue;
+        }
         if app.dirty {
             // Coalesce bursts: at most one frame per 10 ms.
             let since = last_draw.elapsed();
@@ -122,7 +138,7 @@ async fn event_loop(
                 app.clear = false;
             }
             execute!(stdout(), BeginSynchronizedUpdate)?;
-            term.draw(|f| crate::ui::draw(f, app, theme))?;
+            term.draw(|f| crate::ui::draw(f, app, &session.theme))?;
             execute!(stdout(), EndSynchronizedUpdate)?;
             app.dirty = false;
             last_draw = Instant::now();
@@ -142,25 +158,28 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
-            Some(m) = rx.recv() => m,
+            Some(m) = session.rx.recv() => m,
+            Some(m) = fleet_rx.recv() => m,
             _ = tick.tick() => {
-                let fx = app.update(Msg::Health(runner.client().health()));
-                run_effects(app, runner, fx);
+                let fx = app.update(Msg::Health(session.runner.client().health()));
+                switch = switch.or(run_effects(app, &session.runner, profiles, fx));
                 Msg::Tick(Instant::now(), chrono::Utc::now())
             }
             _ = signals.next() => return Ok(()),
         };
         let effects = app.update(msg);
-        run_effects(app, runner, effects);
+        switch = switch.or(run_effects(app, &session.runner, profiles, effects));
         // Drain what is already queued before drawing.
-        while let Ok(m) = rx.try_recv() {
+        while let Ok(m) = session.rx.try_recv() {
             let effects = app.update(m);
-            run_effects(app, runner, effects);
+            switch = switch.or(run_effects(app, &session.runner, profiles, effects));
         }
     }
 }
 
-fn run_effects(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
+/// Starts the effects; returns the profile to switch to, when one was asked for.
+fn run_effects(app: &mut App, runner: &Runner, profiles: &Profiles, effects: Vec<Effect>) -> Option<String> {
+    let mut switch = None;
     dispatch(runner, effects, |e| match e {
         Effect::Copy(text) => {
             // The system clipboard may block: off the runtime; the outcome comes back.
@@ -180,9 +199,12 @@ fn run_effects(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
                 let _ = runner.tx.try_send(Msg::Notice(Level::Warn, e));
             }
         }
+        Effect::PollFleet { profile, seq, plan } => profiles.poll(profile, seq, plan),
+        Effect::SwitchProfile(name) => switch = Some(name),
         Effect::Quit => app.quit = true,
         _ => {}
     });
+    switch
 }
 
 /// A channel of the size the console uses: bounded, so a slow UI slows the fetchers
