@@ -269,7 +269,7 @@ impl App {
 
     /// `:profile NAME`: asks the console to connect to another profile. Refused while
     /// work is under way (its outcome would arrive on the old connection, and be lost).
-    pub(super) fn request_profile(&mut self, name: &str) -> Vec<Effect> {
+    pub fn request_profile(&mut self, name: &str) -> Vec<Effect> {
         let name = name.trim();
         let names = self.fleet.names();
         if name.is_empty() {

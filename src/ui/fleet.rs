@@ -58,7 +58,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(Paragraph::new(Span::styled(msg, t.muted)).block(block), area);
         return;
     }
-    let wide = area.width >= 110;
+    let wide = area.width >= 100;
     let mut head = vec!["PROFILE", "QUEUE", "OUT ✖", "EXEC ✖", "PROV ✖", "BUDGET", "STATUS"];
     let mut widths = vec![
         Constraint::Length(18),
@@ -67,11 +67,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Constraint::Length(6),
         Constraint::Length(6),
         Constraint::Length(10),
-        Constraint::Min(20),
+        Constraint::Min(34),
     ];
     if wide {
         head.insert(1, "INSTANCE");
-        widths.insert(1, Constraint::Length(30));
+        // What is left after the status: the status says more than the URL.
+        widths.insert(1, Constraint::Fill(1));
     }
     let current = app.settings.profile.as_deref();
     let rows: Vec<Row> = fleet
