@@ -71,7 +71,9 @@ fn html() -> String {
 }
 
 fn profile(name: &str, url: &str, extra: &str) -> String {
-    format!("[profiles.{name}]\ninstance = \"{url}\"\nuser = \"admin\"\nsecret = {{ env = \"FLEET_TEST_PW\" }}\n{extra}\n")
+    format!(
+        "[profiles.{name}]\ninstance = \"{url}\"\nuser = \"admin\"\nsecret = {{ env = \"FLEET_TEST_PW\" }}\n{extra}\n"
+    )
 }
 
 fn config_dir(name: &str, profiles: &[String]) -> PathBuf {
@@ -162,7 +164,10 @@ fn get_from_several_profiles_merges_them_and_reports_a_failing_one_after_the_oth
     let rows = v.as_array().expect("an array");
     let whose = |p: &str| rows.iter().filter(|r| r["profile"] == p).count();
     assert_eq!((whose("a"), whose("b"), rows.len()), (3, 3, 6), "{v}");
-    assert!(rows.iter().all(|r| r["sys_id"].is_string() && r["title"].is_string()), "records as the instance sent them");
+    assert!(
+        rows.iter().all(|r| r["sys_id"].is_string() && r["title"].is_string()),
+        "records as the instance sent them"
+    );
     // The table has a profile column.
     let o = hubtop(&dir, &["get", "providers", "--profile", "a,b", "--limit", "2"]);
     let out = String::from_utf8_lossy(&o.stdout);
