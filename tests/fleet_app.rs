@@ -123,7 +123,7 @@ fn a_switch_resets_the_instances_state_and_drops_the_old_connections_answers() {
         other => panic!("{other:?}"),
     };
     outbound_with(&mut a, 3, "error");
-    assert!(a.lists.values().any(|l| l.len() > 0));
+    assert!(a.lists.values().any(|l| !l.is_empty()));
     let settings = Settings {
         instance: "https://b.example.com".into(),
         user: "ops".into(),
@@ -135,7 +135,7 @@ fn a_switch_resets_the_instances_state_and_drops_the_old_connections_answers() {
     };
     let fx = a.switched(settings);
     assert!(matches!(a.screen(), Screen::View(ViewKind::Overview)));
-    assert!(a.lists.values().all(|l| l.len() == 0), "the old instance's rows are gone");
+    assert!(a.lists.values().all(|l| l.is_empty()), "the old instance's rows are gone");
     let new_seq = match fx.as_slice() {
         [Effect::LoadOverview { seq, .. }] => *seq,
         other => panic!("{other:?}"),

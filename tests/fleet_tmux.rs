@@ -184,3 +184,43 @@ fn switch_profiles_and_watch_the_fleet_with_one_instance_down_and_one_hung() {
     assert!(s.contains("HUBTOP-EXITED 0"), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn default_view_fleet_opens_on_the_fleet_and_ctx_demo_comes_back_to_the_embedded_instance() {
+    if !Tmux::available() {
+        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let (_a, a) = sim(&[]);
+    let (_b, b) = sim(&["--rows", "3000"]);
+    let dir = std::env::temp_dir().join(format!("hubtop-fleet-tmux-default-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let p = |name: &str, url: &str| {
+        format!("[profiles.{name}]\ninstance = \"{url}\"\nuser = \"admin\"\nsecret = {{ env = \"FLEET_TEST_PW\" }}\n")
+    };
+    // No default profile: the console is on the embedded instance, showing the fleet.
+    std::fs::write(dir.join("config.toml"), format!("default_view = \"fleet\"\n{}{}", p("a", &a), p("b", &b)))
+        .expect("config");
+    let cmd = format!(
+        "HUBTOP_CONFIG_DIR={d} HUBTOP_DATA_DIR={d} FLEET_TEST_PW=admin {bin}; echo HUBTOP-EXITED $?; sleep 30",
+        d = dir.display(),
+        bin = env!("CARGO_BIN_EXE_hubtop")
+    );
+    let t = Tmux::new("fleet-default", &cmd, 120, 30);
+    let s = t.wait("the fleet first", T, |s| row(s, "a").contains("● live") && row(s, "b").contains("● live"));
+    assert!(s.lines().next().unwrap_or("").contains("⎈ demo"), "the embedded instance is called demo:\n{s}");
+    // Down, Enter: b's overview.
+    t.send(&["Down"]);
+    t.send(&["Enter"]);
+    t.wait("b's overview", T, |s| s.contains("⎈ b") && outbound_total(s).is_some_and(|n| n >= 1000));
+    // :ctx with Tab completion, back to the embedded instance.
+    t.send(&[":"]);
+    t.send(&["-l", "ctx de"]);
+    t.send(&["Tab", "Enter"]);
+    let s = t.wait("the embedded instance again", T, |s| s.contains("⎈ demo") && outbound_total(s).is_some());
+    assert!(s.lines().next().unwrap_or("").contains("[DEMO]"), "{s}");
+    t.send(&["q"]);
+    let s = t.wait("hubtop to exit", T, |s| s.contains("HUBTOP-EXITED"));
+    assert!(s.contains("HUBTOP-EXITED 0"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
