@@ -104,6 +104,16 @@ pub enum Command {
     /// Cancel the work order at its provider.
     #[command(after_help = "Example:\n  hubtop cancel WPT0001020")]
     Cancel { number: String },
+    /// Check what an instance has for hubtop (tables, fields, choices, roles, companion,
+    /// triggers) through its documented metadata tables; `--write` stores it in the profile.
+    #[command(
+        after_help = "Examples:\n  hubtop doctor --profile dev\n  hubtop doctor --profile dev --write\n\nExit 0 only when what the console needs is there."
+    )]
+    Doctor {
+        /// Store what was found (tables, field and choice mapping, triggers) in --profile.
+        #[arg(long)]
+        write: bool,
+    },
     /// The config file: `path` prints where it is, `init` writes a commented default.
     #[command(after_help = "Examples:\n  hubtop config path\n  hubtop config init")]
     Config {

@@ -55,6 +55,9 @@ impl Target {
         if let Some((name, p)) = selected {
             let r = config::resolve(&name, p, keyring).map_err(|e| (exit::USAGE, e))?;
             let mut c = r.client;
+            // The instance's names and triggers, as the profile (or doctor) stored them.
+            c.mapping = p.mapping.clone();
+            c.triggers = p.triggers.clone();
             c.insecure |= g.insecure;
             c.wait_for_rate_limit = g.wait;
             t.client = Some(c);

@@ -15,6 +15,7 @@ impl Drop for Server {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn a_console_panic_prints_the_log_path_and_the_log_holds_the_backtrace() {
     let socket = format!("hubtop-conv-panic-{}", std::process::id());
     let dir = std::env::temp_dir().join(&socket);

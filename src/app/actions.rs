@@ -258,6 +258,15 @@ impl App {
 
     /// Checks each target, then confirms (destructive or bulk) or sends at once.
     pub(super) fn propose(&mut self, op: Operation, targets: Vec<(Entity, Record)>, preview: bool) -> Vec<Effect> {
+        // Rows listed by a filter the instance partly ignored are not the rows it means.
+        if let Some(l) = self.current_list()
+            && targets.iter().any(|(e, _)| *e == l.entity)
+            && let Some(why) =
+                crate::domain::mapping::refusal(l.entity, &self.settings.mapping.unknown_fields(l.entity, &l.query))
+        {
+            self.flash(Level::Warn, format!("{} refused: {why}; nothing sent", op.verb()));
+            return Vec::new();
+        }
         let mut ok = Vec::new();
         let mut skipped = Vec::new();
         for (e, r) in &targets {

@@ -9,8 +9,9 @@ use crate::client::{Entity, Record};
 pub enum ExecView {
     /// No execution behind this record.
     None,
-    /// The companion API is not installed: only what `sys_flow_context` holds.
-    NotInstalled(Record),
+    /// The companion API is not installed: what `sys_flow_context` holds, and the
+    /// execution's `sys_flow_log` lines where they are readable (else none).
+    NotInstalled(Record, Vec<Record>),
     Loaded(ExecDetail),
 }
 

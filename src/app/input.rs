@@ -199,6 +199,7 @@ impl App {
             return Vec::new();
         }
         let Some(l) = self.current_list_mut() else { return Vec::new() };
+        let entity = l.entity;
         let t = text.trim();
         let result = if l.is_drill_down() && !list::looks_encoded(t) {
             // Inside a drill-down: words narrow it; nothing typed keeps it as it was.
@@ -213,6 +214,16 @@ impl App {
         };
         match result {
             Ok((q, label, typed)) => {
+                let unknown = self.settings.mapping.unknown_fields(entity, &q);
+                if !unknown.is_empty() {
+                    let msg = format!(
+                        "filter: {} has no field {} — the instance ignores such a term; actions on this list are refused",
+                        entity.label().to_lowercase(),
+                        unknown.join(", ")
+                    );
+                    self.flash(Level::Warn, msg);
+                }
+                let Some(l) = self.current_list_mut() else { return Vec::new() };
                 if typed {
                     l.set_typed_query(q, label);
                 } else {

@@ -95,6 +95,8 @@ pub struct Settings {
     pub read_only: bool,
     pub refresh: Duration,
     pub tables: Tables,
+    /// The instance's fields (and names) as the profile maps them: filters are checked against it.
+    pub mapping: crate::domain::Mapping,
     /// A profile marked production: bulk work needs a typed confirmation.
     pub production: bool,
     /// The profile connected to (`demo`: the embedded instance; `None`: `--instance`).
@@ -110,6 +112,7 @@ impl Default for Settings {
             read_only: false,
             refresh: Duration::from_secs(3),
             tables: Tables::default(),
+            mapping: crate::domain::Mapping::default(),
             production: false,
             profile: None,
         }

@@ -1,5 +1,6 @@
-//! Actions: run a provider's subflow for a work order and follow it to its end, retry
-//! or skip a queue entry, rerun a failed execution.
+//! Actions: PATCH a record (cancel, update, retry, skip), find what a provider subflow or
+//! a rerun needs, an execution's detail from the companion; the Flow REST trigger and
+//! status calls (see `trigger` for how a profile starts flows).
 
 use std::time::Duration;
 
@@ -222,14 +223,8 @@ impl Client {
             .ok_or_else(|| Error::NotFound(format!("work order {number_or_id} not found")))
     }
 
-    /// Runs the work order's provider subflow for `op` and returns the execution id.
-    pub async fn start_work_order_op(
-        &self,
-        wo: &Record,
-        op: WorkOrderOp,
-        changed: &Map<String, Value>,
-        comment: Option<&str>,
-    ) -> Result<String> {
+    /// The provider subflow that runs `op` for a work order (a flow sys_id).
+    pub async fn provider_flow(&self, wo: &Record, op: WorkOrderOp) -> Result<String> {
         let provider_id = wo.get("fm_provider");
         if provider_id.is_empty() {
             return Err(Error::Invalid(format!("work order {} has no FM provider", wo.get("number"))));
@@ -240,28 +235,33 @@ impl Client {
         if flow.is_empty() {
             return Err(Error::Invalid(format!("provider {} has no {} subflow", provider.get("title"), op.verb())));
         }
-        let mut inputs = Map::new();
-        inputs.insert("record".into(), json!(wo.sys_id()));
-        if op == WorkOrderOp::Update {
-            inputs.insert("changed_fields".into(), Value::Object(changed.clone()));
-            inputs.insert("comment".into(), json!(comment.unwrap_or("")));
-        }
-        self.trigger_flow(flow, &inputs).await
+        Ok(flow.to_string())
     }
 
-    /// Sets a queue entry's state (ready = retry, skipped = skip): the instance's flows pick it up.
-    pub async fn set_entry_state(&self, e: Entity, sys_id: &str, state: &str) -> Result<Record> {
+    /// A PATCH of some fields of a record, by logical names and values (the client maps
+    /// them); the record as the instance wrote it. Sent once: an answer that cannot be
+    /// read is `OutcomeUnknown`.
+    pub async fn patch_record(&self, e: Entity, sys_id: &str, body: &Map<String, Value>) -> Result<Record> {
         let table = self.table(e).to_string();
-        let body = json!({ "state": state });
+        let body = Value::Object(self.body_out(e, body));
         let q = [("sysparm_exclude_reference_link", "true".to_string())];
         let path = format!("/api/now/table/{table}/{sys_id}");
         let ans = self.send(Method::PATCH, &path, &q, Some(&body), Idempotence::Write).await?;
         // Sent and answered 2xx, but not with the record: it may have been applied.
-        record::decode_one(&ans.body).map_err(|e| super::status::unknown(&Method::PATCH, &path, &e))
+        let r = record::decode_one(&ans.body).map_err(|e| super::status::unknown(&Method::PATCH, &path, &e))?;
+        Ok(self.record_in(&table, r))
     }
 
-    /// Triggers a failed execution's flow again with its recorded inputs; returns the new execution id.
-    pub async fn rerun(&self, exec_id: &str) -> Result<String> {
+    /// Sets a queue entry's state (ready = retry, skipped = skip): the instance's flows pick it up.
+    pub async fn set_entry_state(&self, e: Entity, sys_id: &str, state: &str) -> Result<Record> {
+        let mut body = Map::new();
+        body.insert("state".into(), json!(state));
+        self.patch_record(e, sys_id, &body).await
+    }
+
+    /// What a rerun of a failed execution sends: its flow, its recorded inputs (from the
+    /// companion, else the source record) and the record it ran for.
+    pub async fn rerun_inputs(&self, exec_id: &str) -> Result<(String, Map<String, Value>, String)> {
         let exec = self
             .get_record(self.table(Entity::Executions), exec_id, &["flow", "source_record", "state"], false)
             .await?;
@@ -269,15 +269,21 @@ impl Client {
         if flow.is_empty() {
             return Err(Error::Invalid(format!("execution {exec_id} has no flow to run again")));
         }
-        let inputs = match self.execution_detail(exec_id).await? {
+        let source = exec.get("source_record").to_string();
+        let mut inputs = match self.execution_detail(exec_id).await? {
             Some(d) if !d.inputs.is_empty() => d.inputs,
             _ => {
                 let mut m = Map::new();
-                m.insert("record".into(), json!(exec.get("source_record")));
+                m.insert("record".into(), json!(source));
                 m
             }
         };
-        self.trigger_flow(&flow, &inputs).await
+        // The subflow's Changed fields input is a list of names (recorded as an object once).
+        if let Some(Value::Object(o)) = inputs.get("changed_fields") {
+            let names: Vec<Value> = o.keys().map(|k| json!(k)).collect();
+            inputs.insert("changed_fields".into(), Value::Array(names));
+        }
+        Ok((flow, inputs, source))
     }
 
     /// Resolves a queue entry given by sys_id or number, in the outbound then inbound queue.

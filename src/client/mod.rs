@@ -20,10 +20,12 @@ pub mod error;
 pub mod health;
 pub mod lenient;
 pub mod limit;
+pub mod map;
 pub mod read;
 pub mod record;
 pub mod status;
 pub mod tables;
+pub mod trigger;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -67,6 +69,10 @@ pub struct ClientConfig {
     /// Attempts for a read before its error is reported.
     pub read_attempts: u32,
     pub tables: Tables,
+    /// Field names and choice values of this instance (identity by default).
+    pub mapping: crate::domain::Mapping,
+    /// How create and rerun start a flow.
+    pub triggers: trigger::Triggers,
     /// The URL as given carried user info; `Client::new` refuses it.
     url_had_credentials: bool,
     /// A PEM file of extra trusted roots (a private CA), added to the OS store and the
@@ -104,6 +110,8 @@ impl ClientConfig {
             max_body: 32 * 1024 * 1024,
             read_attempts: 5,
             tables: Tables::default(),
+            mapping: crate::domain::Mapping::default(),
+            triggers: trigger::Triggers::default(),
             url_had_credentials,
             ca_file: None,
         }

@@ -71,10 +71,11 @@ impl Client {
 
     /// One page of a table.
     pub async fn list(&self, spec: &ListSpec) -> Result<Page> {
+        let out = self.spec_out(spec);
         let ans = self
-            .send(Method::GET, &format!("/api/now/table/{}", spec.table), &spec.params(), None, Idempotence::Read)
+            .send(Method::GET, &format!("/api/now/table/{}", spec.table), &out.params(), None, Idempotence::Read)
             .await?;
-        let records = record::decode_list(&ans.body)?;
+        let records = record::decode_list(&ans.body)?.into_iter().map(|r| self.record_in(&spec.table, r)).collect();
         let h = |k: &str| ans.headers.get(k).and_then(|v| v.to_str().ok());
         let total = h("x-total-count").and_then(|v| v.trim().parse().ok());
         Ok(Page { records, total, next_offset: next_offset(h("link")) })
@@ -82,11 +83,12 @@ impl Client {
 
     /// One page as the instance sent it, for `-o json`.
     pub async fn list_raw(&self, spec: &ListSpec) -> Result<Vec<Value>> {
+        let out = self.spec_out(spec);
         let ans = self
-            .send(Method::GET, &format!("/api/now/table/{}", spec.table), &spec.params(), None, Idempotence::Read)
+            .send(Method::GET, &format!("/api/now/table/{}", spec.table), &out.params(), None, Idempotence::Read)
             .await?;
         match record::decode_envelope(&ans.body)?.get_mut("result").map(Value::take) {
-            Some(Value::Array(v)) => Ok(v),
+            Some(Value::Array(v)) => Ok(v.into_iter().map(|r| self.json_in(&spec.table, r)).collect()),
             _ => Err(Error::Decode {
                 what: "expected {\"result\": [...]}".into(),
                 snippet: super::error::snippet(&ans.body, 80),
@@ -116,11 +118,11 @@ impl Client {
             q.push(("sysparm_display_value", "all".to_string()));
         }
         if !fields.is_empty() {
-            q.push(("sysparm_fields", fields.join(",")));
+            q.push(("sysparm_fields", self.fields_out(table, fields).join(",")));
         }
         let ans =
             self.send(Method::GET, &format!("/api/now/table/{table}/{sys_id}"), &q, None, Idempotence::Read).await?;
-        record::decode_one(&ans.body)
+        Ok(self.record_in(table, record::decode_one(&ans.body)?))
     }
 
     /// The first record matching `query`, if any.
@@ -136,9 +138,10 @@ impl Client {
 
     /// Count and sums of `sum_fields` of the rows matching `query` (Aggregate API).
     pub async fn stats(&self, table: &str, query: &Query, sum_fields: &[&str]) -> Result<(u64, Vec<f64>)> {
-        let mut q = vec![("sysparm_count", "true".to_string()), ("sysparm_query", query.to_string())];
+        let mut q =
+            vec![("sysparm_count", "true".to_string()), ("sysparm_query", self.query_out(table, query).to_string())];
         if !sum_fields.is_empty() {
-            q.push(("sysparm_sum_fields", sum_fields.join(",")));
+            q.push(("sysparm_sum_fields", self.fields_out(table, sum_fields).join(",")));
         }
         let v = self.get_json(&format!("/api/now/stats/{table}"), &q).await?;
         let st = v.get("result").and_then(|r| r.get("stats")).ok_or_else(|| Error::Decode {
@@ -149,7 +152,8 @@ impl Client {
             x.and_then(|c| c.as_f64().or_else(|| c.as_str()?.trim().parse().ok())).unwrap_or(0.0)
         };
         let count = num(st.get("count")) as u64;
-        let sums = sum_fields.iter().map(|f| num(st.get("sum").and_then(|s| s.get(*f)))).collect();
+        let out = self.fields_out(table, sum_fields);
+        let sums = out.iter().map(|f| num(st.get("sum").and_then(|s| s.get(f.as_str())))).collect();
         Ok((count, sums))
     }
 
@@ -168,9 +172,10 @@ impl Client {
         query: &Query,
         group_by: &[&str],
     ) -> Result<Vec<(Vec<String>, Vec<String>, u64)>> {
-        let mut q = vec![("sysparm_count", "true".to_string()), ("sysparm_query", query.to_string())];
+        let mut q =
+            vec![("sysparm_count", "true".to_string()), ("sysparm_query", self.query_out(table, query).to_string())];
         if !group_by.is_empty() {
-            q.push(("sysparm_group_by", group_by.join(",")));
+            q.push(("sysparm_group_by", self.fields_out(table, group_by).join(",")));
         }
         let v = self.get_json(&format!("/api/now/stats/{table}"), &q).await?;
         let count = |s: &Value| -> u64 {
@@ -186,7 +191,11 @@ impl Client {
                         .and_then(Value::as_array)
                         .map(|fs| {
                             fs.iter()
-                                .map(|f| f.get("value").and_then(Value::as_str).unwrap_or("").to_string())
+                                .zip(group_by)
+                                .map(|(f, by)| {
+                                    let v = f.get("value").and_then(Value::as_str).unwrap_or("").to_string();
+                                    self.group_in(table, by, v)
+                                })
                                 .collect()
                         })
                         .unwrap_or_default();

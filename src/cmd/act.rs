@@ -1,4 +1,6 @@
 //! The action commands: resolve the records named, then hand each to [`crate::ops`].
+//! A signal (TERM, HUP, INT) stops sending; what was sent gets up to
+//! [`crate::signals::GRACE`] to answer, the rest is recorded as "unknown".
 
 use serde_json::{Map, Value};
 
@@ -9,6 +11,36 @@ use crate::exit;
 use crate::ops::{Ops, Outcome, Progress, Target};
 
 pub async fn act(ops: Ops, cmd: Command) -> u8 {
+    let mut signals = crate::signals::Signals::install();
+    let work = act_unsignalled(&ops, cmd);
+    tokio::pin!(work);
+    let signal = tokio::select! {
+        code = &mut work => return code,
+        s = signals.next() => s,
+    };
+    ops.flight.stop();
+    let deadline = tokio::time::Instant::now() + crate::signals::GRACE;
+    // The command stops sending by itself; what it sent may still answer. A second
+    // signal ends the wait.
+    tokio::select! {
+        _ = tokio::time::timeout_at(deadline, &mut work) => {}
+        _ = signals.next() => {}
+    }
+    let gone = ops.flight.abandon();
+    if gone.labels.is_empty() {
+        eprintln!("hubtop: stopped by {}; nothing was left in flight", signal.name());
+    } else {
+        eprintln!(
+            "hubtop: stopped by {}: outcome unknown for {} (recorded in the audit log) — check before sending again",
+            signal.name(),
+            gone.labels.join(", ")
+        );
+    }
+    signal.exit_code()
+}
+
+async fn act_unsignalled(ops: &Ops, cmd: Command) -> u8 {
+    let ops = ops.clone();
     match cmd {
         Command::Retry { ids } => entries(&ops, &ids, Operation::Retry).await,
         Command::Skip { ids } => entries(&ops, &ids, Operation::Skip).await,
@@ -63,7 +95,11 @@ async fn entries(ops: &Ops, ids: &[String], op: Operation) -> u8 {
         return exit::USAGE;
     }
     let mut code = exit::OK;
-    for id in ids {
+    for (i, id) in ids.iter().enumerate() {
+        if ops.flight.is_stopping() {
+            eprintln!("hubtop: stopping: {} not sent: {}", ids.len() - i, ids[i..].join(" "));
+            break;
+        }
         let c = match ops.client.find_entry(id).await {
             // A retry is followed by the console; here it is sent and reported at once.
             Ok((e, r)) => send_unfollowed(ops, &op, &Target::new(e, &r)).await,

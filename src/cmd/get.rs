@@ -54,6 +54,15 @@ async fn fetch(client: &Client, a: &GetArgs) -> Result<Rows, Error> {
         Some(s) => crate::query::parse(s).map_err(|err| Error::Invalid(format!("--query: {err}")))?,
         None => Query::new(),
     };
+    // A real instance ignores a term on a field the table does not have: say so.
+    let unknown = client.unknown_fields(e, &q);
+    if !unknown.is_empty() {
+        eprintln!(
+            "hubtop: warning: {} has no field {} — the instance ignores such a term (every row matches, or none)",
+            client.table(e),
+            unknown.join(", ")
+        );
+    }
     if let (Some(s), Some(f)) = (&a.state, e.state_field()) {
         let valid = (e.desc().state_values)();
         if !valid.contains(&s.as_str()) {

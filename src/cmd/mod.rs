@@ -1,8 +1,10 @@
 //! The non-interactive commands: `get`, `retry`, `skip`, `rerun`, `create`, `update`,
-//! `cancel`, `login`, `config`, `profiles`. Each action goes through [`crate::ops`], the same path
+//! `cancel`, `doctor`, `login`, `config`, `profiles`. Each action goes through [`crate::ops`], the same path
 //! the console takes, so the CLI refuses what the console refuses, with its words.
 
 mod act;
+pub mod doctor;
+mod doctor_write;
 mod get;
 mod login;
 pub mod profiles;
@@ -110,6 +112,7 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     let client = Arc::new(client);
     let code = match cmd {
         Command::Get(args) => get::get(&client, args).await,
+        Command::Doctor { write } => doctor::doctor(&client, target.profile.as_deref(), write).await,
         other => act::act(crate::ops::Ops::new(client, audit), other).await,
     };
     if let Some(s) = sim {

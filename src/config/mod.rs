@@ -116,6 +116,12 @@ pub struct Profile {
     pub max_requests_per_hour: u32,
     #[serde(default)]
     pub tables: Tables,
+    /// Field names and choice values of this instance (`hubtop doctor --write` fills it).
+    #[serde(default)]
+    pub mapping: crate::domain::Mapping,
+    /// How create and rerun start a flow (`[profiles.NAME.triggers]`).
+    #[serde(default)]
+    pub triggers: crate::client::trigger::Triggers,
 }
 
 fn default_max_response_mb() -> usize {

@@ -40,6 +40,7 @@ pub fn open(target: &Target, client: Client, demo: bool, config: &Config) -> Res
         read_only: target.read_only,
         refresh: target.refresh,
         tables: client.config.tables.clone(),
+        mapping: client.config.mapping.clone(),
         production: target.production,
         profile,
     };

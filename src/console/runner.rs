@@ -161,11 +161,21 @@ async fn answer(c: &Client, r: &Request) -> Result<Answer, Error> {
     })
 }
 
-/// An execution's steps from the companion API, or what `sys_flow_context` holds.
+/// An execution's steps from the companion API; without it, what `sys_flow_context`
+/// holds and the `sys_flow_log` lines the user may read (none when it may not).
 async fn execution(c: &Client, table: &str, id: &str) -> Result<ExecView, Error> {
     Ok(match c.execution_detail(id).await? {
         Some(d) => ExecView::Loaded(d),
-        None => ExecView::NotInstalled(c.get_record(table, id, &[], true).await?),
+        None => {
+            let context = c.get_record(table, id, &[], true).await?;
+            let mut log = ListSpec::new("sys_flow_log");
+            log.query = Query::new().and(Condition::eq("context", id)).order_by("sys_created_on");
+            log.fields = ["sys_created_on", "level", "message"].iter().map(|s| s.to_string()).collect();
+            log.limit = 50;
+            log.no_count = true;
+            let lines = c.list(&log).await.map(|p| p.records).unwrap_or_default();
+            ExecView::NotInstalled(context, lines)
+        }
     })
 }
 

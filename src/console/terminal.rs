@@ -1,6 +1,8 @@
 //! The terminal and the event loop. Raw mode and the alternate screen are restored on
-//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP; frames are
-//! drawn only when something changed, at most one per 10 ms, inside synchronized updates.
+//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP/SIGINT; frames
+//! are drawn only when something changed, at most one per 10 ms, inside synchronized
+//! updates. A signal stops sending; the loop keeps drawing while what was sent answers,
+//! for up to [`crate::signals::GRACE`], then records the rest as "unknown" and ends.
 //! A profile switch replaces the session (runner and its channel) between two messages.
 
 use std::io::{IsTerminal, stdout};
@@ -68,7 +70,7 @@ impl Default for TuiOptions {
 /// Runs the console until the operator quits or a signal arrives.
 pub async fn run(
     mut app: App,
-    session: Session,
+    mut session: Session,
     profiles: &mut Profiles,
     fleet_rx: mpsc::Receiver<Msg>,
     opts: TuiOptions,
@@ -89,14 +91,26 @@ pub async fn run(
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     let (w, h) = terminal::size()?;
     app.size = (w, h);
-    let r = event_loop(&mut app, session, profiles, fleet_rx, &mut term, opts).await;
+    let r = event_loop(&mut app, &mut session, profiles, fleet_rx, &mut term, opts).await;
+    // The session the console ended on (a switch waits for an empty flight).
+    let flight = &session.runner.ops.flight;
+    // After a signal the wait is over; quitting with actions in flight waits the same
+    // bounded time, so each has its outcome.
+    let gone = if flight.is_stopping() { flight.abandon() } else { flight.shutdown(crate::signals::GRACE).await };
     drop(term);
+    restore();
+    if !gone.labels.is_empty() {
+        eprintln!(
+            "hubtop: outcome unknown for {} (recorded in the audit log) — check before sending again",
+            gone.labels.join(", ")
+        );
+    }
     r
 }
 
 async fn event_loop(
     app: &mut App,
-    mut session: Session,
+    session: &mut Session,
     profiles: &mut Profiles,
     mut fleet_rx: mpsc::Receiver<Msg>,
     term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
@@ -109,15 +123,37 @@ async fn event_loop(
     let effects = app.start();
     let mut switch = run_effects(app, &session.runner, profiles, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
+    // Set by a signal: sending has stopped and the loop ends when what was sent has
+    // answered or at this deadline.
+    let mut stopping: Option<tokio::time::Instant> = None;
     // For the end-to-end test that a panic restores the terminal (never set in use).
     let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
+    // For the chaos run's test that its frame check catches a stalled loop (never set
+    // in use): once, 2 s in, the loop blocks its thread for 2.5 s.
+    let mut test_stall =
+        std::env::var_os("HUBTOP_TEST_STALL").is_some().then(|| Instant::now() + Duration::from_secs(2));
     loop {
         if let Some(name) = switch.take() {
+            let sending = session.runner.ops.flight.in_flight();
+            let ready = match (stopping, sending) {
+                (Some(_), _) => Err("the console is stopping".to_string()),
+                (None, n) if n > 0 => {
+                    Err(format!("{n} action(s) still on their way; switch when they have an outcome"))
+                }
+                _ => Ok(()),
+            };
+            match ready {
+                Ok(()) => {}
+                Err(why) => {
+                    app.update(Msg::Notice(Level::Warn, format!("refused: profile {name}: {why}")));
+                    continue;
+                }
+            }
             match profiles.switch(&name).await {
                 Ok(s) => {
                     // The old session's receiver is dropped here: whatever its runner
                     // still sends goes nowhere.
-                    session = s;
+                    *session = s;
                     let fx = app.switched(session.settings.clone());
                     switch = run_effects(app, &session.runner, profiles, fx);
                 }
@@ -145,6 +181,10 @@ async fn event_loop(
             if test_panic.is_some_and(|at| last_draw > at) {
                 panic!("HUBTOP_TEST_PANIC: a deliberate panic, to test that the terminal is restored");
             }
+            if test_stall.is_some_and(|at| last_draw > at) {
+                test_stall = None;
+                std::thread::sleep(Duration::from_millis(2500));
+            }
         }
         if app.quit {
             return Ok(());
@@ -165,7 +205,14 @@ async fn event_loop(
                 switch = switch.or(run_effects(app, &session.runner, profiles, fx));
                 Msg::Tick(Instant::now(), chrono::Utc::now())
             }
-            _ = signals.next() => return Ok(()),
+            _ = signals.next(), if stopping.is_none() => {
+                session.runner.ops.flight.stop();
+                stopping = Some(tokio::time::Instant::now() + crate::signals::GRACE);
+                continue;
+            }
+            _ = session.runner.ops.flight.settle(stopping.unwrap_or_else(tokio::time::Instant::now)), if stopping.is_some() => {
+                return Ok(());
+            }
         };
         let effects = app.update(msg);
         switch = switch.or(run_effects(app, &session.runner, profiles, effects));

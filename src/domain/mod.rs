@@ -1,15 +1,18 @@
 //! What hubtop knows about the records it shows: the kinds of record and their fields,
 //! labels and columns (`entity`, `records/`), their states (`state`), which operations
-//! apply in which state (`rules`), and the logical → instance table map (`tables`).
+//! apply in which state (`rules`), and the logical → instance map of tables (`tables`) and of fields and
+//! choice values (`mapping`).
 //! The console, the CLI and the embedded instance all read it.
 
 pub mod entity;
+pub mod mapping;
 pub mod records;
 pub mod rules;
 pub mod state;
 pub mod tables;
 
 pub use entity::{Column, Entity, Width};
+pub use mapping::Mapping;
 pub use rules::{Operation, WorkOrderOp};
 pub use state::Tone;
 pub use tables::Tables;

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::Entity;
-use super::state::{ExecState, IntegrationState, QueueState};
+use super::state::{ExecState, IntegrationState, QueueState, WorkOrderState};
 use crate::client::Record;
 
 /// A work-order operation at the provider (the IFM create / update / cancel subflows).
@@ -69,7 +69,8 @@ impl Operation {
     pub fn inputs(&self) -> Value {
         match self {
             Operation::Update { changed, comment } => {
-                serde_json::json!({"changed_fields": changed, "comment": comment})
+                let names: Vec<&String> = changed.keys().collect();
+                serde_json::json!({"fields": changed, "changed_fields": names, "comment": comment})
             }
             Operation::Retry => serde_json::json!({"state": QueueState::Ready.as_str()}),
             Operation::Skip => serde_json::json!({"state": QueueState::Skipped.as_str()}),
@@ -82,14 +83,25 @@ impl Operation {
         match self {
             Operation::Retry => format!("PATCH {} state={}", e.label().to_lowercase(), QueueState::Ready),
             Operation::Skip => format!("PATCH {} state={}", e.label().to_lowercase(), QueueState::Skipped),
-            Operation::Rerun => "POST flow run with the execution's recorded inputs".into(),
-            Operation::WorkOrder(op) => format!("POST the provider's {} subflow, inputs: record", op.verb()),
+            Operation::Rerun => "POST the rerun trigger with the execution's recorded inputs".into(),
+            Operation::WorkOrder(WorkOrderOp::Cancel) => {
+                format!("PATCH work order state={} (IFM runs the provider's cancel subflow)", WorkOrderState::Canceled)
+            }
+            Operation::WorkOrder(op) => {
+                format!("POST the provider's {0} subflow through the profile's {0} trigger, inputs: record", op.verb())
+            }
             Operation::Update { changed, comment } => {
-                format!(
-                    "POST the provider's update subflow, changed fields {}, comment {:?}",
-                    Value::Object(changed.clone()),
-                    comment
-                )
+                let mut parts: Vec<String> = changed
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                    .collect();
+                if !comment.is_empty() {
+                    parts.push(format!("comments={comment:?}"));
+                }
+                if parts.is_empty() {
+                    return "POST the provider's update subflow through the profile's create trigger (resync)".into();
+                }
+                format!("PATCH work order {} (IFM runs the provider's update subflow)", parts.join(", "))
             }
         }
     }

@@ -2,14 +2,25 @@
 //! 429, garbled and HTML bodies and dropped connections, expires tokens and takes a
 //! provider down, while a scripted operator (seeded) navigates, filters, drills down
 //! and acts, singly and in bulk, on a headless console. Then the faults stop and the
-//! run checks what must hold:
-//! - no panic;
-//! - no action sent twice (the instance's count per record never exceeds the audit's);
+//! run checks what must hold, each able to fail for its own reason only:
+//! - no panic (headless console or the real one);
+//! - no action sent twice: per record, the instance never received more writes than the
+//!   audit log sent actions for it, each counted under the record the instance counts
+//!   it under (`ledger`);
 //! - every action sent has a final outcome in the audit log;
-//! - a frame was drawn in every second of the run;
+//! - the real console (the binary, in a pseudo-terminal, against the same instance,
+//!   pressed a view key every 400 ms) drew a frame in every second (`pty`);
 //! - once the instance is settled, the view matches it again within one refresh.
+//!
+//! A test-only switch ([`Inject::Duplicate`]) resends one audited action past the audit
+//! log, to show the run then fails.
+
+mod ledger;
+#[cfg(unix)]
+mod pty;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -34,6 +45,34 @@ pub struct ChaosOptions {
     pub seed: u64,
 }
 
+/// Deliberate faults of hubtop itself, for tests of the checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Inject {
+    #[default]
+    None,
+    /// Resend the last audited retry, skip or rerun without an audit line.
+    Duplicate,
+    /// Block the real console's event loop for 2.5 s (`HUBTOP_TEST_STALL`).
+    StallConsole,
+}
+
+/// What a run needs beyond its options.
+#[derive(Debug, Clone, Default)]
+pub struct ChaosRun {
+    /// The hubtop binary for the real console in a pseudo-terminal.
+    pub console_bin: Option<PathBuf>,
+    pub inject: Inject,
+}
+
+impl ChaosRun {
+    /// This process's binary when it is hubtop (`hubtop chaos`); a library caller (a
+    /// test) names the binary itself.
+    pub fn from_current_exe() -> ChaosRun {
+        let exe = std::env::current_exe().ok().filter(|p| p.file_stem().is_some_and(|s| s == "hubtop"));
+        ChaosRun { console_bin: exe, inject: Inject::None }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     pub seconds: u64,
@@ -41,11 +80,19 @@ pub struct Report {
     pub actions_sent: usize,
     pub outcomes: HashMap<String, usize>,
     pub requests: u64,
+    /// Frames the headless console drew (not a check: it draws when told to).
     pub frames: u64,
     pub panics: u64,
-    pub sent_twice: usize,
+    /// Records the instance received more writes for than the audit sent (`id: n > m`).
+    pub sent_twice: Vec<String>,
     pub without_outcome: usize,
-    pub seconds_without_frame: Vec<u64>,
+    /// The real console in a pseudo-terminal; `None` when it could not run.
+    #[cfg(unix)]
+    pub pty: Option<pty::PtyReport>,
+    /// Why the real console did not run.
+    pub pty_missing: String,
+    /// What [`Inject::Duplicate`] resent.
+    pub injected: Option<String>,
     pub token_expiries: u64,
     pub recovered_ms: Option<u64>,
     /// How the view differed from the instance when it did not recover.
@@ -56,23 +103,54 @@ pub struct Report {
 impl Report {
     pub fn passed(&self) -> bool {
         self.panics == 0
-            && self.sent_twice == 0
+            && self.sent_twice.is_empty()
             && self.without_outcome == 0
-            && self.seconds_without_frame.is_empty()
+            && self.pty_passed()
             && self.recovered_ms.is_some_and(|ms| ms <= self.refresh_ms + 1000)
     }
 
+    #[cfg(unix)]
+    fn pty_passed(&self) -> bool {
+        self.pty.as_ref().is_some_and(|p| p.passed())
+    }
+
+    #[cfg(not(unix))]
+    fn pty_passed(&self) -> bool {
+        false
+    }
+
+    #[cfg(unix)]
+    fn pty_line(&self) -> String {
+        match &self.pty {
+            Some(p) => format!(
+                "{} real console in a PTY drew a frame every second: {} frames over {}s, seconds without one {:?}, slowest key to frame {} ms, {}{}",
+                check(p.passed()),
+                p.frames,
+                p.seconds,
+                p.seconds_without_frame,
+                p.slowest_key_ms,
+                p.exit,
+                if p.panicked { ", PANICKED" } else { "" }
+            ),
+            None => format!("FAIL real console in a PTY: not run ({})", self.pty_missing),
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn pty_line(&self) -> String {
+        format!("FAIL real console in a PTY: not run ({})", self.pty_missing)
+    }
+
     pub fn summary(&self) -> String {
-        let check = |ok: bool| if ok { "ok  " } else { "FAIL" };
         let mut outcomes: Vec<_> = self.outcomes.iter().collect();
         outcomes.sort();
         format!(
             "hubtop chaos — {}s, faults {FAULTS}, token expiry every {}s, provider outages\n\
-             operator steps {}, actions sent {} ({}), instance requests {}, frames {}, token expiries {}\n\
+             operator steps {}, actions sent {} ({}), instance requests {}, headless frames {}, token expiries {}{}\n\
              {} panics: {}\n\
-             {} actions sent twice: {}\n\
+             {} actions sent twice: {} {:?}\n\
              {} actions without a final outcome in the audit log: {}\n\
-             {} seconds without a frame: {:?}\n\
+             {}\n\
              {} view correct again after faults stopped: {} (refresh interval {} ms)\n\
              {}\n",
             self.seconds,
@@ -83,20 +161,25 @@ impl Report {
             self.requests,
             self.frames,
             self.token_expiries,
+            self.injected.as_ref().map(|i| format!(", INJECTED a duplicate: {i}")).unwrap_or_default(),
             check(self.panics == 0),
             self.panics,
-            check(self.sent_twice == 0),
+            check(self.sent_twice.is_empty()),
+            self.sent_twice.len(),
             self.sent_twice,
             check(self.without_outcome == 0),
             self.without_outcome,
-            check(self.seconds_without_frame.is_empty()),
-            self.seconds_without_frame,
+            self.pty_line(),
             check(self.recovered_ms.is_some_and(|ms| ms <= self.refresh_ms + 1000)),
             self.recovered_ms.map(|m| format!("in {m} ms")).unwrap_or_else(|| format!("no: {}", self.mismatch)),
             self.refresh_ms,
             if self.passed() { "PASSED" } else { "FAILED" },
         )
     }
+}
+
+fn check(ok: bool) -> &'static str {
+    if ok { "ok  " } else { "FAIL" }
 }
 
 /// Token expiry every 60 s, or four times in a shorter run.
@@ -115,7 +198,12 @@ fn install_panic_counter() {
     });
 }
 
+/// A run with the real console from this process's binary (`hubtop chaos`).
 pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
+    run_with(opts, &ChaosRun::from_current_exe()).await
+}
+
+pub async fn run_with(opts: &ChaosOptions, extra: &ChaosRun) -> anyhow::Result<Report> {
     install_panic_counter();
     let panics_before = PANICS.load(Ordering::SeqCst);
     let secs = opts.duration.as_secs().max(4);
@@ -146,10 +234,26 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
         Settings { instance: h.base_url.clone(), user: "hubtop".into(), demo: true, refresh, ..Default::default() };
     let audit = Arc::new(Audit::open(Some(&audit_path), &h.base_url, "hubtop")?);
     let mut c = Headless::new(Arc::clone(&client), settings, audit, (120, 40));
+    // Drawn after every change, so rendering meets every state the faults make.
     c.auto_draw = true;
-    c.frame_times = Some(Vec::new());
     c.runner.ops.follow_timeout = Duration::from_secs(10);
     c.start();
+    #[cfg(unix)]
+    let (mut pty, mut pty_missing) = match &extra.console_bin {
+        Some(bin) => match pty::PtyConsole::spawn(
+            bin,
+            &h.base_url,
+            &dir.join("pty"),
+            (120, 40),
+            extra.inject == Inject::StallConsole,
+        ) {
+            Ok(p) => (Some(p), String::new()),
+            Err(e) => (None, format!("cannot start it in a pseudo-terminal: {e}")),
+        },
+        None => (None, "no hubtop binary to run (a library caller passes ChaosRun::console_bin)".to_string()),
+    };
+    #[cfg(not(unix))]
+    let pty_missing = "pseudo-terminals are unix-only here".to_string();
 
     // Token expiry and provider outages run beside the operator.
     let sim = Arc::clone(&h.sim);
@@ -170,6 +274,18 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let start = Instant::now();
     let end = start + Duration::from_secs(secs);
+    // The real console's window: from its first frame (it is up) to the end of the run.
+    #[cfg(unix)]
+    let mut pty_from = None;
+    #[cfg(unix)]
+    if let Some(p) = pty.as_mut() {
+        if p.until_first_frame(Duration::from_secs(secs.min(10))).await && p.start_probing().is_ok() {
+            pty_from = Some(Instant::now());
+        } else {
+            pty_missing = "it drew no first frame".into();
+            pty = None;
+        }
+    }
     let mut steps = 0u64;
     while Instant::now() < end {
         operator_step(&mut c, &mut rng).await;
@@ -182,13 +298,11 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
         }
     }
     chaos_task.abort();
-    let mut frames_by_second: Vec<u64> = vec![0; secs as usize + 1];
-    for t in c.frame_times.take().unwrap_or_default() {
-        if let Some(slot) = t.checked_duration_since(start).and_then(|d| frames_by_second.get_mut(d.as_secs() as usize))
-        {
-            *slot += 1;
-        }
-    }
+    #[cfg(unix)]
+    let pty_report = match (pty, pty_from) {
+        (Some(p), Some(from)) => Some(p.finish(from, Instant::now()).await),
+        _ => None,
+    };
 
     // Faults stop; the instance settles (no traffic, no queued work); then the view
     // must match it again within one refresh.
@@ -224,8 +338,13 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
     }
     let (sent, done) = crate::audit::read_ids(&audit_path)?;
     let without_outcome = sent.iter().filter(|id| !done.contains(id)).count();
-    let sent_twice = sent_twice(&h, &audit_path)?;
-    let outcomes = outcome_counts(&audit_path)?;
+    // After the view check, so the resent action changes nothing the other checks see.
+    let injected = match extra.inject {
+        Inject::None | Inject::StallConsole => None,
+        Inject::Duplicate => Some(ledger::send_duplicate(&truth_client, &audit_path).await?),
+    };
+    let sent_twice = ledger::sent_twice(&h, &audit_path)?;
+    let outcomes = ledger::outcome_counts(&audit_path)?;
     let report = Report {
         seconds: secs,
         operator_steps: steps,
@@ -236,12 +355,10 @@ pub async fn run(opts: &ChaosOptions) -> anyhow::Result<Report> {
         panics: PANICS.load(Ordering::SeqCst) - panics_before,
         sent_twice,
         without_outcome,
-        seconds_without_frame: frames_by_second[..secs as usize]
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n == 0)
-            .map(|(i, _)| i as u64)
-            .collect(),
+        #[cfg(unix)]
+        pty: pty_report,
+        pty_missing,
+        injected,
         token_expiries: expiries.load(Ordering::Relaxed),
         recovered_ms,
         mismatch: if recovered_ms.is_some() { String::new() } else { mismatch },
@@ -311,34 +428,6 @@ async fn view_matches(c: &Headless, truth: &Client) -> Result<(), String> {
         l.query.to_string(),
         l.quick_filter
     ))
-}
-
-/// Records the instance saw more writes for than the audit log sent.
-fn sent_twice(h: &sim::SimHandle, audit: &std::path::Path) -> anyhow::Result<usize> {
-    let mut sent: HashMap<String, u64> = HashMap::new();
-    for line in std::fs::read_to_string(audit)?.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        if v["phase"] == "sent" {
-            let rec = v["record"].as_str().unwrap_or("");
-            let id = rec.rsplit(':').next().unwrap_or(rec).to_string();
-            *sent.entry(id).or_default() += 1;
-        }
-    }
-    let patches = h.sim.counters.patches_by_id.lock().clone();
-    let triggers = h.sim.counters.triggers_by_record.lock().clone();
-    let over = |m: &HashMap<String, u64>| m.iter().filter(|(id, n)| **n > sent.get(*id).copied().unwrap_or(0)).count();
-    Ok(over(&patches) + over(&triggers))
-}
-
-fn outcome_counts(audit: &std::path::Path) -> anyhow::Result<HashMap<String, usize>> {
-    let mut m = HashMap::new();
-    for line in std::fs::read_to_string(audit)?.lines() {
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        if v["phase"] == "done" {
-            *m.entry(v["outcome"].as_str().unwrap_or("?").to_string()).or_default() += 1;
-        }
-    }
-    Ok(m)
 }
 
 /// One thing a scripted operator does.

@@ -1,11 +1,17 @@
 //! An operator's operation, from decision to outcome, in one place for the console and
 //! the CLI: decide (the domain's rules) → audit "sent" → perform → follow → audit the
-//! outcome. Neither caller can send what the other would refuse.
+//! outcome. Neither caller can send what the other would refuse. Work-order operations
+//! go the platform's way (`workorder`) and are followed by what every instance has
+//! (`follow`).
 
+pub mod flight;
 mod follow;
+mod workorder;
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use serde_json::{Map, Value};
 
 use crate::audit::Audit;
 use crate::client::{Client, Error, Record};
@@ -85,11 +91,13 @@ pub struct Ops {
     pub audit: Arc<Audit>,
     /// How long an operation is followed to its end.
     pub follow_timeout: Duration,
+    /// What is in flight, for an orderly stop on a signal.
+    pub flight: Arc<flight::Flight>,
 }
 
 impl Ops {
     pub fn new(client: Arc<Client>, audit: Arc<Audit>) -> Ops {
-        Ops { client, audit, follow_timeout: Duration::from_secs(120) }
+        Ops { client, audit, follow_timeout: Duration::from_secs(120), flight: Arc::default() }
     }
 
     /// Decides, audits, performs and (when `follow`) follows one operation.
@@ -98,15 +106,28 @@ impl Ops {
             return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
         }
         let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
-        let audit_id = self.audit.begin(op.verb(), &record, &op.inputs());
+        let audit = Arc::clone(&self.audit);
+        let ticket = self.flight.enter(&t.label, || {
+            let id = audit.begin(op.verb(), &record, &op.inputs());
+            Box::new(move |word: &str, detail: &str| audit.complete(id, word, detail))
+        });
+        let Some(ticket) = ticket else {
+            let why = format!("{}: hubtop is stopping (a signal arrived)", t.label);
+            return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::FAILED };
+        };
         let sent = match self.perform(op, t, follow, &progress).await {
             Ok(outcome) => {
-                let exit = if matches!(outcome, Outcome::Ok(_)) { crate::exit::OK } else { crate::exit::FAILED };
+                let exit = match outcome {
+                    Outcome::Ok(_) => crate::exit::OK,
+                    // Refused for want of configuration: nothing ran.
+                    Outcome::NotSent(_) => crate::exit::USAGE,
+                    _ => crate::exit::FAILED,
+                };
                 Sent { outcome, exit }
             }
             Err(e) => Sent { outcome: outcome_of(&e), exit: e.exit_code() },
         };
-        self.audit.complete(audit_id, sent.outcome.word(), sent.outcome.text());
+        self.flight.leave(ticket, sent.outcome.word(), sent.outcome.text());
         sent
     }
 
@@ -127,18 +148,14 @@ impl Ops {
                 }
                 self.follow_entry(t).await
             }
-            Operation::Rerun => {
-                let exec = c.rerun(&t.sys_id).await?;
-                self.follow_exec(&exec, follow, progress).await
+            Operation::Rerun => self.rerun(t, follow, progress).await,
+            Operation::WorkOrder(WorkOrderOp::Cancel) => self.cancel(t, follow, progress).await,
+            Operation::WorkOrder(WorkOrderOp::Update) => self.update(t, &Map::new(), "", follow, progress).await,
+            Operation::WorkOrder(WorkOrderOp::Create) => {
+                let inputs = Map::from_iter([("record".to_string(), Value::String(t.sys_id.clone()))]);
+                self.via_trigger(t, WorkOrderOp::Create, "create", inputs, follow, progress).await
             }
-            Operation::WorkOrder(wop) => {
-                let exec = c.start_work_order_op(&t.record, *wop, &serde_json::Map::new(), None).await?;
-                self.follow_exec(&exec, follow, progress).await
-            }
-            Operation::Update { changed, comment } => {
-                let exec = c.start_work_order_op(&t.record, WorkOrderOp::Update, changed, Some(comment)).await?;
-                self.follow_exec(&exec, follow, progress).await
-            }
+            Operation::Update { changed, comment } => self.update(t, changed, comment, follow, progress).await,
         }
     }
 }
@@ -150,6 +167,8 @@ fn outcome_of(e: &Error) -> Outcome {
         // The client sent nothing: the instance asked for a pause until then.
         Error::RateLimited { until: Some(_), .. } => Outcome::NotSent(e.to_string()),
         Error::Auth { .. } => Outcome::Failed(format!("{e} — check the profile's credentials")),
+        // Refused before anything was sent (no provider, no subflow, no trigger).
+        Error::Invalid(_) => Outcome::NotSent(e.to_string()),
         e => Outcome::Failed(e.to_string()),
     }
 }

@@ -48,7 +48,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         );
         return;
     };
-    let has_exec = matches!(data.exec, Some(ExecView::Loaded(_)) | Some(ExecView::NotInstalled(_)));
+    let has_exec = matches!(data.exec, Some(ExecView::Loaded(_)) | Some(ExecView::NotInstalled(..)));
     // Related panes as tall as their longest list (plus borders), within limits.
     let longest = data.related.iter().map(|r| r.rows.len()).max();
     let related_h = |cap: usize| longest.map_or(0, |n| (n.max(1) + 2).min(cap) as u16);
@@ -153,17 +153,46 @@ fn step_line<'a>(t: &Theme, s: &'a Step, selected: bool) -> Row<'a> {
 fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
     let Some(data) = &d.data else { return };
     match &data.exec {
-        Some(ExecView::NotInstalled(exec)) => {
-            let lines = vec![
-                Line::from(vec![Span::styled("Execution ", t.header), Span::raw(exec.get("name").to_string())]),
-                Line::from(format!("state {}   error {}", exec.get("state"), exec.get("error_message"))),
-                Line::from(""),
-                Line::from(Span::styled(
-                    "Steps need the hubtop companion Scripted REST API (x_hubtop/console) on this instance;",
-                    t.warn,
+        Some(ExecView::NotInstalled(exec, log)) => {
+            let (sym, style) = t.state(exec.get("state"));
+            let mut lines = vec![
+                Line::from(vec![
+                    Span::styled("Execution ", t.header),
+                    Span::raw(exec.show("name").to_string()),
+                    Span::raw("  "),
+                    Span::styled(format!("{sym} {}", exec.get("state")), style),
+                ]),
+                Line::from(format!(
+                    "started {}   ended {}   run time {} ms",
+                    exec.get("started"),
+                    exec.get("ended"),
+                    exec.get("run_time")
                 )),
-                Line::from(Span::styled("install it to see each step's inputs, outputs and error.", t.warn)),
+                Line::from(format!("flow {}   record {}", exec.show("flow"), exec.show("source_record"))),
             ];
+            if !exec.get("error_message").is_empty() {
+                lines.push(Line::from(Span::styled(format!("error {}", exec.get("error_message")), t.warn)));
+            }
+            lines.push(Line::from(""));
+            if log.is_empty() {
+                lines.push(Line::from("No flow log lines readable (sys_flow_log)."));
+            } else {
+                lines.push(Line::from(Span::styled("Flow log", t.header)));
+                for l in log {
+                    lines.push(Line::from(format!(
+                        "{} {:<5} {}",
+                        l.get("sys_created_on"),
+                        l.get("level"),
+                        l.get("message")
+                    )));
+                }
+            }
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                "Step detail needs the hubtop companion Scripted REST API (x_hubtop/console): \
+                 see assets/servicenow/README.md to install it.",
+                t.warn,
+            )));
             f.render_widget(
                 Paragraph::new(lines).block(block(t, " Execution ", false)).wrap(Wrap { trim: true }),
                 area,

@@ -1,0 +1,104 @@
+//! `hubtop doctor --write`: what doctor found goes into the profile's `tables`, `mapping`
+//! and `triggers`, edited in place so the file's comments and layout stay.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{Array, DocumentMut, Item, Table, value};
+
+use super::doctor::Found;
+use crate::domain::{Entity, mapping};
+
+fn table<'a>(t: &'a mut Table, key: &str) -> Result<&'a mut Table, String> {
+    let item = t.entry(key).or_insert_with(|| {
+        let mut n = Table::new();
+        n.set_implicit(true);
+        Item::Table(n)
+    });
+    item.as_table_mut().ok_or_else(|| format!("`{key}` in the profile is not a table"))
+}
+
+/// Writes `found` into profile `name` of the config at `path`; returns the path.
+pub fn store(path: &Path, name: &str, found: &Found) -> Result<PathBuf, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut doc: DocumentMut = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    let profiles = table(doc.as_table_mut(), "profiles")?;
+    let Some(p) = profiles.get_mut(name).and_then(Item::as_table_mut) else {
+        return Err(format!("{}: no profile `{name}` to store into", path.display()));
+    };
+    let defaults = crate::domain::Tables::default();
+    for e in Entity::ALL {
+        let (have, default) = (found.tables.name(e), defaults.name(e));
+        if have != default {
+            table(p, "tables")?.insert(mapping::key(e), value(have));
+        }
+    }
+    let m = table(p, "mapping")?;
+    for (key, fields) in &found.mapping.fields {
+        let t = table(table(m, "fields")?, key)?;
+        for (logical, inst) in fields {
+            t.insert(logical, value(inst.as_str()));
+        }
+    }
+    for (key, fields) in &found.mapping.choices {
+        for (field, values) in fields {
+            let t = table(table(table(m, "choices")?, key)?, field)?;
+            for (logical, inst) in values {
+                t.insert(logical, value(inst.as_str()));
+            }
+        }
+    }
+    let known = table(m, "known")?;
+    for (key, fields) in &found.mapping.known {
+        let mut a: Array = fields.iter().map(String::as_str).collect();
+        a.fmt();
+        known.insert(key, value(a));
+    }
+    if let Some((create, rerun)) = &found.triggers {
+        let t = table(p, "triggers")?;
+        t.insert("create", value(create.as_str()));
+        t.insert("rerun", value(rerun.as_str()));
+    }
+    let out = doc.to_string();
+    // What is written must load again, or nothing is written.
+    crate::config::Config::parse(&out, path).map_err(|e| format!("not written: {e}"))?;
+    std::fs::write(path, out).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_doctor_found_is_stored_and_the_comments_stay() {
+        let dir = std::env::temp_dir().join(format!("hubtop-doctor-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.toml");
+        let text = "# my notes\n[profiles.dev]\n# the dev box\ninstance = \"https://dev.example.com\"\n\
+                    user = \"ops\"\nsecret = { env = \"X\" }\n";
+        std::fs::write(&path, text).unwrap();
+        let mut found = Found::default();
+        found.tables.history = "u_task_sync_history".into();
+        found.mapping.fields.entry("work_orders".into()).or_default().insert("fm_provider".into(), "u_fm".into());
+        found
+            .mapping
+            .choices
+            .entry("work_orders".into())
+            .or_default()
+            .entry("state".into())
+            .or_default()
+            .insert("canceled".into(), "7".into());
+        found.mapping.known.insert("work_orders".into(), vec!["number".into(), "u_fm".into()]);
+        found.triggers = Some(("companion".into(), "companion".into()));
+        store(&path, "dev", &found).unwrap();
+        let out = std::fs::read_to_string(&path).unwrap();
+        assert!(out.contains("# my notes") && out.contains("# the dev box"), "{out}");
+        let cfg = crate::config::Config::parse(&out, &path).unwrap();
+        let p = &cfg.profiles["dev"];
+        assert_eq!(p.tables.history, "u_task_sync_history");
+        assert_eq!(p.mapping, found.mapping);
+        assert_eq!(p.triggers.create, "companion");
+        assert!(store(&path, "nope", &found).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

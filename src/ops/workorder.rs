@@ -1,0 +1,163 @@
+//! Work-order operations the way the platform does them (DESIGN §3b): cancel = the work
+//! order's state set to canceled, update = a PATCH of the changed fields and/or a comment
+//! — IFM's parent flow then runs the provider's subflow itself, so nothing else is sent;
+//! create, a resync with nothing changed, and rerun = the trigger the profile names.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value, json};
+
+use super::follow::Watch;
+use super::{Ops, Outcome, Progress, Target};
+use crate::client::trigger::what_to_configure;
+use crate::client::{Error, Record};
+use crate::domain::state::WorkOrderState;
+use crate::domain::{Entity, WorkOrderOp};
+use crate::query::Query;
+
+impl Ops {
+    /// The sync-history rows of a work order as they are before an action, so that
+    /// following it can tell the new ones. `None` when they cannot be read.
+    pub(super) async fn history_seen(&self, wo: &str) -> Option<HashSet<String>> {
+        let rows = self.recent_history(wo).await.ok()?;
+        Some(rows.iter().map(|r| r.sys_id().to_string()).collect())
+    }
+
+    pub(super) async fn recent_history(&self, wo: &str) -> Result<Vec<Record>, Error> {
+        let c = &self.client;
+        let mut spec = crate::client::read::ListSpec::new(c.table(Entity::History));
+        spec.query = Query::new().and(crate::query::Condition::eq("task", wo)).order_desc("sys_created_on");
+        spec.fields = ["sys_id", "operation", "status", "response_code", "message", "flow_context"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        spec.limit = 50;
+        spec.no_count = true;
+        Ok(c.list(&spec).await?.records)
+    }
+
+    /// Cancel and update: one PATCH of the work order; IFM does the rest.
+    pub(super) async fn patch_work_order(
+        &self,
+        t: &Target,
+        op: WorkOrderOp,
+        body: Map<String, Value>,
+        follow: bool,
+    ) -> Result<Outcome, Error> {
+        let seen = if follow { self.history_seen(&t.sys_id).await } else { None };
+        let sent: Vec<String> = body.keys().cloned().collect();
+        let after = self.client.patch_record(Entity::WorkOrders, &t.sys_id, &body).await?;
+        let what = format!("{} set; IFM runs the provider's {} subflow", sent.join(", "), op.verb());
+        if !follow {
+            return Ok(Outcome::Ok(what));
+        }
+        let before = t.record.get("integration_state").to_string();
+        let w = Watch { wo: Some(t.sys_id.clone()), op: Some(op), exec: None, seen, before, after_patch: Some(after) };
+        Ok(self.watch(w).await)
+    }
+
+    pub(super) async fn cancel(
+        &self,
+        t: &Target,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
+        let canceled = WorkOrderState::Canceled.as_str();
+        if t.record.get("state") == canceled {
+            // Nothing to change, so IFM would not run: a resync through the trigger.
+            let inputs = record_inputs(t);
+            return self.via_trigger(t, WorkOrderOp::Cancel, "create", inputs, follow, progress).await;
+        }
+        let mut body = Map::new();
+        body.insert("state".into(), json!(canceled));
+        self.patch_work_order(t, WorkOrderOp::Cancel, body, follow).await
+    }
+
+    pub(super) async fn update(
+        &self,
+        t: &Target,
+        changed: &Map<String, Value>,
+        comment: &str,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
+        let mut body = changed.clone();
+        if !comment.trim().is_empty() {
+            body.insert("comments".into(), json!(comment));
+        }
+        if body.is_empty() {
+            // A failed update sent again with nothing new: the subflow through the trigger.
+            let mut inputs = record_inputs(t);
+            inputs.insert("changed_fields".into(), json!([]));
+            inputs.insert("comment".into(), json!(""));
+            return self.via_trigger(t, WorkOrderOp::Update, "create", inputs, follow, progress).await;
+        }
+        self.patch_work_order(t, WorkOrderOp::Update, body, follow).await
+    }
+
+    /// Create (or a resync): the provider's subflow through the profile's trigger.
+    pub(super) async fn via_trigger(
+        &self,
+        t: &Target,
+        op: WorkOrderOp,
+        purpose: &str,
+        inputs: Map<String, Value>,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
+        let flow = self.client.provider_flow(&t.record, op).await?;
+        let seen = if follow { self.history_seen(&t.sys_id).await } else { None };
+        let before = t.record.get("integration_state").to_string();
+        let w = Watch { wo: Some(t.sys_id.clone()), op: Some(op), exec: None, seen, before, after_patch: None };
+        self.trigger(purpose, &flow, &inputs, w, follow, progress).await
+    }
+
+    /// A failed execution's flow again, with its recorded inputs, through the rerun trigger.
+    pub(super) async fn rerun(&self, t: &Target, follow: bool, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
+        let (flow, inputs, source) = self.client.rerun_inputs(&t.sys_id).await?;
+        let wo = (!source.is_empty()).then_some(source);
+        let seen = match (&wo, follow) {
+            (Some(wo), true) => self.history_seen(wo).await,
+            _ => None,
+        };
+        let w = Watch { wo, op: None, exec: None, seen, before: String::new(), after_patch: None };
+        self.trigger("rerun", &flow, &inputs, w, follow, progress).await
+    }
+
+    async fn trigger(
+        &self,
+        purpose: &str,
+        flow: &str,
+        inputs: &Map<String, Value>,
+        mut w: Watch,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
+        let exec = match self.client.start_flow(purpose, flow, inputs).await {
+            Ok(x) => x,
+            // The instance has no such resource: nothing ran.
+            Err(Error::NotInstalled { path }) => {
+                let why = format!("POST {path} answered 400 Requested URI does not represent any resource");
+                return Ok(Outcome::NotSent(what_to_configure(purpose, &why)));
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some(x) = &exec {
+            progress(Progress::Started { execution: x.clone() });
+        }
+        if !follow {
+            return Ok(Outcome::Ok(match &exec {
+                Some(x) => format!("execution {x} started"),
+                None => "started".into(),
+            }));
+        }
+        w.exec = exec;
+        Ok(self.watch(w).await)
+    }
+}
+
+fn record_inputs(t: &Target) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("record".into(), json!(t.sys_id));
+    m
+}
