@@ -44,7 +44,7 @@ pub struct Global {
     /// OAuth client id; the secret comes from HUBTOP_CLIENT_SECRET.
     #[arg(long, global = true)]
     pub client_id: Option<String>,
-    /// A profile from the config file.
+    /// A profile from the config file (`get` takes several, comma-separated: a,b).
     #[arg(long, global = true, env = "HUBTOP_PROFILE")]
     pub profile: Option<String>,
     /// Accept invalid TLS certificates (never the default).
@@ -68,9 +68,17 @@ pub enum Command {
     Sim(SimArgs),
     /// List records: providers, workorders, outbound, inbound, executions, history.
     #[command(
-        after_help = "Examples:\n  hubtop get outbound --state error\n  hubtop get workorders --provider \"Acme Facilities\" -o json\n  hubtop get history --query 'status=failed^ORDERBYDESCsys_created_on' --limit 20"
+        after_help = "Examples:\n  hubtop get outbound --state error\n  hubtop get outbound --state error --profile dev,prod -o json\n  hubtop get workorders --provider \"Acme Facilities\" -o json\n  hubtop get history --query 'status=failed^ORDERBYDESCsys_created_on' --limit 20"
     )]
     Get(GetArgs),
+    /// Every profile: its instance, auth, read-only / production, and whether it answers now.
+    #[command(after_help = "Probes each instance at once, without credentials (an instance answers \
+                            even when it refuses), 3 s at most.\nExit code 4 when any does not answer as an \
+                            instance.\n\nExamples:\n  hubtop profiles\n  hubtop profiles -o json")]
+    Profiles {
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
     /// Retry queue entries (set their state to ready): outbound or inbound sys_ids or numbers.
     #[command(after_help = "Example:\n  hubtop retry ISO0001012 ISO0001013")]
     Retry { ids: Vec<String> },

@@ -27,7 +27,7 @@ impl App {
     /// The browsing layer of the screen on top of the stack, whatever is open over it.
     pub fn screen_layer(&self) -> Layer {
         match self.screen() {
-            Screen::View(ViewKind::Overview | ViewKind::Log) => Layer::Overview,
+            Screen::View(ViewKind::Overview | ViewKind::Log | ViewKind::Fleet) => Layer::Overview,
             Screen::View(ViewKind::List(_)) => Layer::List,
             Screen::Detail(_) => Layer::Detail,
         }
@@ -103,10 +103,12 @@ impl App {
                 if filtering { self.apply_filter(&text) } else { self.run_command(&text) }
             }
             Some(Action::Complete) => {
-                if let Mode::Command(input) = &mut self.mode
-                    && let Some(c) = complete(input.value()).first()
-                {
-                    *input = Input::new(c.to_string());
+                let first = match &self.mode {
+                    Mode::Command(input) => self.complete_command(input.value()).into_iter().next(),
+                    _ => None,
+                };
+                if let (Mode::Command(input), Some(c)) = (&mut self.mode, first) {
+                    *input = Input::new(c);
                 }
                 Vec::new()
             }
@@ -151,10 +153,29 @@ impl App {
         self.overview.data.as_ref().map(|d| d.providers.clone()).unwrap_or_default()
     }
 
-    /// Commands typed after `:` — view names, `q`, `help`, `freeze`.
+    /// Completions of what is typed after `:`: commands and views, and after `profile `
+    /// or `ctx ` the profiles' names (each as the whole command).
+    pub fn complete_command(&self, text: &str) -> Vec<String> {
+        let t = text.trim_start_matches(':').trim_start();
+        match t.split_once(' ') {
+            Some((verb @ ("profile" | "ctx"), arg)) => {
+                let arg = arg.trim_start();
+                self.fleet.names().into_iter().filter(|n| n.starts_with(arg)).map(|n| format!("{verb} {n}")).collect()
+            }
+            Some(_) => Vec::new(),
+            None => complete(t).into_iter().map(str::to_string).collect(),
+        }
+    }
+
+    /// Commands typed after `:` — view names, `q`, `help`, `freeze`, `fleet`,
+    /// `profile NAME` (or `ctx NAME`).
     pub(super) fn run_command(&mut self, cmd: &str) -> Vec<Effect> {
-        let name = cmd.trim_start_matches(':');
+        let name = cmd.trim_start_matches(':').trim();
+        if let Some(("profile" | "ctx", arg)) = name.split_once(' ').or(Some((name, ""))) {
+            return self.request_profile(arg);
+        }
         match name {
+            "fleet" => self.switch(ViewKind::Fleet),
             "q" | "quit" => self.act(Action::Quit),
             "help" => self.act(Action::Help),
             "freeze" => self.act(Action::Freeze),

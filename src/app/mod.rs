@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod detail;
 mod dialogs;
+pub mod fleet;
 mod input;
 pub mod keys;
 pub mod layout;
@@ -48,6 +49,8 @@ pub enum ViewKind {
     List(Entity),
     /// This session's messages and actions, in full (`:log`).
     Log,
+    /// One row per profile (`:fleet`).
+    Fleet,
 }
 
 impl ViewKind {
@@ -55,6 +58,7 @@ impl ViewKind {
         match self {
             ViewKind::Overview => "overview",
             ViewKind::Log => "log",
+            ViewKind::Fleet => "fleet",
             ViewKind::List(e) => e.name(),
         }
     }
@@ -62,6 +66,7 @@ impl ViewKind {
         match self {
             ViewKind::Overview => "Overview",
             ViewKind::Log => "Session log",
+            ViewKind::Fleet => "Fleet",
             ViewKind::List(e) => e.label(),
         }
     }
@@ -98,6 +103,8 @@ pub struct Settings {
     pub adaptive: bool,
     /// The client's request budget and Batch API support, read between requests.
     pub meter: Option<crate::client::budget::Meter>,
+    /// The profile connected to (`demo`: the embedded instance; `None`: `--instance`).
+    pub profile: Option<String>,
 }
 
 impl Default for Settings {
@@ -113,6 +120,7 @@ impl Default for Settings {
             production: false,
             adaptive: true,
             meter: None,
+            profile: None,
         }
     }
 }
@@ -140,12 +148,38 @@ pub enum Level {
 /// What the runner must do; results come back as [`Msg`]s.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    LoadWindow { entity: Entity, seq: u64, spec: ListSpec, prime: Option<ListSpec> },
-    Delta { entity: Entity, seq: u64, delta: Delta },
-    LoadOverview { seq: u64, plan: OverviewPlan },
-    LoadDetail { seq: u64, entity: Entity, sys_id: String, plan: Box<DetailPlan> },
+    LoadWindow {
+        entity: Entity,
+        seq: u64,
+        spec: ListSpec,
+        prime: Option<ListSpec>,
+    },
+    Delta {
+        entity: Entity,
+        seq: u64,
+        delta: Delta,
+    },
+    LoadOverview {
+        seq: u64,
+        plan: OverviewPlan,
+    },
+    LoadDetail {
+        seq: u64,
+        entity: Entity,
+        sys_id: String,
+        plan: Box<DetailPlan>,
+    },
     Act(actions::Job),
     CancelBulk(u64),
+    /// One fleet poll of a profile (the console holds a client per profile).
+    PollFleet {
+        profile: String,
+        seq: u64,
+        plan: fleet::FleetPlan,
+    },
+    /// Connect to another profile: a new client and runner; the console answers with
+    /// [`App::switched`] or a notice saying why not.
+    SwitchProfile(String),
     Copy(String),
     OpenUrl(String),
     Quit,
@@ -182,6 +216,11 @@ pub enum Msg {
         result: Result<DetailData, Error>,
     },
     Action(ActionEvent),
+    Fleet {
+        profile: String,
+        seq: u64,
+        result: Result<fleet::FleetSample, Error>,
+    },
 }
 
 pub struct App {
@@ -190,6 +229,7 @@ pub struct App {
     pub stack: Vec<Screen>,
     pub lists: BTreeMap<Entity, ListState>,
     pub overview: Overview,
+    pub fleet: fleet::Fleet,
     pub mode: Mode,
     pub actions: Actions,
     pub status: Option<(Level, String)>,
@@ -219,6 +259,7 @@ impl App {
             stack: vec![Screen::View(ViewKind::Overview)],
             lists,
             overview: Overview::default(),
+            fleet: fleet::Fleet::default(),
             mode: Mode::Normal,
             actions: Actions::default(),
             status: None,
@@ -352,6 +393,7 @@ impl App {
                 self.dirty = true;
                 self.on_action_event(ev)
             }
+            Msg::Fleet { profile, seq, result } => self.on_fleet(&profile, seq, result),
         }
     }
 
@@ -392,7 +434,7 @@ fn common_prefix(msgs: &[String]) -> &str {
 pub use crate::ops::title_of;
 
 pub fn view_names() -> Vec<&'static str> {
-    VIEWS.iter().map(|v| v.name()).chain(["log", "quit", "help", "freeze"]).collect()
+    VIEWS.iter().map(|v| v.name()).chain(["log", "fleet", "profile", "ctx", "quit", "help", "freeze"]).collect()
 }
 
 /// Completions for the command palette.

@@ -224,7 +224,7 @@ impl App {
         match self.screen() {
             Screen::View(ViewKind::List(e)) => self.lists.get(e)?.selected_record().map(|r| (*e, r)),
             Screen::Detail(d) => d.selected_related().or_else(|| d.data.as_ref().map(|x| (d.entity, &x.record))),
-            Screen::View(ViewKind::Overview | ViewKind::Log) => None,
+            Screen::View(ViewKind::Overview | ViewKind::Log | ViewKind::Fleet) => None,
         }
     }
 
@@ -250,6 +250,10 @@ impl App {
                     _ => -(isize::MAX / 2),
                 };
                 self.log.scroll_by(delta);
+                Vec::new()
+            }
+            Some(Screen::View(ViewKind::Fleet)) => {
+                self.fleet_navigate(a);
                 Vec::new()
             }
             Some(Screen::View(ViewKind::Overview)) => {
@@ -282,6 +286,7 @@ impl App {
     pub(super) fn enter(&mut self) -> Vec<Effect> {
         match self.screen().clone() {
             Screen::View(ViewKind::Log) => Vec::new(),
+            Screen::View(ViewKind::Fleet) => self.fleet_enter(),
             Screen::View(ViewKind::Overview) => {
                 let Some(g) = self.overview.groups.get(self.overview.selected_group).cloned() else {
                     return self.switch(ViewKind::List(Entity::Outbound));

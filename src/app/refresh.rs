@@ -170,6 +170,7 @@ impl App {
                 d.in_flight = true;
                 vec![Effect::LoadDetail { seq, entity: d.entity, sys_id: d.sys_id.clone(), plan: Box::new(plan) }]
             }
+            Some(Screen::View(ViewKind::Fleet)) => self.poll_fleet(force),
             Some(Screen::View(ViewKind::Log)) | None => Vec::new(),
         }
     }

@@ -1,5 +1,5 @@
 //! The non-interactive commands: `get`, `retry`, `skip`, `rerun`, `create`, `update`,
-//! `cancel`, `doctor`, `login`, `config`. Each action goes through [`crate::ops`], the same path
+//! `cancel`, `doctor`, `login`, `config`, `profiles`. Each action goes through [`crate::ops`], the same path
 //! the console takes, so the CLI refuses what the console refuses, with its words.
 
 mod act;
@@ -7,6 +7,7 @@ pub mod doctor;
 mod doctor_write;
 mod get;
 mod login;
+pub mod profiles;
 
 use std::sync::Arc;
 
@@ -74,6 +75,15 @@ pub fn config(action: ConfigAction) -> u8 {
 pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     if let Command::Login = cmd {
         return login::login(g, config, &OsKeyring);
+    }
+    if let Command::Profiles { output } = cmd {
+        return profiles::profiles(config, output).await;
+    }
+    if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',')) {
+        return match cmd {
+            Command::Get(args) => get::get_many(g, config, list, args).await,
+            _ => refuse(exit::USAGE, "several profiles (--profile a,b) are for `get` only; name one"),
+        };
     }
     let target = match Target::resolve(g, config, &OsKeyring) {
         Ok(t) => t,

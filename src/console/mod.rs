@@ -1,15 +1,33 @@
 //! The interactive console: the terminal and its event loop (`terminal`), the runner that
-//! executes the app's effects (`runner`), and the wiring from a resolved target to both.
+//! executes the app's effects (`runner`), sessions on profiles and the fleet's clients
+//! (`profiles`), and the wiring from a resolved target to all of them.
 
+pub mod profiles;
 pub mod runner;
 pub mod terminal;
 
 use std::sync::Arc;
 
+use crate::app::{Screen, ViewKind};
 use crate::cli::Global;
-use crate::config::{self, Config, OsKeyring};
+use crate::config::{self, Config, DefaultView, OsKeyring};
+use crate::domain::Entity;
 use crate::target::Target;
-use crate::{app, audit, exit, ops, ui};
+use crate::{app, exit};
+
+/// The view `default_view` names.
+pub fn initial_view(v: DefaultView) -> ViewKind {
+    match v {
+        DefaultView::Overview => ViewKind::Overview,
+        DefaultView::Fleet => ViewKind::Fleet,
+        DefaultView::Providers => ViewKind::List(Entity::Providers),
+        DefaultView::Workorders => ViewKind::List(Entity::WorkOrders),
+        DefaultView::Outbound => ViewKind::List(Entity::Outbound),
+        DefaultView::Inbound => ViewKind::List(Entity::Inbound),
+        DefaultView::Executions => ViewKind::List(Entity::Executions),
+        DefaultView::History => ViewKind::List(Entity::History),
+    }
+}
 
 /// Opens the console on the resolved target.
 pub async fn run(g: &Global, config: &Config) -> u8 {
@@ -40,37 +58,25 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
             return code;
         }
     };
-    let settings = app::Settings {
-        instance: client.config.base_url.clone(),
-        user: client.config.auth.principal().to_string(),
-        demo: sim.is_some(),
-        read_only: target.read_only,
-        refresh: target.refresh,
-        tables: client.config.tables.clone(),
-        mapping: client.config.mapping.clone(),
-        production: target.production,
-        adaptive: true,
-        meter: Some(client.meter()),
-    };
-    let audit_path = config::data_dir().join("audit.jsonl");
-    let audit = match audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user) {
-        Ok(a) => {
-            Arc::new(a.with_profile(target.profile.as_deref()).with_rotation(audit::Rotation::from_config(config)))
-        }
-        Err(e) => {
-            eprintln!("hubtop: cannot open the audit log {}: {e}", audit_path.display());
-            return exit::FAILED;
-        }
-    };
-    let app = app::App::new(settings, keymap);
-    let (tx, rx) = terminal::channel();
-    let runner = runner::Runner::new(ops::Ops::new(Arc::new(client), audit), tx);
-    let theme = ui::Theme::resolve(&target.theme);
-    let opts = terminal::TuiOptions { mouse: config.mouse, ..Default::default() };
-    let result = terminal::run(app, runner, rx, theme, opts).await;
-    if let Some(s) = sim {
-        s.shutdown().await;
+    let (fleet_tx, fleet_rx) = terminal::channel();
+    let mut profiles = profiles::Profiles::new(g, config, Arc::new(OsKeyring), fleet_tx);
+    let demo = sim.is_some();
+    if let Some(h) = sim {
+        profiles.adopt_sim(h, &client.config);
     }
+    let session = match profiles::open(&target, client, demo, config) {
+        Ok(s) => s,
+        Err((code, msg)) => {
+            eprintln!("hubtop: {msg}");
+            return code;
+        }
+    };
+    let mut app = app::App::new(session.settings.clone(), keymap);
+    app.fleet = app::fleet::Fleet::new(profiles::fleet_profiles(config));
+    app.stack = vec![Screen::View(initial_view(config.default_view))];
+    let opts = terminal::TuiOptions { mouse: config.mouse, ..Default::default() };
+    let result = terminal::run(app, session, &mut profiles, fleet_rx, opts).await;
+    profiles.shutdown().await;
     match result {
         Ok(()) => exit::OK,
         Err(e) => {

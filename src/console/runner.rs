@@ -94,7 +94,9 @@ impl Runner {
                     f.store(true, Ordering::SeqCst);
                 }
             }
+            // The terminal loop's own: copy, open, quit, and the profile switch and fleet polls.
             Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => {}
+            Effect::PollFleet { .. } | Effect::SwitchProfile(_) => {}
         }
     }
 
@@ -139,6 +141,7 @@ pub fn dispatch(runner: &Runner, effects: Vec<Effect>, mut local: impl FnMut(Eff
     for e in effects {
         match e {
             Effect::Copy(_) | Effect::OpenUrl(_) | Effect::Quit => local(e),
+            Effect::PollFleet { .. } | Effect::SwitchProfile(_) => local(e),
             other => runner.spawn(other),
         }
     }

@@ -3,6 +3,7 @@
 //! are drawn only when something changed, at most one per 10 ms, inside synchronized
 //! updates. A signal stops sending; the loop keeps drawing while what was sent answers,
 //! for up to [`crate::signals::GRACE`], then records the rest as "unknown" and ends.
+//! A profile switch replaces the session (runner and its channel) between two messages.
 
 use std::io::{IsTerminal, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,9 +19,9 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::sync::mpsc;
 
+use super::profiles::{Profiles, Session};
 use super::runner::{Runner, dispatch};
 use crate::app::{App, Effect, Level, Msg};
-use crate::ui::Theme;
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -69,9 +70,9 @@ impl Default for TuiOptions {
 /// Runs the console until the operator quits or a signal arrives.
 pub async fn run(
     mut app: App,
-    runner: Runner,
-    rx: mpsc::Receiver<Msg>,
-    theme: Theme,
+    mut session: Session,
+    profiles: &mut Profiles,
+    fleet_rx: mpsc::Receiver<Msg>,
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
     if !stdout().is_terminal() {
@@ -90,8 +91,9 @@ pub async fn run(
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     let (w, h) = terminal::size()?;
     app.size = (w, h);
-    let r = event_loop(&mut app, &runner, rx, &mut term, &theme, opts).await;
-    let flight = &runner.ops.flight;
+    let r = event_loop(&mut app, &mut session, profiles, fleet_rx, &mut term, opts).await;
+    // The session the console ended on (a switch waits for an empty flight).
+    let flight = &session.runner.ops.flight;
     // After a signal the wait is over; quitting with actions in flight waits the same
     // bounded time, so each has its outcome.
     let gone = if flight.is_stopping() { flight.abandon() } else { flight.shutdown(crate::signals::GRACE).await };
@@ -108,10 +110,10 @@ pub async fn run(
 
 async fn event_loop(
     app: &mut App,
-    runner: &Runner,
-    mut rx: mpsc::Receiver<Msg>,
+    session: &mut Session,
+    profiles: &mut Profiles,
+    mut fleet_rx: mpsc::Receiver<Msg>,
     term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
-    theme: &Theme,
     opts: TuiOptions,
 ) -> anyhow::Result<()> {
     let mut events = EventStream::new();
@@ -119,7 +121,7 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = crate::signals::Signals::install();
     let effects = app.start();
-    run_effects(app, runner, effects);
+    let mut switch = run_effects(app, &session.runner, profiles, effects);
     let mut last_draw = Instant::now() - Duration::from_secs(1);
     // Set by a signal: sending has stopped and the loop ends when what was sent has
     // answered or at this deadline.
@@ -131,6 +133,36 @@ async fn event_loop(
     let mut test_stall =
         std::env::var_os("HUBTOP_TEST_STALL").is_some().then(|| Instant::now() + Duration::from_secs(2));
     loop {
+        if let Some(name) = switch.take() {
+            let sending = session.runner.ops.flight.in_flight();
+            let ready = match (stopping, sending) {
+                (Some(_), _) => Err("the console is stopping".to_string()),
+                (None, n) if n > 0 => {
+                    Err(format!("{n} action(s) still on their way; switch when they have an outcome"))
+                }
+                _ => Ok(()),
+            };
+            match ready {
+                Ok(()) => {}
+                Err(why) => {
+                    app.update(Msg::Notice(Level::Warn, format!("refused: profile {name}: {why}")));
+                    continue;
+                }
+            }
+            match profiles.switch(&name).await {
+                Ok(s) => {
+                    // The old session's receiver is dropped here: whatever its runner
+                    // still sends goes nowhere.
+                    *session = s;
+                    let fx = app.switched(session.settings.clone());
+                    switch = run_effects(app, &session.runner, profiles, fx);
+                }
+                Err(why) => {
+                    app.update(Msg::Notice(Level::Error, format!("profile {name}: {why}")));
+                }
+            }
+            continue;
+        }
         if app.dirty {
             // Coalesce bursts: at most one frame per 10 ms.
             let since = last_draw.elapsed();
@@ -142,7 +174,7 @@ async fn event_loop(
                 app.clear = false;
             }
             execute!(stdout(), BeginSynchronizedUpdate)?;
-            term.draw(|f| crate::ui::draw(f, app, theme))?;
+            term.draw(|f| crate::ui::draw(f, app, &session.theme))?;
             execute!(stdout(), EndSynchronizedUpdate)?;
             app.dirty = false;
             last_draw = Instant::now();
@@ -166,32 +198,35 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e.into()),
                 None => return Ok(()),
             },
-            Some(m) = rx.recv() => m,
+            Some(m) = session.rx.recv() => m,
+            Some(m) = fleet_rx.recv() => m,
             _ = tick.tick() => {
-                let fx = app.update(Msg::Health(runner.client().health()));
-                run_effects(app, runner, fx);
+                let fx = app.update(Msg::Health(session.runner.client().health()));
+                switch = switch.or(run_effects(app, &session.runner, profiles, fx));
                 Msg::Tick(Instant::now(), chrono::Utc::now())
             }
             _ = signals.next(), if stopping.is_none() => {
-                runner.ops.flight.stop();
+                session.runner.ops.flight.stop();
                 stopping = Some(tokio::time::Instant::now() + crate::signals::GRACE);
                 continue;
             }
-            _ = runner.ops.flight.settle(stopping.unwrap_or_else(tokio::time::Instant::now)), if stopping.is_some() => {
+            _ = session.runner.ops.flight.settle(stopping.unwrap_or_else(tokio::time::Instant::now)), if stopping.is_some() => {
                 return Ok(());
             }
         };
         let effects = app.update(msg);
-        run_effects(app, runner, effects);
+        switch = switch.or(run_effects(app, &session.runner, profiles, effects));
         // Drain what is already queued before drawing.
-        while let Ok(m) = rx.try_recv() {
+        while let Ok(m) = session.rx.try_recv() {
             let effects = app.update(m);
-            run_effects(app, runner, effects);
+            switch = switch.or(run_effects(app, &session.runner, profiles, effects));
         }
     }
 }
 
-fn run_effects(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
+/// Starts the effects; returns the profile to switch to, when one was asked for.
+fn run_effects(app: &mut App, runner: &Runner, profiles: &Profiles, effects: Vec<Effect>) -> Option<String> {
+    let mut switch = None;
     dispatch(runner, effects, |e| match e {
         Effect::Copy(text) => {
             // The system clipboard may block: off the runtime; the outcome comes back.
@@ -211,9 +246,12 @@ fn run_effects(app: &mut App, runner: &Runner, effects: Vec<Effect>) {
                 let _ = runner.tx.try_send(Msg::Notice(Level::Warn, e));
             }
         }
+        Effect::PollFleet { profile, seq, plan } => profiles.poll(profile, seq, plan),
+        Effect::SwitchProfile(name) => switch = Some(name),
         Effect::Quit => app.quit = true,
         _ => {}
     });
+    switch
 }
 
 /// A channel of the size the console uses: bounded, so a slow UI slows the fetchers

@@ -1,6 +1,7 @@
 //! Rendering: reads `&App`, writes a `Frame`. Nothing here awaits or does I/O.
 
 pub mod detail;
+pub mod fleet;
 pub mod kv;
 pub mod log;
 pub mod overlay;
@@ -63,6 +64,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     match app.screen() {
         Screen::View(ViewKind::Overview) => overview::draw(f, app, theme, main),
         Screen::View(ViewKind::Log) => log::draw(f, app, theme, main),
+        Screen::View(ViewKind::Fleet) => fleet::draw(f, app, theme, main),
         Screen::View(ViewKind::List(e)) => table::draw(f, app, theme, main, *e),
         Screen::Detail(d) => detail::draw(f, app, theme, main, d),
     }
@@ -72,12 +74,13 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let s = &app.settings;
-    let mut l1 = vec![
-        Span::styled(" hubtop ", t.title.patch(t.selected)),
-        Span::raw(" "),
-        Span::styled(s.instance.clone(), t.accent),
-        Span::styled(format!("  {}", s.user), t.muted),
-    ];
+    let mut l1 = vec![Span::styled(" hubtop ", t.title.patch(t.selected)), Span::raw(" ")];
+    if let Some(p) = &s.profile {
+        // The profile first: several instances look alike by URL.
+        let style = if s.production { t.error } else { t.header };
+        l1.push(Span::styled(format!("⎈ {p}  "), style));
+    }
+    l1.extend([Span::styled(s.instance.clone(), t.accent), Span::styled(format!("  {}", s.user), t.muted)]);
     if s.demo {
         l1.push(Span::styled("  [DEMO]", t.warn));
     }
@@ -150,6 +153,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         Screen::View(ViewKind::Overview) => {
             acts.extend([(Action::Enter, "drill into group"), (Action::View(4), "outbound")]);
         }
+        Screen::View(ViewKind::Fleet) => acts.extend([(Action::Enter, "switch to"), (Action::Refresh, "refresh")]),
         Screen::View(ViewKind::List(e)) => {
             acts.extend([(Action::Enter, "open"), (Action::Filter, "filter"), (Action::Sort, "sort")]);
             match e {
@@ -188,7 +192,9 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let status = match (&app.mode, &app.status) {
         (Mode::Filter(i), _) => Line::from(vec![Span::styled(" / ", t.accent), Span::raw(i.value().to_string())]),
         (Mode::Command(i), _) => {
-            let hint = crate::app::complete(i.value()).join(" ");
+            // After `profile ` the hint is the names alone.
+            let all = app.complete_command(i.value());
+            let hint = all.iter().map(|c| c.rsplit(' ').next().unwrap_or(c)).collect::<Vec<_>>().join(" ");
             Line::from(vec![
                 Span::styled(" : ", t.accent),
                 Span::raw(i.value().to_string()),
