@@ -2,56 +2,11 @@
 //! drilled into, the failing step's response code and message are on screen, `q` exits
 //! and the terminal is restored. Reported as ignored where tmux is not installed.
 
+mod e2e_common;
+
+use e2e_common::*;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn new(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
-        let socket = format!("hubtop-test-{name}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-s", "t", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
-            .env_remove("TMUX")
-            .status()
-            .expect("tmux runs");
-        assert!(ok.success(), "tmux session starts");
-        Tmux { socket }
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        Command::new("tmux").args(&args).status().expect("send-keys");
-    }
-
-    fn screen(&self) -> String {
-        let out =
-            Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"]).output().expect("capture");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Polls the screen until `pred` holds; panics with the screen after `timeout`.
-    fn wait(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + timeout;
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < end, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
-    }
-}
+use std::time::Duration;
 
 const T: Duration = Duration::from_secs(30);
 
@@ -131,29 +86,6 @@ fn console_in_tmux(name: &str, env: &str) -> (Tmux, std::path::PathBuf) {
         d = dir.display(),
     );
     (Tmux::new(name, &cmd, 100, 30), dir)
-}
-
-/// A child process killed when dropped, so a failing test leaves nothing running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// `hubtop sim` as a child process; its URL.
-fn sim_child() -> (KillOnDrop, String) {
-    use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
-        .args(["sim", "--port", "0", "--traffic", "0"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("sim");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-    (KillOnDrop(child), line.trim().trim_start_matches("listening on ").to_string())
 }
 
 fn put(url: &str, body: &str) {

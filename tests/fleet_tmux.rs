@@ -2,82 +2,15 @@
 //! (`hubtop sim` twice; b seeded much larger, so its overview is told apart by its
 //! counts), one whose instance is down and one that accepts and never answers.
 //! `:profile b` shows b's overview and header; `:fleet` shows every row, the live ones
-//! while the hung one is still waiting; Enter on a row switches back. Skipped (with a
-//! note) where tmux is not installed.
+//! while the hung one is still waiting; Enter on a row switches back. Ignored (not run) where tmux is not installed.
 
+mod e2e_common;
+
+use e2e_common::{KillOnDrop, Tmux};
 use std::io::BufRead;
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
-    }
-
-    fn new(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
-        let socket = format!("hubtop-test-{name}-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args(["-L", &socket, "new-session", "-d", "-s", "t", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
-            .env_remove("TMUX")
-            .status()
-            .expect("tmux runs");
-        assert!(ok.success(), "tmux session starts");
-        Tmux { socket }
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        Command::new("tmux").args(&args).status().expect("send-keys");
-    }
-
-    /// Types a `:` command and runs it.
-    fn command(&self, text: &str) {
-        self.send(&[":"]);
-        self.send(&["-l", text]);
-        self.send(&["Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        let out =
-            Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"]).output().expect("capture");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Polls the screen until `pred` holds; panics with the screen after `timeout`.
-    fn wait(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + timeout;
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(Instant::now() < end, "timed out waiting for {what}; screen:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
-    }
-}
-
-/// A child process killed when dropped, so a failing test leaves nothing running.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use std::time::Duration;
 
 fn sim(extra: &[&str]) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
@@ -118,11 +51,8 @@ fn row<'a>(s: &'a str, name: &str) -> &'a str {
 const T: Duration = Duration::from_secs(30);
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn switch_profiles_and_watch_the_fleet_with_one_instance_down_and_one_hung() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let (_a, a) = sim(&[]);
     let (_b, b) = sim(&["--rows", "3000"]);
     let down = format!("http://127.0.0.1:{}", TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
@@ -186,11 +116,8 @@ fn switch_profiles_and_watch_the_fleet_with_one_instance_down_and_one_hung() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
 fn default_view_fleet_opens_on_the_fleet_and_ctx_demo_comes_back_to_the_embedded_instance() {
-    if !Tmux::available() {
-        eprintln!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let (_a, a) = sim(&[]);
     let (_b, b) = sim(&["--rows", "3000"]);
     let dir = std::env::temp_dir().join(format!("hubtop-fleet-tmux-default-{}", std::process::id()));

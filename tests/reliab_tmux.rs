@@ -4,12 +4,12 @@
 //! where tmux is not installed (reported as ignored).
 #![cfg(unix)]
 
-mod reliab_common;
+mod e2e_common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use reliab_common::*;
+use e2e_common::*;
 
 const T: Duration = Duration::from_secs(30);
 

@@ -1,5 +1,5 @@
-//! Helpers for the reliability tests that run the real binary: tmux panes, `hubtop sim`
-//! as a child process, a raw HTTP request to it, and the audit log read back.
+//! Helpers for the tests that run the real binary: tmux panes, `hubtop sim` as a child
+//! process, a raw HTTP request to it, and the audit log read back.
 #![allow(dead_code)]
 
 use std::io::{BufRead, Read, Write};
@@ -19,7 +19,7 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn new(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
-        let socket = format!("hubtop-reliab-{name}-{}", std::process::id());
+        let socket = format!("hubtop-test-{name}-{}", std::process::id());
         let ok = Command::new("tmux")
             .args(["-L", &socket, "new-session", "-d", "-s", "t", "-x", &w.to_string(), "-y", &h.to_string(), cmd])
             .env_remove("TMUX")
@@ -33,6 +33,13 @@ impl Tmux {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", "t"];
         args.extend_from_slice(keys);
         Command::new("tmux").args(&args).status().expect("send-keys");
+    }
+
+    /// Types a `:` command and runs it.
+    pub fn command(&self, text: &str) {
+        self.send(&[":"]);
+        self.send(&["-l", text]);
+        self.send(&["Enter"]);
     }
 
     pub fn screen(&self) -> String {
