@@ -5,6 +5,7 @@
 //! list of changed field names and the comment. Both go through the outbound queue, so
 //! integration state, sync history and `sys_flow_context` move as for any other run.
 
+use crate::domain::state::{IntegrationState as I, WorkOrderState};
 use serde_json::json;
 
 use super::Sim;
@@ -12,7 +13,7 @@ use super::schema::WORK_ORDERS;
 use super::store::{Row, Store};
 
 /// Integration states in which the provider owns the work order.
-const SYNCED: &[&str] = &["created", "update_failed", "cancel_failed"];
+const SYNCED: &[&str] = &[I::Created.as_str(), I::UpdateFailed.as_str(), I::CancelFailed.as_str()];
 
 /// Fields a change of which is not the operator's (IFM's own bookkeeping).
 const OWN: &[&str] = &["integration_state", "fm_work_order_id", "fm_provider"];
@@ -41,11 +42,11 @@ pub fn after_update(sim: &Sim, table: &str, before: &Row, after: &Row) {
     }
     let id = new("sys_id");
     let provider = new("fm_provider");
-    let (op, pending, payload) = if changed.contains(&"state") && new("state") == "canceled" {
-        ("cancel", "cancel_pending", json!({}))
+    let (op, pending, payload) = if changed.contains(&"state") && new("state") == WorkOrderState::Canceled.as_str() {
+        ("cancel", I::CancelPending.as_str(), json!({}))
     } else {
         let comment = if changed.contains(&"comments") { new("comments") } else { "" };
-        ("update", "update_pending", json!({"changed_fields": changed, "comment": comment}))
+        ("update", I::UpdatePending.as_str(), json!({"changed_fields": changed, "comment": comment}))
     };
     let _ = sim.store.update(WORK_ORDERS, id, &[("integration_state", pending)]);
     if let Err(e) = super::seed::enqueue(sim, provider, id, op, &payload) {

@@ -2,6 +2,7 @@
 //! provider status pushes, at `--traffic N` events per minute. The sequence of events
 //! is a function of `--seed` alone.
 
+use crate::domain::state::{IntegrationState, QueueState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,7 +50,7 @@ pub fn event(sim: &Sim, rng: &mut ChaCha8Rng) {
         t.iter()
             .rev()
             .take(500)
-            .filter(|r| Store::field(WORK_ORDERS, r, "integration_state") == "created")
+            .filter(|r| Store::field(WORK_ORDERS, r, "integration_state") == IntegrationState::Created.as_str())
             .map(|r| {
                 (
                     r[0].to_string(),
@@ -73,7 +74,8 @@ pub fn event(sim: &Sim, rng: &mut ChaCha8Rng) {
         if roll < 0.55 {
             let prio = (1 + pick(rng, 4)).to_string();
             let _ = sim.store.update(WORK_ORDERS, task, &[("priority", &prio)]);
-            let _ = sim.store.update(WORK_ORDERS, task, &[("integration_state", "update_pending")]);
+            let _ =
+                sim.store.update(WORK_ORDERS, task, &[("integration_state", IntegrationState::UpdatePending.as_str())]);
             enqueue(sim, pid, task, "update", &json!({"changed_fields": {"priority": prio}})).map(|_| ())
         } else if roll < 0.65 {
             let c = "Caller added: access via the side entrance";
@@ -111,7 +113,7 @@ fn push_status(
     sim.store.insert(
         INBOUND,
         &[
-            ("state", "ready"),
+            ("state", QueueState::Ready.as_str()),
             ("provider", provider_id),
             ("sequence", &seq.to_string()),
             ("correlation_id", &corr),

@@ -100,7 +100,8 @@ async fn idle(s: &SimHandle, polite: bool) -> anyhow::Result<(f64, f64, Option<b
     let id = row[0].to_string();
     let before = h.app.overview.data.clone();
     let state = sim::store::Store::field(&table, &row, "state");
-    let to = if state == "skipped" { "error" } else { "skipped" };
+    use crate::domain::state::QueueState;
+    let to = if state == QueueState::Skipped.as_str() { QueueState::Error } else { QueueState::Skipped }.as_str();
     s.sim.store.update(&table, &id, &[("state", to)]).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let shown = until(&mut h, Duration::from_secs(600), |a| a.overview.data != before)
         .await

@@ -1,6 +1,7 @@
 //! The Flow REST trigger the providers' subflows are started with, and the status of an
 //! execution. `--without flow-trigger` makes both answer as an instance without them.
 
+use crate::domain::state::{ExecState, FlowStatus};
 use std::sync::atomic::Ordering;
 
 use axum::Json;
@@ -34,7 +35,8 @@ pub async fn trigger(State(sim): S, Path(flow): Path<String>, body: Bytes) -> Re
         *sim.counters.triggers_by_record.lock().entry(rec.to_string()).or_default() += 1;
     }
     match crate::sim::engine::trigger(&sim, &flow, inputs) {
-        Ok(id) => (StatusCode::ACCEPTED, Json(json!({"executionId": id, "status": "RUNNING"}))).into_response(),
+        Ok(id) => (StatusCode::ACCEPTED, Json(json!({"executionId": id, "status": FlowStatus::Running.as_str()})))
+            .into_response(),
         Err(e) => store_error(e),
     }
 }
@@ -50,7 +52,10 @@ pub async fn status(State(sim): S, Path(id): Path<String>) -> Response {
     let state = Store::field(EXECUTIONS, &row, "state");
     Json(json!({
         "executionId": id,
-        "status": if state == "IN_PROGRESS" || state == "QUEUED" { "RUNNING" } else { state },
+        "status": match ExecState::parse(state) {
+            Some(ExecState::InProgress | ExecState::Queued) => FlowStatus::Running.as_str(),
+            _ => state,
+        },
         "outputs": detail.outputs,
         "error": Store::field(EXECUTIONS, &row, "error_message"),
     }))

@@ -1,6 +1,7 @@
 //! The inbound queue: messages a provider pushed, applied in sequence order by the
 //! inbound processing flow (correlate, map the state, update the task, log).
 
+use crate::domain::state::{ExecState, QueueState, StepState, SyncStatus};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -23,13 +24,16 @@ pub(super) async fn inbound_tick(sim: &Arc<Sim>) {
 async fn process_inbound(sim: &Arc<Sim>, id: &str) {
     let Ok(entry) = sim.store.get(INBOUND, id) else { return };
     let ef = |n| Store::field(INBOUND, &entry, n).to_string();
-    let _ = sim.store.update(INBOUND, id, &[("state", "processing")]);
+    let _ = sim.store.update(INBOUND, id, &[("state", QueueState::Processing.as_str())]);
     let Some(flow) = sim.store.find(FLOWS, "name", INBOUND_FLOW) else { return };
     let mut inputs = Map::new();
     inputs.insert("inbound_record".into(), json!(id));
     let Ok(exec_id) = start_execution(sim, &flow[0], &inputs) else { return };
-    let _ =
-        sim.store.update(EXECUTIONS, &exec_id, &[("state", "IN_PROGRESS"), ("started", &crate::time::now_string())]);
+    let _ = sim.store.update(
+        EXECUTIONS,
+        &exec_id,
+        &[("state", ExecState::InProgress.as_str()), ("started", &crate::time::now_string())],
+    );
     let mut run = Run { sim, exec_id: &exec_id, steps: Vec::new() };
     let provider = sim.store.get(PROVIDERS, &ef("provider")).ok();
     let result: Result<(String, String), String> = async {
@@ -66,10 +70,10 @@ async fn process_inbound(sim: &Arc<Sim>, id: &str) {
     .await;
     let provider_id = ef("provider");
     let (task_id, status, message) = match &result {
-        Ok((t, corr)) => (t.clone(), "success", format!("Applied status from provider for {corr}")),
+        Ok((t, corr)) => (t.clone(), SyncStatus::Success.as_str(), format!("Applied status from provider for {corr}")),
         Err(e) => {
             run.step("Apply inbound message", json!({}), Instant::now(), crate::time::now_string(), Err(e.clone()));
-            (String::new(), "failed", e.clone())
+            (String::new(), SyncStatus::Failed.as_str(), e.clone())
         }
     };
     let _ = sim.store.insert(
@@ -85,8 +89,11 @@ async fn process_inbound(sim: &Arc<Sim>, id: &str) {
             ("flow_context", &exec_id),
         ],
     );
-    let failing =
-        run.steps.iter().find(|s| s.state == "error").map(|s| format!("Step {} ({}): {}", s.order, s.name, s.error));
+    let failing = run
+        .steps
+        .iter()
+        .find(|s| s.state == StepState::Error.as_str())
+        .map(|s| format!("Step {} ({}): {}", s.order, s.name, s.error));
     {
         let mut details = sim.engine.details.write();
         let d = details.entry(exec_id.clone()).or_default();
@@ -98,15 +105,20 @@ async fn process_inbound(sim: &Arc<Sim>, id: &str) {
         EXECUTIONS,
         &exec_id,
         &[
-            ("state", if result.is_ok() { "COMPLETE" } else { "ERROR" }),
+            ("state", if result.is_ok() { ExecState::Complete } else { ExecState::Error }.as_str()),
             ("ended", &crate::time::now_string()),
             ("run_time", "5"),
             ("error_message", failing.as_deref().unwrap_or("")),
         ],
     );
     let changes: Vec<(&str, &str)> = match &result {
-        Ok(_) => vec![("state", "processed"), ("document_id", &task_id), ("error", ""), ("flow_context", &exec_id)],
-        Err(e) => vec![("state", "error"), ("error", e), ("flow_context", &exec_id)],
+        Ok(_) => vec![
+            ("state", QueueState::Processed.as_str()),
+            ("document_id", &task_id),
+            ("error", ""),
+            ("flow_context", &exec_id),
+        ],
+        Err(e) => vec![("state", QueueState::Error.as_str()), ("error", e), ("flow_context", &exec_id)],
     };
     let _ = sim.store.update(INBOUND, id, &changes);
 }

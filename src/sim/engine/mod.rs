@@ -9,6 +9,7 @@
 mod inbound;
 mod subflow;
 
+use crate::domain::state::{ExecState, IntegrationState as I, QueueState, StepState, SyncStatus};
 use subflow::Run;
 pub use subflow::{map_value, unmap_value};
 
@@ -51,17 +52,18 @@ impl Op {
     }
     fn flow_field(self) -> &'static str {
         match self {
-            Op::Create => "create_work_order_flow",
-            Op::Update => "update_work_order_flow",
-            Op::Cancel => "cancel_work_order_flow",
+            Op::Create => crate::domain::records::provider::CREATE_FLOW,
+            Op::Update => crate::domain::records::provider::UPDATE_FLOW,
+            Op::Cancel => crate::domain::records::provider::CANCEL_FLOW,
         }
     }
     fn states(self) -> (&'static str, &'static str, &'static str) {
-        match self {
-            Op::Create => ("create_pending", "created", "create_failed"),
-            Op::Update => ("update_pending", "created", "update_failed"),
-            Op::Cancel => ("cancel_pending", "cancelled", "cancel_failed"),
-        }
+        let (pending, done, failed) = match self {
+            Op::Create => (I::CreatePending, I::Created, I::CreateFailed),
+            Op::Update => (I::UpdatePending, I::Created, I::UpdateFailed),
+            Op::Cancel => (I::CancelPending, I::Cancelled, I::CancelFailed),
+        };
+        (pending.as_str(), done.as_str(), failed.as_str())
     }
 }
 
@@ -124,11 +126,11 @@ pub fn install_hooks(sim: &Arc<Sim>) {
             OUTBOUND => {
                 let f = |n| Store::field(OUTBOUND, row, n);
                 let mut due = sim.engine.outbound_due.lock();
-                match f("state") {
-                    "ready" => {
+                match QueueState::parse(f("state")) {
+                    Some(QueueState::Ready) => {
                         due.insert(id, 0);
                     }
-                    "error" if !f("next_attempt").is_empty() => {
+                    Some(QueueState::Error) if !f("next_attempt").is_empty() => {
                         let at = crate::time::parse(f("next_attempt")).map(|t| t.timestamp()).unwrap_or(0);
                         due.insert(id, at);
                     }
@@ -141,7 +143,7 @@ pub fn install_hooks(sim: &Arc<Sim>) {
                 let f = |n| Store::field(INBOUND, row, n);
                 let key = (f("provider").to_string(), f("sequence").parse().unwrap_or(0), id);
                 let mut ready = sim.engine.inbound_ready.lock();
-                if f("state") == "ready" {
+                if f("state") == QueueState::Ready.as_str() {
                     ready.insert(key);
                 } else {
                     ready.remove(&key);
@@ -205,11 +207,11 @@ fn outbound_tick(sim: &Arc<Sim>) {
 async fn process_outbound(sim: &Arc<Sim>, id: &str) {
     let Ok(entry) = sim.store.get(OUTBOUND, id) else { return };
     let f = |n| Store::field(OUTBOUND, &entry, n).to_string();
-    if !matches!(f("state").as_str(), "ready" | "error") {
+    if !matches!(QueueState::parse(&f("state")), Some(QueueState::Ready | QueueState::Error)) {
         // Skipped or settled since it fell due.
         return;
     }
-    if sim.store.update(OUTBOUND, id, &[("state", "processing"), ("next_attempt", "")]).is_err() {
+    if sim.store.update(OUTBOUND, id, &[("state", QueueState::Processing.as_str()), ("next_attempt", "")]).is_err() {
         return;
     }
     let attempts = f("attempts").parse::<u32>().unwrap_or(0) + 1;
@@ -242,7 +244,7 @@ async fn process_outbound(sim: &Arc<Sim>, id: &str) {
             OUTBOUND,
             id,
             &[
-                ("state", "processed"),
+                ("state", QueueState::Processed.as_str()),
                 ("attempts", &attempts_s),
                 ("last_error", ""),
                 ("response_code", &outcome.response_code),
@@ -259,7 +261,7 @@ async fn process_outbound(sim: &Arc<Sim>, id: &str) {
             OUTBOUND,
             id,
             &[
-                ("state", "error"),
+                ("state", QueueState::Error.as_str()),
                 ("attempts", &attempts_s),
                 ("next_attempt", &next),
                 ("last_error", &outcome.message),
@@ -300,7 +302,7 @@ pub fn start_execution(sim: &Sim, flow_id: &str, inputs: &Map<String, Value>) ->
         &[
             ("name", Store::field(FLOWS, &flow, "name")),
             ("flow", flow_id),
-            ("state", "QUEUED"),
+            ("state", ExecState::Queued.as_str()),
             ("source_table", if record.is_empty() { "" } else { WORK_ORDERS }),
             ("source_record", record),
         ],
@@ -327,7 +329,7 @@ pub async fn run_flow(sim: &Arc<Sim>, exec_id: &str, inputs: Map<String, Value>)
     let flow_id = Store::field(EXECUTIONS, &exec, "flow").to_string();
     let started = crate::time::now_string();
     let t0 = Instant::now();
-    let _ = sim.store.update(EXECUTIONS, exec_id, &[("state", "IN_PROGRESS"), ("started", &started)]);
+    let _ = sim.store.update(EXECUTIONS, exec_id, &[("state", ExecState::InProgress.as_str()), ("started", &started)]);
     let mut run = Run { sim, exec_id, steps: Vec::new() };
     let provider = find_provider_of_flow(sim, &flow_id);
     let outcome = match provider {
@@ -335,12 +337,18 @@ pub async fn run_flow(sim: &Arc<Sim>, exec_id: &str, inputs: Map<String, Value>)
         None => run.fail_step("Resolve flow", json!({"flow": flow_id}), "flow is not a provider subflow").await,
     };
     let mut outputs = Map::new();
-    outputs.insert("status".into(), json!(if outcome.success { "success" } else { "failed" }));
+    outputs.insert(
+        "status".into(),
+        json!(if outcome.success { SyncStatus::Success } else { SyncStatus::Failed }.as_str()),
+    );
     outputs.insert("response_code".into(), json!(outcome.response_code));
     outputs.insert("message".into(), json!(outcome.message));
     outputs.insert("fm_work_order_id".into(), json!(outcome.fm_work_order_id));
-    let failing =
-        run.steps.iter().find(|s| s.state == "error").map(|s| format!("Step {} ({}): {}", s.order, s.name, s.error));
+    let failing = run
+        .steps
+        .iter()
+        .find(|s| s.state == StepState::Error.as_str())
+        .map(|s| format!("Step {} ({}): {}", s.order, s.name, s.error));
     {
         let mut details = sim.engine.details.write();
         let d = details.entry(exec_id.to_string()).or_default();
@@ -352,7 +360,7 @@ pub async fn run_flow(sim: &Arc<Sim>, exec_id: &str, inputs: Map<String, Value>)
         EXECUTIONS,
         exec_id,
         &[
-            ("state", if failing.is_some() { "ERROR" } else { "COMPLETE" }),
+            ("state", if failing.is_some() { ExecState::Error } else { ExecState::Complete }.as_str()),
             ("ended", &crate::time::now_string()),
             ("run_time", &run_time),
             ("error_message", failing.as_deref().unwrap_or("")),
@@ -381,7 +389,7 @@ pub fn detail(sim: &Sim, exec: &Row) -> Detail {
     }
     let f = |n| Store::field(EXECUTIONS, exec, n).to_string();
     let err = f("error_message");
-    let failed = f("state") == "ERROR";
+    let failed = f("state") == ExecState::Error.as_str();
     let names =
         ["Validate inputs", "Look up Workplace Task", "Build FM payload", "REST: POST create", "Parse response"];
     let fail_at = if failed { 3 } else { usize::MAX };
@@ -392,7 +400,7 @@ pub fn detail(sim: &Sim, exec: &Row) -> Detail {
         .map(|(i, n)| Step {
             order: i as u32 + 1,
             name: n.to_string(),
-            state: if i == fail_at { "error" } else { "complete" }.into(),
+            state: if i == fail_at { StepState::Error } else { StepState::Complete }.as_str().into(),
             started: f("started"),
             duration_ms: 3,
             inputs: json!({"record": f("source_record")}),
@@ -403,6 +411,6 @@ pub fn detail(sim: &Sim, exec: &Row) -> Detail {
     let mut inputs = Map::new();
     inputs.insert("record".into(), json!(f("source_record")));
     let mut outputs = Map::new();
-    outputs.insert("status".into(), json!(if failed { "failed" } else { "success" }));
+    outputs.insert("status".into(), json!(if failed { SyncStatus::Failed } else { SyncStatus::Success }.as_str()));
     Detail { inputs, outputs, steps }
 }

@@ -2,6 +2,7 @@
 //! up the task, build the FM payload, the real HTTP call, parse the answer; then the
 //! integration state, the sync history row and the provider's health.
 
+use crate::domain::state::{ProviderState, StepState, SyncStatus, WorkOrderState};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,8 +35,8 @@ impl Run<'_> {
         outcome: Result<Value, String>,
     ) {
         let (state, outputs, error) = match outcome {
-            Ok(o) => ("complete", o, String::new()),
-            Err(e) => ("error", Value::Null, e),
+            Ok(o) => (StepState::Complete.as_str(), o, String::new()),
+            Err(e) => (StepState::Error.as_str(), Value::Null, e),
         };
         self.steps.push(Step {
             order: self.steps.len() as u32 + 1,
@@ -187,7 +188,7 @@ impl Run<'_> {
             self.steps.push(Step {
                 order: self.steps.len() as u32 + 1,
                 name: step_name,
-                state: "error".into(),
+                state: StepState::Error.as_str().into(),
                 started,
                 duration_ms: t0.elapsed().as_millis() as u64,
                 inputs: req_json,
@@ -247,7 +248,7 @@ impl Run<'_> {
             changes.push(("fm_work_order_id", &o.fm_work_order_id));
         }
         if o.success && op == Op::Cancel {
-            changes.push(("state", "canceled"));
+            changes.push(("state", WorkOrderState::Canceled.as_str()));
         }
         let upd = sim.store.update(WORK_ORDERS, &task_id, &changes);
         let hist = sim.store.insert(
@@ -256,7 +257,7 @@ impl Run<'_> {
                 ("task", &task_id),
                 ("provider", &provider_id),
                 ("operation", op.as_str()),
-                ("status", if o.success { "success" } else { "failed" }),
+                ("status", if o.success { SyncStatus::Success } else { SyncStatus::Failed }.as_str()),
                 ("response_code", &o.response_code),
                 ("message", &o.message),
                 (
@@ -273,7 +274,7 @@ impl Run<'_> {
         );
         self.ok(
             "Update Workplace Task and log sync history",
-            json!({"integration_state": changes[0].1, "status": if o.success { "success" } else { "failed" }}),
+            json!({"integration_state": changes[0].1, "status": if o.success { SyncStatus::Success } else { SyncStatus::Failed }.as_str()}),
             json!({"updated": upd.is_ok(), "sync_history": hist.map(|r| r[0].to_string()).unwrap_or_default()}),
         );
         if !o.no_call {
@@ -287,13 +288,13 @@ fn provider_health(sim: &Sim, provider_id: &str, o: &Outcome) {
     let n = fails.entry(provider_id.to_string()).or_default();
     if o.success {
         *n = 0;
-        let _ = sim.store.update(PROVIDERS, provider_id, &[("outbound_state", "ready")]);
+        let _ = sim.store.update(PROVIDERS, provider_id, &[("outbound_state", ProviderState::Ready.as_str())]);
         return;
     }
     if o.connection_error {
         *n += 1;
     }
-    let state = if *n >= 3 { "error" } else { "ready" };
+    let state = if *n >= 3 { ProviderState::Error } else { ProviderState::Ready }.as_str();
     let current = sim.store.get(PROVIDERS, provider_id).ok();
     let keep = current.as_ref().is_some_and(|p| {
         Store::field(PROVIDERS, p, "outbound_state") == state && Store::field(PROVIDERS, p, "last_error") == o.message
