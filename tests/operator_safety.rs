@@ -113,6 +113,11 @@ fn create_at_a_provider_is_previewed_and_confirmed() {
     assert!(acts(&fx).is_empty(), "nothing sent before the confirmation: {fx:?}");
     let c = a.actions.confirm.as_ref().expect("a preview");
     assert!(c.lines.iter().any(|l| l.contains("create subflow")), "{:?}", c.lines);
+    // The keys that answer it show, even when its lines wrap on a small screen.
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+    term.draw(|f| hubtop::ui::draw(f, &a, &hubtop::ui::Theme::none())).unwrap();
+    let screen = hubtop::harness::headless::screen_text(term.backend());
+    assert!(screen.contains("y / Enter: send"), "{screen}");
     let fx = ch(&mut a, 'y');
     let jobs = acts(&fx);
     assert_eq!(jobs.len(), 1);

@@ -16,6 +16,16 @@ fn centred(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
+/// Rows `lines` take when wrapped inside a panel `width` wide (its borders aside), so a
+/// dialog is tall enough for its last line (the keys that answer it).
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    // Word wrapping breaks before a word that does not fit: allow for a short last word.
+    let per_row = inner.saturating_sub(inner / 8).max(1);
+    let rows = |w: usize| if w <= inner { 1 } else { w.div_ceil(per_row) };
+    lines.iter().map(|l| rows(l.width())).sum::<usize>().min(usize::from(u16::MAX)) as u16
+}
+
 fn panel<'a>(t: &Theme, title: &'a str) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(t.accent).title(Span::styled(format!(" {title} "), t.title))
 }
@@ -111,7 +121,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 lines.push(Line::from(Span::styled("y / Enter: send    Esc / n: back out, nothing is sent", t.warn)))
             }
         }
-        let r = centred(area, 90, lines.len() as u16 + 2);
+        let r = centred(area, 90, wrapped_height(&lines, area.width.min(90)) + 2);
         f.render_widget(Clear, r);
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(t, &c.title)), r);
         return;
@@ -210,7 +220,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         }
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("Enter open the selected failure   Esc close", t.muted)));
-        let r = centred(area, 90, lines.len() as u16 + 2);
+        let r = centred(area, 90, wrapped_height(&lines, area.width.min(90)) + 2);
         f.render_widget(Clear, r);
         let title = format!("{} finished", s.verb);
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(t, &title)), r);
