@@ -122,3 +122,19 @@ fn a_retry_answered_by_a_proxy_page_is_outcome_unknown_sent_once() {
     let audit = std::fs::read_to_string(dir.join("data/audit.jsonl")).unwrap_or_default();
     assert!(audit.contains("\"unknown\""), "{audit}");
 }
+
+/// Issue 12 item 15: a URL that is not an instance (some other API answering 404 with its
+/// own JSON) is "not an instance", exit 4 as the README says, not a bare "Not Found".
+#[test]
+fn a_url_that_is_not_an_instance_exits_4() {
+    let (url, _) = stub(|_, _| reply(404, "application/json", json!({"message": "Not Found"}).to_string()));
+    let o = hubtop(&tmp("notinstance"), &url, &["get", "outbound"]);
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a ServiceNow instance"), "{}", stderr(&o));
+    // A real instance's 404 (its error envelope) for a missing record stays "not found".
+    let envelope = json!({"error": {"message": "No Record found", "detail": "Record doesn't exist"}, "status": "failure"});
+    let (url, _) = stub(move |_, _| reply(404, "application/json", envelope.to_string()));
+    let o = hubtop(&tmp("norecord"), &url, &["rerun", "0123456789abcdef0123456789abcdef"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("No Record found"), "{}", stderr(&o));
+}

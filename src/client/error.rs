@@ -27,7 +27,7 @@ pub enum Error {
     Server { status: u16, message: String, detail: Option<String> },
     #[error("could not decode the instance's answer ({what}): {snippet}")]
     Decode { what: String, snippet: String },
-    #[error("not a ServiceNow instance (an HTML page answered, e.g. a hibernating instance): {snippet}")]
+    #[error("not a ServiceNow instance: {snippet}")]
     NotAnInstance { snippet: String },
     #[error("network: {0}")]
     Network(String),

@@ -109,7 +109,12 @@ pub fn decode_envelope(body: &[u8]) -> Result<Value> {
             let head = String::from_utf8_lossy(&body[..body.len().min(512)]).to_ascii_lowercase();
             let t = head.trim_start();
             if t.starts_with("<!doctype html") || t.starts_with("<html") || t.contains("<body") {
-                Err(Error::NotAnInstance { snippet: snippet(body, 80) })
+                Err(Error::NotAnInstance {
+                    snippet: format!(
+                        "an HTML page answered (a hibernating instance or a login page does): {}",
+                        snippet(body, 80)
+                    ),
+                })
             } else {
                 Err(Error::Decode { what: e.to_string(), snippet: snippet(body, 120) })
             }

@@ -41,6 +41,14 @@ pub fn check_status(ans: &Answer, path: &str) -> Result<()> {
     if let Err(e @ Error::NotAnInstance { .. }) = record::decode_envelope(&ans.body) {
         return Err(e);
     }
+    // An instance answers a missing table or record with its error envelope; a 404
+    // without it on the Table or Aggregate API means the URL is not an instance.
+    let instance_api = path.starts_with("/api/now/");
+    if st == StatusCode::NOT_FOUND && instance_api && !has_envelope(&ans.body) {
+        let body = String::from_utf8_lossy(&ans.body[..ans.body.len().min(80)]).into_owned();
+        let snippet = format!("HTTP 404 without ServiceNow's error answer at {}: {}", sanitize(path), sanitize(&body));
+        return Err(Error::NotAnInstance { snippet });
+    }
     let (message, detail) = envelope_message(&ans.body);
     // What a real instance answers for an API it does not have (a scripted REST API or
     // a trigger that is not installed): 400, sometimes 404, with this message.
@@ -64,7 +72,7 @@ pub fn unknown(method: &Method, path: &str, e: &Error) -> Error {
         Error::Timeout(d) => format!("no answer came within {}s", d.as_secs_f32()),
         Error::Network(m) => format!("the connection failed before the answer ({m})"),
         Error::Decode { snippet, .. } => format!("the answer could not be read: {snippet}"),
-        Error::NotAnInstance { snippet } => format!("an HTML page answered instead of the instance: {snippet}"),
+        Error::NotAnInstance { snippet } => format!("something other than the instance answered: {snippet}"),
         Error::TooLarge { limit } => format!("the answer was over the {limit}-byte limit"),
         Error::Server { status, .. } => format!("an unreadable HTTP {status} answered"),
         other => other.to_string(),
