@@ -132,7 +132,8 @@ fn a_url_that_is_not_an_instance_exits_4() {
     assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
     assert!(stderr(&o).contains("not a ServiceNow instance"), "{}", stderr(&o));
     // A real instance's 404 (its error envelope) for a missing record stays "not found".
-    let envelope = json!({"error": {"message": "No Record found", "detail": "Record doesn't exist"}, "status": "failure"});
+    let envelope =
+        json!({"error": {"message": "No Record found", "detail": "Record doesn't exist"}, "status": "failure"});
     let (url, _) = stub(move |_, _| reply(404, "application/json", envelope.to_string()));
     let o = hubtop(&tmp("norecord"), &url, &["rerun", "0123456789abcdef0123456789abcdef"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));

@@ -128,6 +128,9 @@ async fn rtts(s: &SimHandle, polite: bool) -> anyhow::Result<(f64, f64)> {
         .iter()
         .find(|r| !r.get("flow_context").is_empty() && !r.get("document_id").is_empty())
         .ok_or_else(|| anyhow::anyhow!("no outbound entry with an execution and a work order"))?;
+    // The operator reads the list before opening an entry: the client's rate window
+    // (at most `rps` requests a second) has room again, as it would in use.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let t0 = Instant::now();
     let plan = DetailPlan::new(&c.config.tables, Entity::Outbound, row.sys_id(), row);
     let data = plan.assemble(execute(&c, &plan.requests).await?);
