@@ -218,3 +218,35 @@ async fn a_trickling_answer_is_cut_at_the_attempt_timeout() {
     assert!(t0.elapsed() < Duration::from_millis(3000), "{:?}", t0.elapsed());
     assert!(accepted.load(Ordering::SeqCst) >= 2, "retried within the budget");
 }
+
+/// A brief 429 (a pause of a second, no hourly rule named) is waited out and says
+/// nothing of the hourly budget: only a rule (a long Retry-After or its headers) lowers it.
+#[tokio::test(start_paused = true)]
+async fn a_brief_429_leaves_the_hourly_budget_alone() {
+    let brief = || {
+        Response::builder()
+            .status(429)
+            .header("content-type", "application/json")
+            .header("retry-after", "1")
+            .body(Body::from(r#"{"error":{"message":"Too many requests"},"status":"failure"}"#))
+            .unwrap()
+    };
+    let plain = || {
+        Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"result":[{"sys_id":"1"}]}"#))
+            .unwrap()
+    };
+    let s = stub(move |n| if n == 1 { brief() } else { plain() }).await;
+    let c = client(&s.url, |_| {});
+    assert_eq!(c.list(&ListSpec::new("x")).await.unwrap().records.len(), 1);
+    let b = c.budget.state();
+    assert_eq!(b.limit, b.configured, "{b:?}");
+    // The hourly rule's 429 does lower it.
+    let s = stub(|n| if n == 1 { hourly_429(3) } else { ok_page() }).await;
+    let c = client(&s.url, |_| {});
+    c.list(&ListSpec::new("x")).await.unwrap();
+    let b = c.budget.state();
+    assert!(b.limit < b.configured, "{b:?}");
+}

@@ -415,7 +415,12 @@ impl Client {
                 continue;
             }
             if ans.status == StatusCode::TOO_MANY_REQUESTS {
-                self.budget.rate_limited();
+                // An hourly rule (a long Retry-After, or the rule's own headers) lowers the
+                // hourly budget; a short pause is waited out below and says nothing of it.
+                let short = health::retry_after(&ans.headers).is_some_and(|d| d <= health::SHORT_RETRY_AFTER);
+                if !short || ans.headers.contains_key("x-ratelimit-limit") {
+                    self.budget.rate_limited();
+                }
                 // The instance did not act: a write may go again too.
                 match self.long_rate_limit(&ans) {
                     Some(e) if !self.config.wait_for_rate_limit || waited => return Err(e),
