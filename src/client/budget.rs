@@ -188,15 +188,28 @@ impl super::Client {
 }
 
 impl Meter {
-    /// HTTP requests one poll of `n` independent requests costs.
+    /// HTTP requests one poll of `n` independent requests costs. Until the first poll
+    /// has found out whether the instance has the Batch API, it is assumed to (the first
+    /// poll then comes as soon as on an instance that has it, not `n` times later).
     pub fn cost(&self, n: usize) -> usize {
-        if n > 1 && self.batch.get() == Some(true) { 1 } else { n }
+        if n > 1 && self.batch.get() != Some(false) { 1 } else { n }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_poll_costs_one_request_unless_the_instance_lacks_the_batch_api() {
+        let m = Meter { budget: Arc::new(Budget::new(1800)), batch: Arc::default() };
+        assert_eq!(m.cost(8), 1, "not known yet: assumed, so the first poll is not eight times later");
+        m.batch.set(true);
+        assert_eq!(m.cost(8), 1);
+        m.batch.set(false);
+        assert_eq!(m.cost(8), 8);
+        assert_eq!(m.cost(1), 1);
+    }
 
     #[tokio::test(start_paused = true)]
     async fn background_waits_for_room_foreground_never_does() {
