@@ -83,17 +83,7 @@ pub struct ExecDetail {
     pub steps: Vec<Step>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Step {
-    pub order: u32,
-    pub name: String,
-    pub state: String,
-    pub started: String,
-    pub duration_ms: u64,
-    pub inputs: Value,
-    pub outputs: Value,
-    pub error: String,
-}
+pub use crate::domain::wire::Step;
 
 /// Every string inside a JSON value, sanitised.
 fn clean(v: &Value) -> Value {

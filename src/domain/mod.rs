@@ -10,6 +10,7 @@ pub mod records;
 pub mod rules;
 pub mod state;
 pub mod tables;
+pub mod wire;
 
 pub use entity::{Column, Entity, Width};
 pub use mapping::Mapping;

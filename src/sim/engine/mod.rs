@@ -67,17 +67,7 @@ impl Op {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
-pub struct Step {
-    pub order: u32,
-    pub name: String,
-    pub state: String,
-    pub started: String,
-    pub duration_ms: u64,
-    pub inputs: Value,
-    pub outputs: Value,
-    pub error: String,
-}
+pub use crate::domain::wire::Step;
 
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Detail {
