@@ -69,9 +69,32 @@ pub fn sent_twice(h: &sim::SimHandle, audit: &Path) -> anyhow::Result<Vec<String
 /// The test-only duplicate: sends the last audited retry, skip or rerun once more,
 /// past the audit log, as a bug that resent work would. Returns what it resent.
 pub async fn send_duplicate(client: &Client, audit: &Path) -> anyhow::Result<String> {
-    let lines = sent_lines(audit)?;
-    let Some(s) = lines.iter().rev().find(|s| matches!(s.action.as_str(), "retry" | "skip" | "rerun")) else {
-        anyhow::bail!("no retry, skip or rerun was sent to duplicate");
+    // An action the instance certainly received (its outcome was ok): a duplicate of one
+    // a fault stopped on the way would not be over the audit's count, and prove nothing.
+    let mut ok = std::collections::HashSet::new();
+    let mut sent = Vec::new();
+    for line in std::fs::read_to_string(audit)?.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        match v["phase"].as_str() {
+            Some("done") if v["outcome"] == "ok" => {
+                ok.insert(v["id"].to_string());
+            }
+            Some("sent") => {
+                let (table, sys_id) = v["record"].as_str().unwrap_or("").rsplit_once(':').unwrap_or_default();
+                let line = SentLine {
+                    action: v["action"].as_str().unwrap_or("").to_string(),
+                    table: table.to_string(),
+                    sys_id: sys_id.to_string(),
+                };
+                sent.push((v["id"].to_string(), line));
+            }
+            _ => {}
+        }
+    }
+    let duplicable =
+        |(id, s): &&(String, SentLine)| ok.contains(id) && matches!(s.action.as_str(), "retry" | "skip" | "rerun");
+    let Some((_, s)) = sent.iter().rev().find(duplicable) else {
+        anyhow::bail!("no retry, skip or rerun ended ok to duplicate");
     };
     match s.action.as_str() {
         "rerun" => {
