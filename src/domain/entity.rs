@@ -47,6 +47,9 @@ pub struct Desc {
     pub label_one: &'static str,
     /// The table the embedded instance serves (a profile may map another).
     pub default_table: &'static str,
+    /// Every logical field of the record besides the system fields (what doctor looks
+    /// for in the instance's dictionary, what a query may name).
+    pub fields: &'static [&'static str],
     /// The fields a list needs (always with the sync fields).
     pub list_fields: &'static [&'static str],
     /// The console's list columns, in order.
@@ -145,6 +148,9 @@ mod tests {
             }
             for c in d.columns {
                 assert!(d.list_fields.contains(&c.field), "{e:?} column {} not loaded", c.field);
+            }
+            for f in d.list_fields.iter().filter(|f| !f.starts_with("sys_")) {
+                assert!(d.fields.contains(f), "{e:?} lists {f}, which is not one of its fields");
             }
             if let Some(s) = d.state_field {
                 assert!(d.list_fields.contains(&s));

@@ -50,79 +50,10 @@ pub const SYSTEM_FIELDS: &[&str] = &[
     "sys_tags",
 ];
 
-/// The logical fields of each kind of record besides the system fields (DESIGN §3a).
+/// The logical fields of each kind of record besides the system fields (DESIGN §3a):
+/// the record's description holds them.
 pub fn domain_fields(e: Entity) -> &'static [&'static str] {
-    match e {
-        Entity::Flows => &["name", "type", "active", "inputs"],
-        Entity::Executions => {
-            &["name", "flow", "state", "started", "ended", "run_time", "source_table", "source_record", "error_message"]
-        }
-        Entity::Outbound => &[
-            "number",
-            "state",
-            "operation",
-            "provider",
-            "document_table",
-            "document_id",
-            "attempts",
-            "max_attempts",
-            "next_attempt",
-            "last_error",
-            "response_code",
-            "flow_context",
-            "payload",
-        ],
-        Entity::Inbound => &[
-            "number",
-            "state",
-            "provider",
-            "sequence",
-            "correlation_id",
-            "action_type",
-            "document_id",
-            "payload",
-            "error",
-            "flow_context",
-        ],
-        Entity::Providers => &[
-            "title",
-            "active",
-            "create_work_order_flow",
-            "update_work_order_flow",
-            "cancel_work_order_flow",
-            "kind",
-            "connection_alias",
-            "base_url",
-            "auth_method",
-            "outbound_state",
-            "inbound_state",
-            "state_mapping",
-            "priority_mapping",
-            "last_error",
-        ],
-        Entity::WorkOrders => &[
-            "number",
-            "short_description",
-            "description",
-            "state",
-            "priority",
-            "fm_provider",
-            "fm_work_order_id",
-            "integration_state",
-            "comments",
-        ],
-        Entity::History => &[
-            "task",
-            "provider",
-            "operation",
-            "status",
-            "response_code",
-            "message",
-            "fm_work_order_id",
-            "duration_ms",
-            "flow_context",
-        ],
-    }
+    e.desc().fields
 }
 
 impl Mapping {

@@ -8,6 +8,17 @@ pub static DESC: Desc = Desc {
     label: "Executions",
     label_one: "Execution",
     default_table: "sys_flow_context",
+    fields: &[
+        "name",
+        "flow",
+        "state",
+        "started",
+        "ended",
+        "run_time",
+        "source_table",
+        "source_record",
+        "error_message",
+    ],
     list_fields: &[
         "sys_id",
         "sys_updated_on",

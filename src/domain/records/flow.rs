@@ -7,6 +7,7 @@ pub static DESC: Desc = Desc {
     label: "Flows",
     label_one: "Flow",
     default_table: "sys_hub_flow",
+    fields: &["name", "type", "active", "inputs"],
     list_fields: &["sys_id", "sys_updated_on", "sys_mod_count", "name", "type", "active", "inputs"],
     columns: &[
         col("name", "NAME", Fill(30), 1),

@@ -9,6 +9,17 @@ pub static DESC: Desc = Desc {
     label: "Sync history",
     label_one: "Sync record",
     default_table: "sn_wsd_case_task_sync_history",
+    fields: &[
+        "task",
+        "provider",
+        "operation",
+        "status",
+        "response_code",
+        "message",
+        "fm_work_order_id",
+        "duration_ms",
+        "flow_context",
+    ],
     list_fields: &[
         "sys_id",
         "sys_updated_on",

@@ -8,6 +8,18 @@ pub static DESC: Desc = Desc {
     label: "Inbound",
     label_one: "Inbound message",
     default_table: "ih_sync_inbound_record",
+    fields: &[
+        "number",
+        "state",
+        "provider",
+        "sequence",
+        "correlation_id",
+        "action_type",
+        "document_id",
+        "payload",
+        "error",
+        "flow_context",
+    ],
     list_fields: &[
         "sys_id",
         "sys_updated_on",

@@ -9,6 +9,17 @@ pub static DESC: Desc = Desc {
     label: "Work orders",
     label_one: "Work order",
     default_table: "sn_wsd_core_workplace_task",
+    fields: &[
+        "number",
+        "short_description",
+        "description",
+        "state",
+        "priority",
+        "fm_provider",
+        "fm_work_order_id",
+        "integration_state",
+        "comments",
+    ],
     list_fields: &[
         "sys_id",
         "sys_updated_on",
