@@ -238,11 +238,7 @@ mod tests {
     use super::*;
 
     fn rec(pairs: &[(&str, &str)]) -> Record {
-        let mut r = Record::default();
-        for (k, v) in pairs {
-            r.set(k, v);
-        }
-        r
+        Record::from_pairs(pairs)
     }
 
     #[test]

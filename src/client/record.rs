@@ -43,6 +43,15 @@ impl Record {
         self.fields.insert(f.to_string(), Field { value: v.to_string(), display: None });
     }
 
+    /// A record of these (field, value) pairs, without display values.
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Record {
+        let mut r = Record::default();
+        for (k, v) in pairs {
+            r.set(k, v);
+        }
+        r
+    }
+
     /// Decodes one record object; any field shape a real instance sends is accepted.
     pub fn from_json(v: &Value) -> Result<Record> {
         let Value::Object(m) = v else {
