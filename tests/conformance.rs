@@ -1130,5 +1130,13 @@ async fn input_display_values_that_name_no_record_or_several() {
     let a = write(&h, reqwest::Method::POST, &path, json!({"short_description": "x", "state": "Sideways"})).await;
     let id = a.body["result"]["sys_id"].as_str().unwrap();
     assert_eq!(stored(&h, WORK_ORDERS, id, "state"), "Sideways");
+    // A document id (a reference whose table another field names) by the record's
+    // display value; the flag read as the other booleans are (`True`).
+    let number = stored(&h, WORK_ORDERS, &made[0], "number");
+    let ctx_path = "/api/now/table/sys_flow_context?sysparm_input_display_value=True";
+    let body = json!({"name": "t24", "source_table": WORK_ORDERS, "source_record": number});
+    let a = write(&h, reqwest::Method::POST, ctx_path, body).await;
+    let id = a.body["result"]["sys_id"].as_str().unwrap();
+    assert_eq!(stored(&h, "sys_flow_context", id, "source_record"), made[0]);
     h.shutdown().await;
 }
