@@ -26,8 +26,12 @@ pub fn compile(sim: &Sim, def: &'static TableDef, p: &HashMap<String, String>) -
     let mut q = match query::parse(text) {
         Ok(q) => q,
         // Unreadable text is an invalid query as a whole.
-        Err(_) if sim.config.invalid_query == InvalidQuery::Ignore => Query::new(),
-        Err(_) => {
+        Err(e) if sim.config.invalid_query == InvalidQuery::Ignore => {
+            tracing::debug!(query = text, error = %e, "unreadable query ignored");
+            Query::new()
+        }
+        Err(e) => {
+            tracing::debug!(query = text, error = %e, "unreadable query: no rows");
             let nothing = Query::new().and(Condition::eq("sys_id", ""));
             return nothing.compile_with(|_| Bind::Const(false), |_| None);
         }
