@@ -120,8 +120,7 @@ async fn a_term_on_an_unknown_field_is_ignored_or_matches_nothing() {
 async fn eq_dot_walks_and_date_helpers_are_answered() {
     // c_TableAPI.md (sysparm_query, "Operators available for filters and queries"):
     // `^EQ` ends a query, dot-walked fields follow references, `ON…@javascript:gs.…()`
-    // and the gs date helpers are evaluated by the instance. Assumed: operators it does
-    // not evaluate (DATEPART) are ignored rather than refused.
+    // and the gs date helpers are evaluated by the instance.
     let h = with_queue(quiet()).await;
     let q = |q: &str| format!("/api/now/table/{OUTBOUND}?sysparm_query={}", sim::api::enc(q));
     let count = |a: &Answer| a.rows().len();
@@ -134,8 +133,10 @@ async fn eq_dot_walks_and_date_helpers_are_answered() {
     assert_eq!(count(&get(&h, &q("sys_created_on<javascript:gs.daysAgoStart(1)")).await), 0);
     assert_eq!(count(&get(&h, &q("sys_created_on>=javascript:gs.beginningOfThisWeek()")).await), 3);
     assert_eq!(count(&get(&h, &q("sys_created_onRELATIVEGT@hour@ago@1")).await), 3);
-    let datepart = "sys_created_onDATEPARTMonday@javascript:gs.datePart('dayofweek','monday','EE')";
-    assert_eq!(count(&get(&h, &q(datepart)).await), 3);
+    // DATEPART is evaluated too (see the operator tests below): today's weekday holds.
+    let today = chrono::Utc::now().format("%A").to_string().to_lowercase();
+    let datepart = format!("sys_created_onDATEPART{today}@javascript:gs.datePart('dayofweek','{today}','EE')");
+    assert_eq!(count(&get(&h, &q(&datepart)).await), 3);
     // A work order's outbound entries by the work order's number.
     let acme = h.sim.store.find(PROVIDERS, "title", "Acme Facilities").unwrap()[0].to_string();
     let wo = h.sim.store.insert(WORK_ORDERS, &[("short_description", "x"), ("fm_provider", &acme)]).unwrap();
@@ -558,5 +559,584 @@ async fn the_companion_update_set_declares_what_the_instance_serves() {
             assert!(a.body["result"]["context_id"].as_str().is_some_and(|c| c.len() == 32), "{}", a.body);
         }
     }
+    h.shutdown().await;
+}
+
+// ---------------------------------------------------------------- issue 24: every documented operator
+
+/// The page every operator test follows.
+const OPERATORS: &str = "platform-user-interface/r_OpAvailableFiltersQueries.md";
+
+/// The instance's clock in the operator tests: a Wednesday.
+const NOW: &str = "2026-06-10 12:00:00";
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    hubtop::time::parse(s).unwrap()
+}
+
+/// A quiet instance, its clock pinned at `NOW`, with six outbound entries R1…R6 (states
+/// the queue leaves alone; R4 has no next attempt, R5 no attempts):
+///
+/// | | attempts | max | next_attempt | last_error | response_code | state | provider |
+/// |--|--|--|--|--|--|--|--|
+/// | R1 | 1 | 3 | 2025-05-06 12:00 (Tue, 400 days ago) | alpha timeout | 500 | processed | Acme |
+/// | R2 | 2 | 3 | 2026-05-31 12:00 (Sun, 10 days ago) | beta refused | 404 | skipped | BrightFM |
+/// | R3 | 3 | 3 | 2026-06-12 12:00 (Fri, in 2 days) | | | processed | Acme |
+/// | R4 | 4 | 3 | | gamma reset | 503 | error | |
+/// | R5 | | 5 | 2024-02-15 10:00 (Thu) | delta | delta | skipped | BrightFM |
+/// | R6 | 0 | 0 | 2024-02-19 09:00 (Mon) | Epsilon | 201 | processed | Acme |
+async fn operator_bed(cfg: SimConfig) -> SimHandle {
+    let h = sim::start(cfg).await.unwrap();
+    h.sim.store.pin_clock(Some(at(NOW)));
+    let id = |t: &str| h.sim.store.find(PROVIDERS, "title", t).unwrap()[0].to_string();
+    let (acme, bright) = (id("Acme Facilities"), id("BrightFM"));
+    let rows: [[&str; 8]; 6] = [
+        ["1", "3", "2025-05-06 12:00:00", "alpha timeout", "500", "processed", &acme, "create"],
+        ["2", "3", "2026-05-31 12:00:00", "beta refused", "404", "skipped", &bright, "update"],
+        ["3", "3", "2026-06-12 12:00:00", "", "", "processed", &acme, "cancel"],
+        ["4", "3", "", "gamma reset", "503", "error", "", "create"],
+        ["", "5", "2024-02-15 10:00:00", "delta", "delta", "skipped", &bright, "update"],
+        ["0", "0", "2024-02-19 09:00:00", "Epsilon", "201", "processed", &acme, "cancel"],
+    ];
+    for (i, r) in rows.iter().enumerate() {
+        let number = format!("R{}", i + 1);
+        let names = [
+            "attempts",
+            "max_attempts",
+            "next_attempt",
+            "last_error",
+            "response_code",
+            "state",
+            "provider",
+            "operation",
+        ];
+        let mut f: Vec<(&str, &str)> = names.iter().copied().zip(r.iter().copied()).collect();
+        f.push(("number", &number));
+        h.sim.store.insert(OUTBOUND, &f).unwrap();
+    }
+    h
+}
+
+/// The sorted `number`s `q` selects from the outbound table over the Table API.
+async fn selected(h: &SimHandle, q: &str) -> Vec<String> {
+    let a =
+        get(h, &format!("/api/now/table/{OUTBOUND}?sysparm_fields=number&sysparm_query={}", sim::api::enc(q))).await;
+    assert_eq!(a.status, StatusCode::OK, "{q}: {}", a.body);
+    let mut out: Vec<String> = a.rows().iter().map(|r| r["number"].as_str().unwrap_or("").to_string()).collect();
+    out.sort();
+    out
+}
+
+/// Each query of `cases` selects exactly its rows (named by number suffix: "25" is R2
+/// and R5). Every expected set is neither all nor none of the bed's rows unless the
+/// operator itself says so (ANYTHING), so neither "match everything" nor "match
+/// nothing" passes.
+async fn expect(h: &SimHandle, all: usize, cases: &[(&str, &str)]) {
+    for (q, rows) in cases {
+        let want: Vec<String> = rows.chars().map(|c| format!("R{c}")).collect();
+        let got = selected(h, q).await;
+        assert_eq!(got, want, "{OPERATORS}: `{q}`");
+        let anything = q.contains("ANYTHING") || q.contains("EXCLUDING");
+        assert!(anything || (!want.is_empty() && want.len() < all), "`{q}` must tell all from none");
+    }
+}
+
+#[tokio::test]
+async fn operators_for_conditions_and_or_new_query() {
+    // The page, "Operators available for condition builders": ^ (AND), ^OR, ^NQ.
+    let h = operator_bed(quiet()).await;
+    expect(
+        &h,
+        6,
+        &[
+            ("state=skipped^attempts=2", "2"),
+            ("state=error^ORattempts=1", "14"),
+            ("state=error^NQattempts=0", "46"),
+            ("state=skipped^ORstate=error^attempts>1", "24"),
+        ],
+    )
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_for_string_fields() {
+    // The page, "Operators available for string fields" (last_error, response_code).
+    let h = operator_bed(quiet()).await;
+    expect(
+        &h,
+        6,
+        &[
+            ("last_errorSTARTSWITHbeta", "2"),
+            ("last_errorENDSWITHreset", "4"),
+            ("last_error%reset", "4"),
+            ("last_errorLIKEta", "25"),
+            ("last_error*ta", "25"),
+            ("last_errorNOT LIKEta", "1346"),
+            ("last_error!*ta", "1346"),
+            ("last_error=delta", "5"),
+            ("last_error!=delta", "12346"),
+            ("last_errorISEMPTY", "3"),
+            ("last_errorISNOTEMPTY", "12456"),
+            ("last_errorANYTHING", "123456"),
+            ("last_errorEMPTYSTRING", "3"),
+            // Values compare as written (Table API page: values are case-sensitive):
+            // "Epsilon" sorts before "beta"; an empty value (NULL) compares with nothing.
+            ("last_error<=beta", "16"),
+            ("last_error>=gamma", "4"),
+            ("last_errorBETWEENb@d", "25"),
+            ("last_errorSAMEASresponse_code", "5"),
+            ("last_errorNSAMEASresponse_code", "1246"),
+        ],
+    )
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_for_numeric_fields() {
+    // The page, "Operators available for numeric fields" (attempts, max_attempts).
+    let h = operator_bed(quiet()).await;
+    expect(
+        &h,
+        6,
+        &[
+            ("attempts=2", "2"),
+            ("attempts!=2", "13456"),
+            ("attemptsISEMPTY", "5"),
+            ("attemptsISNOTEMPTY", "12346"),
+            ("attempts<2", "16"),
+            ("attempts>2", "34"),
+            ("attempts<=2", "126"),
+            ("attempts>=2", "234"),
+            ("attemptsBETWEEN1@3", "123"),
+            ("attemptsANYTHING", "123456"),
+            ("attemptsSAMEASmax_attempts", "36"),
+            ("attemptsNSAMEASmax_attempts", "1245"),
+            ("attemptsGT_FIELDmax_attempts", "4"),
+            ("attemptsLT_FIELDmax_attempts", "12"),
+            ("attemptsGT_OR_EQUALS_FIELDmax_attempts", "346"),
+            ("attemptsLT_OR_EQUALS_FIELDmax_attempts", "1236"),
+            ("attemptsIN1,4", "14"),
+            ("attemptsNOT IN1,4", "2356"),
+        ],
+    )
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_for_choice_fields_containing_strings() {
+    // The page, "Operators available for choice fields containing strings" (state).
+    let h = operator_bed(quiet()).await;
+    expect(
+        &h,
+        6,
+        &[
+            ("state=skipped", "25"),
+            ("state!=skipped", "1346"),
+            ("stateINskipped,error", "245"),
+            ("stateNOT INskipped,error", "136"),
+            ("stateLIKEkip", "25"),
+            ("stateSTARTSWITHpro", "136"),
+            ("stateENDSWITHor", "4"),
+            ("stateNOT LIKEed", "4"),
+            ("stateANYTHING", "123456"),
+        ],
+    )
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_for_date_time_fields() {
+    // The page, "Operators available for date-time fields" (next_attempt), on the
+    // instance's clock (pinned at NOW, a Wednesday), in the user's time zone (UTC here).
+    let h = operator_bed(quiet()).await;
+    let on =
+        |label: &str, from: &str, to: &str| format!("next_attemptON{label}@javascript:gs.{from}@javascript:gs.{to}");
+    let noton = on("x", "daysAgoStart(10)", "daysAgoEnd(10)").replace("ON", "NOTON");
+    let last6 = on("Last 6 months", "beginningOfLast6Months()", "endOfLast6Months()");
+    let ten = on("10 days ago", "daysAgoStart(10)", "daysAgoEnd(10)");
+    let this_year = on("This year", "beginningOfThisYear()", "endOfThisYear()");
+    let last_year = on("Last year", "beginningOfLastYear()", "endOfLastYear()");
+    let dp =
+        |day: &str, op: &str| format!("next_attemptDATEPART{day}@javascript:gs.datePart('dayofweek','{day}','{op}')");
+    expect(
+        &h,
+        6,
+        &[
+            (&ten, "2"),
+            (&noton, "1356"),
+            (&last6, "23"),
+            (&this_year, "23"),
+            (&last_year, "1"),
+            ("next_attempt<javascript:gs.daysAgoStart(0)", "1256"),
+            ("next_attempt<=javascript:gs.daysAgoEnd(0)", "1256"),
+            ("next_attempt>javascript:gs.daysAgoEnd(0)", "3"),
+            ("next_attempt>=javascript:gs.daysAgoStart(0)", "3"),
+            ("next_attemptBETWEENjavascript:gs.daysAgoStart(400)@javascript:gs.daysAgoEnd(10)", "12"),
+            ("next_attemptBETWEEN2024-02-01@2024-02-16", "5"),
+            (&dp("monday", "EE"), "6"),
+            (&dp("monday", "GE"), "1356"),
+            (&dp("monday", "LE"), "26"),
+            (&dp("monday", "GT"), "135"),
+            (&dp("monday", "LT"), "2"),
+            ("next_attemptRELATIVEGT@day@ago@30", "23"),
+            ("next_attemptRELATIVELT@day@ago@30", "156"),
+            ("next_attemptRELATIVEGE@month@ago@14", "123"),
+            ("next_attemptDATEPART9am@javascript:gs.datePart('hour','9am','EE')", "6"),
+            ("next_attemptRELATIVELE@day@ahead@1", "1256"),
+            ("next_attemptRELATIVEEE@day@ago@10", "2"),
+            ("next_attemptISEMPTY", "4"),
+            ("next_attemptISNOTEMPTY", "12356"),
+            ("next_attemptANYTHING", "123456"),
+            // sys_created_on is NOW for every entry (the pinned clock).
+            ("next_attemptSAMEASsys_created_on@year", "23"),
+            ("next_attemptNSAMEASsys_created_on@year", "156"),
+            ("next_attemptSAMEASsys_created_on@month", "3"),
+            ("next_attemptMORETHANsys_created_on@day@before@5", "1256"),
+            ("next_attemptLESSTHANsys_created_on@day@before@15", "2"),
+            ("next_attemptLESSTHANsys_created_on@day@after@3", "3"),
+        ],
+    )
+    .await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn date_operators_follow_the_users_time_zone() {
+    // GlideSystem (api-reference/server-api-reference/c_GlideSystemAPI.md): the date
+    // helpers are "in the user's session time zone as a UTC timestamp"; and "date
+    // comparisons are based on the active user's time zone" (condition builder, comparing
+    // dates). In Tokyo (UTC+9) R6 (2024-02-19 09:00 UTC) is 18:00 and R5 (2024-02-15
+    // 10:00 UTC) 19:00; the day 2024-02-15 runs from 14th 15:00 to 15th 14:59:59 UTC.
+    let h = operator_bed(SimConfig { user_tz: "Asia/Tokyo".into(), ..quiet() }).await;
+    let day = "next_attemptONx@javascript:gs.dateGenerate('2024-02-15','start')@javascript:gs.dateGenerate('2024-02-15','end')";
+    expect(
+        &h,
+        6,
+        &[
+            (day, "5"),
+            ("next_attemptDATEPART18@javascript:gs.datePart('hour','18','EE')", "6"),
+            ("next_attemptDATEPART18@javascript:gs.datePart('hour','18','GE')", "12356"),
+        ],
+    )
+    .await;
+    let utc_hour = "next_attemptDATEPART9am@javascript:gs.datePart('hour','9am','EE')";
+    assert!(selected(&h, utc_hour).await.is_empty(), "09:00 UTC is not 09:00 in Tokyo");
+    h.shutdown().await;
+    // In Los Angeles (UTC-8 in February) R6 is 01:00 on Monday the 19th.
+    let h = operator_bed(SimConfig { user_tz: "America/Los_Angeles".into(), ..quiet() }).await;
+    expect(&h, 6, &[("next_attemptDATEPART1am@javascript:gs.datePart('hour','1am','EE')", "6")]).await;
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_for_reference_fields() {
+    // The page, "Operators available for reference fields" (fm_provider of work
+    // orders W1…W5): =, != by sys_id; the text operators read the referenced record's
+    // display value ("the name in the Caller field begins with Don").
+    let h = sim::start(quiet()).await.unwrap();
+    let id = |t: &str| h.sim.store.find(PROVIDERS, "title", t).unwrap()[0].to_string();
+    let (acme, bright) = (id("Acme Facilities"), id("BrightFM"));
+    for (n, p) in [("W1", &acme), ("W2", &bright), ("W3", &acme), ("W4", &String::new()), ("W5", &bright)] {
+        let d = format!("T24 {n}");
+        h.sim.store.insert(WORK_ORDERS, &[("short_description", &d), ("fm_provider", p)]).unwrap();
+    }
+    let wos = |q: String| {
+        let h = &h;
+        async move {
+            let path = format!(
+                "/api/now/table/{WORK_ORDERS}?sysparm_fields=short_description&sysparm_query={}",
+                sim::api::enc(&format!("short_descriptionSTARTSWITHT24^{q}"))
+            );
+            let a = get(h, &path).await;
+            let mut v: Vec<String> =
+                a.rows().iter().map(|r| r["short_description"].as_str().unwrap()[4..].to_string()).collect();
+            v.sort();
+            v.concat()
+        }
+    };
+    for (q, want) in [
+        (format!("fm_provider={acme}"), "W1W3"),
+        (format!("fm_provider!={acme}"), "W2W4W5"),
+        ("fm_providerISEMPTY".into(), "W4"),
+        ("fm_providerISNOTEMPTY".into(), "W1W2W3W5"),
+        ("fm_providerEMPTYSTRING".into(), "W4"),
+        ("fm_providerSTARTSWITHAcme".into(), "W1W3"),
+        ("fm_providerENDSWITHFM".into(), "W2W5"),
+        ("fm_providerLIKEright".into(), "W2W5"),
+        ("fm_providerNOT LIKEacme".into(), "W2W4W5"),
+        ("fm_providerANYTHING".into(), "W1W2W3W4W5"),
+    ] {
+        assert_eq!(wos(q.clone()).await, want, "{OPERATORS}: `{q}`");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_for_choice_fields_containing_integers() {
+    // The page, "Operators available for choice fields containing integers" (work
+    // order priority 1…4; W5 has none). EMPTY / NOTEMPTY are the page's spellings.
+    let h = sim::start(quiet()).await.unwrap();
+    for (n, p) in [("W1", "1"), ("W2", "2"), ("W3", "3"), ("W4", "4"), ("W5", "")] {
+        let d = format!("T24 {n}");
+        h.sim.store.insert(WORK_ORDERS, &[("short_description", &d), ("priority", p)]).unwrap();
+    }
+    for (q, want) in [
+        ("priority=2", "W2"),
+        ("priority!=2", "W1W3W4W5"),
+        ("priorityIN1,2", "W1W2"),
+        ("priorityNOT IN1,2", "W3W4W5"),
+        ("priorityISEMPTY", "W5"),
+        ("priorityEMPTY", "W5"),
+        ("priorityISNOTEMPTY", "W1W2W3W4"),
+        ("priorityNOTEMPTY", "W1W2W3W4"),
+        ("priority<2", "W1"),
+        ("priority>2", "W3W4"),
+        ("priority<=2", "W1W2"),
+        ("priority>=2", "W2W3W4"),
+        ("priorityBETWEEN1@2", "W1W2"),
+        ("priorityANYTHING", "W1W2W3W4W5"),
+    ] {
+        let path = format!(
+            "/api/now/table/{WORK_ORDERS}?sysparm_fields=short_description&sysparm_query={}",
+            sim::api::enc(&format!("short_descriptionSTARTSWITHT24^{q}"))
+        );
+        let a = get(&h, &path).await;
+        let mut v: Vec<String> =
+            a.rows().iter().map(|r| r["short_description"].as_str().unwrap()[4..].to_string()).collect();
+        v.sort();
+        assert_eq!(v.concat(), want, "{OPERATORS}: `{q}`");
+    }
+    h.shutdown().await;
+}
+
+/// Providers P1…P3 (titles `T24 P1`…): active true / false / empty; outbound and
+/// inbound state ready+ready / ready+error / error+error; create and update flows the
+/// same / different / none.
+async fn provider_bed() -> SimHandle {
+    let h = sim::start(quiet()).await.unwrap();
+    let flows: Vec<String> =
+        h.sim.store.table("sys_hub_flow").unwrap().read().iter().take(2).map(|r| r[0].to_string()).collect();
+    let (f1, f2) = (flows[0].as_str(), flows[1].as_str());
+    for (n, active, os, is, cf, uf) in [
+        ("P1", "true", "ready", "ready", f1, f1),
+        ("P2", "false", "ready", "error", f1, f2),
+        ("P3", "", "error", "error", "", ""),
+    ] {
+        let title = format!("T24 {n}");
+        h.sim
+            .store
+            .insert(
+                PROVIDERS,
+                &[
+                    ("title", &title),
+                    ("active", active),
+                    ("outbound_state", os),
+                    ("inbound_state", is),
+                    ("create_work_order_flow", cf),
+                    ("update_work_order_flow", uf),
+                ],
+            )
+            .unwrap();
+    }
+    h
+}
+
+async fn providers(h: &SimHandle, q: &str) -> String {
+    let path = format!(
+        "/api/now/table/{PROVIDERS}?sysparm_fields=title&sysparm_query={}",
+        sim::api::enc(&format!("titleSTARTSWITHT24^{q}"))
+    );
+    let a = get(h, &path).await;
+    let mut v: Vec<String> = a.rows().iter().map(|r| r["title"].as_str().unwrap()[4..].to_string()).collect();
+    v.sort();
+    v.concat()
+}
+
+#[tokio::test]
+async fn operators_for_boolean_fields_and_same_as_on_choices_and_references() {
+    // The page, "Operators available for Boolean fields" (active); SAMEAS / NSAMEAS on
+    // choice fields (outbound_state, inbound_state) and on references ("the same user
+    // record is referenced in the Caller and Assigned to fields").
+    let h = provider_bed().await;
+    for (q, want) in [
+        ("active=true", "P1"),
+        // "All records in which the Active field is False, empty, or NULL."
+        ("active!=true", "P2P3"),
+        ("activeISEMPTY", "P3"),
+        ("activeISNOTEMPTY", "P1P2"),
+        ("activeANYTHING", "P1P2P3"),
+        ("activeSAMEASactive", "P1P2"),
+        ("outbound_stateSAMEASinbound_state", "P1P3"),
+        ("outbound_stateNSAMEASinbound_state", "P2"),
+        ("create_work_order_flowSAMEASupdate_work_order_flow", "P1"),
+        ("create_work_order_flowNSAMEASupdate_work_order_flow", "P2"),
+    ] {
+        assert_eq!(providers(&h, q).await, want, "{OPERATORS}: `{q}`");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn dynamic_me_is_the_api_user() {
+    // The page, reference fields, "is (dynamic)": `caller_idDYNAMIC54635e965f510100a9ad2572f2b4774c`
+    // is "your user record". The API user here is admin.
+    let h = sim::start(quiet()).await.unwrap();
+    let role = h.sim.store.insert("sys_user_role", &[("name", "t24_role")]).unwrap()[0].to_string();
+    let other = h.sim.store.insert("sys_user", &[("user_name", "t24"), ("name", "T 24")]).unwrap()[0].to_string();
+    for user in [hubtop::sim::meta::ADMIN_SYS_ID, other.as_str()] {
+        h.sim.store.insert("sys_user_has_role", &[("user", user), ("role", &role)]).unwrap();
+    }
+    let count = |q: String| {
+        let h = &h;
+        async move {
+            let a = get(h, &format!("/api/now/table/sys_user_has_role?sysparm_query={}", sim::api::enc(&q))).await;
+            a.rows().iter().map(|r| r["user"]["value"].as_str().unwrap_or("").to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(count(format!("role={role}")).await.len(), 2);
+    let me = count(format!("role={role}^userDYNAMIC54635e965f510100a9ad2572f2b4774c")).await;
+    assert_eq!(me, [hubtop::sim::meta::ADMIN_SYS_ID], "{OPERATORS}");
+    let js = count(format!("role={role}^user=javascript:gs.getUserID()")).await;
+    assert_eq!(js, [hubtop::sim::meta::ADMIN_SYS_ID], "{TABLE_API}: caller_id=javascript:gs.getUserID()");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn operators_without_a_stored_value_are_invalid_terms() {
+    // The page lists operators a list query cannot apply here: "is in hierarchy" needs
+    // a record hierarchy ("must be established before you can use this operator"; the
+    // embedded instance defines none), the email-notification operators VALCHANGES /
+    // CHANGESFROM / CHANGESTO describe a change being saved, not a stored value, and a
+    // date operator on a string field does not apply. Table API page, sysparm_query:
+    // the invalid part of a query is ignored, or no rows with
+    // glide.invalid_query.returns_no_rows. Tags: no record carries one, so "have" and
+    // "does not have" select none and "excluding" every record.
+    let invalid = [
+        "state=skipped^providerIN_HIERARCHYx@y",
+        "state=skipped^providerIN_HIERARCHY_DYNAMICx@y",
+        "state=skipped^stateVALCHANGES",
+        "state=skipped^stateCHANGESFROMerror",
+        "state=skipped^stateCHANGESTOerror",
+        "state=skipped^last_errorRELATIVEGT@day@ago@1",
+        "state=skipped^providerDYNAMICffffffffffffffffffffffffffffffff",
+        "state=skipped^attemptsSAMEASnosuch",
+        "state=skipped^attemptsBETWEENone@two",
+        "state=skipped^attemptsFOO",
+    ];
+    let h = operator_bed(quiet()).await;
+    for q in invalid {
+        assert_eq!(selected(&h, q).await, ["R2", "R5"], "ignored: `{q}`");
+    }
+    expect(
+        &h,
+        6,
+        &[
+            ("state=skipped^ORsys_tags.a1b2=a1b2", "25"),
+            ("state=skipped^ORsys_tags.a1b2DOESNOTHAVEa1b2", "25"),
+            ("state=skipped^sys_tags.a1b2EXCLUDINGa1b2", "25"),
+        ],
+    )
+    .await;
+    h.shutdown().await;
+    let h = operator_bed(SimConfig { invalid_query: InvalidQuery::NoRows, ..quiet() }).await;
+    for q in invalid {
+        assert_eq!(selected(&h, q).await, Vec::<String>::new(), "no rows: `{q}`");
+    }
+    // ANYTHING is an operator, not an invalid term: every row, even here.
+    assert_eq!(selected(&h, "last_errorANYTHING").await.len(), 6);
+    h.shutdown().await;
+}
+
+// ---------------------------------------------------------------- sysparm_input_display_value
+
+async fn write(h: &SimHandle, method: reqwest::Method, path: &str, body: Value) -> Answer {
+    let a = send(h, method, path, Some(body)).await;
+    assert!(a.status.is_success(), "{}: {}", a.status, a.body);
+    a
+}
+
+fn stored(h: &SimHandle, table: &str, id: &str, field: &str) -> String {
+    let r = h.sim.store.get(table, id).unwrap();
+    hubtop::sim::store::Store::field(table, &r, field).to_string()
+}
+
+#[tokio::test]
+async fn input_display_values_store_references_choices_and_dates() {
+    // c_TableAPI.md, POST / PUT / PATCH, sysparm_input_display_value: "if you send the
+    // display name for a reference field, the endpoint stores the sys_id"; "for date and
+    // time fields … the date and time value is adjusted for the current user's
+    // timezone. When false, the date and time value is inserted using the GMT timezone";
+    // false (the default) stores values "without manipulation".
+    let h = sim::start(SimConfig { user_tz: "Europe/Paris".into(), ..quiet() }).await.unwrap();
+    let id = |t: &str| h.sim.store.find(PROVIDERS, "title", t).unwrap()[0].to_string();
+    let (acme, bright) = (id("Acme Facilities"), id("BrightFM"));
+    let path = format!("/api/now/table/{OUTBOUND}");
+    let idv = "?sysparm_input_display_value=true";
+    let body = json!({"provider": "BrightFM", "state": "Skipped", "operation": "Cancel", "next_attempt": "2026-01-15 13:00:00", "attempts": "1,234"});
+    let a = write(&h, reqwest::Method::POST, &format!("{path}{idv}"), body.clone()).await;
+    let r = a.body["result"]["sys_id"].as_str().unwrap().to_string();
+    let f = |n: &str| stored(&h, OUTBOUND, &r, n);
+    assert_eq!((f("provider"), f("state"), f("operation")), (bright.clone(), "skipped".into(), "cancel".into()));
+    assert_eq!(f("next_attempt"), "2026-01-15 12:00:00", "13:00 in Paris in January is 12:00 UTC");
+    assert_eq!(f("attempts"), "1234");
+    // Summer time: 14:00 in Paris is 12:00 UTC.
+    write(
+        &h,
+        reqwest::Method::PATCH,
+        &format!("{path}/{r}{idv}"),
+        json!({"next_attempt": "2026-07-15 14:00:00", "provider": "Acme Facilities"}),
+    )
+    .await;
+    assert_eq!((f("next_attempt"), f("provider")), ("2026-07-15 12:00:00".into(), acme.clone()));
+    write(&h, reqwest::Method::PUT, &format!("{path}/{r}{idv}"), json!({"state": "Processed"})).await;
+    assert_eq!(f("state"), "processed");
+    // Without the flag: stored as sent.
+    let b = json!({"provider": "BrightFM", "state": "skipped", "next_attempt": "2026-01-15 13:00:00"});
+    let a = write(&h, reqwest::Method::POST, &path, b).await;
+    let r2 = a.body["result"]["sys_id"].as_str().unwrap().to_string();
+    assert_eq!(stored(&h, OUTBOUND, &r2, "provider"), "BrightFM");
+    assert_eq!(stored(&h, OUTBOUND, &r2, "next_attempt"), "2026-01-15 13:00:00");
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn input_display_values_that_name_no_record_or_several() {
+    // c_TableAPI.md, sysparm_input_display_value. Assumed where the page is silent: a
+    // value already in stored form (a sys_id, a choice value) is kept; a display value
+    // several records share takes the first of them; one no record has leaves the
+    // reference empty; an unknown choice label is stored as sent.
+    let h = sim::start(quiet()).await.unwrap();
+    let acme = h.sim.store.find(PROVIDERS, "title", "Acme Facilities").unwrap()[0].to_string();
+    h.sim.store.insert(PROVIDERS, &[("title", "Acme Facilities")]).unwrap();
+    let path = format!("/api/now/table/{WORK_ORDERS}?sysparm_input_display_value=true");
+    let mut made = Vec::new();
+    for p in ["Acme Facilities", acme.as_str(), "Nobody Inc", ""] {
+        let a = write(
+            &h,
+            reqwest::Method::POST,
+            &path,
+            json!({"short_description": "x", "fm_provider": p, "state": "closed"}),
+        )
+        .await;
+        made.push(a.body["result"]["sys_id"].as_str().unwrap().to_string());
+    }
+    let got: Vec<String> = made.iter().map(|id| stored(&h, WORK_ORDERS, id, "fm_provider")).collect();
+    assert_eq!(got, [acme.clone(), acme.clone(), String::new(), String::new()]);
+    assert_eq!(stored(&h, WORK_ORDERS, &made[0], "state"), "closed", "a choice value stays");
+    let a = write(&h, reqwest::Method::POST, &path, json!({"short_description": "x", "state": "Sideways"})).await;
+    let id = a.body["result"]["sys_id"].as_str().unwrap();
+    assert_eq!(stored(&h, WORK_ORDERS, id, "state"), "Sideways");
+    // A document id (a reference whose table another field names) by the record's
+    // display value; the flag read as the other booleans are (`True`).
+    let number = stored(&h, WORK_ORDERS, &made[0], "number");
+    let ctx_path = "/api/now/table/sys_flow_context?sysparm_input_display_value=True";
+    let body = json!({"name": "t24", "source_table": WORK_ORDERS, "source_record": number});
+    let a = write(&h, reqwest::Method::POST, ctx_path, body).await;
+    let id = a.body["result"]["sys_id"].as_str().unwrap();
+    assert_eq!(stored(&h, "sys_flow_context", id, "source_record"), made[0]);
     h.shutdown().await;
 }

@@ -11,7 +11,7 @@ use hubtop::sanitize::{sanitize, sanitize_with_limit};
 use proptest::prelude::*;
 use serde_json::Value;
 
-const OPS: [Op; 14] = [
+const OPS: [Op; 25] = [
     Op::Eq,
     Op::Ne,
     Op::Gt,
@@ -26,6 +26,17 @@ const OPS: [Op; 14] = [
     Op::EndsWith,
     Op::IsEmpty,
     Op::IsNotEmpty,
+    Op::EmptyString,
+    Op::Anything,
+    Op::Between,
+    Op::SameAs,
+    Op::NSameAs,
+    Op::GtField,
+    Op::LtField,
+    Op::GeField,
+    Op::LeField,
+    Op::On,
+    Op::Relative,
 ];
 
 /// Characters that stress the encoding: carets, separators, spaces, operators, unicode.
@@ -52,7 +63,8 @@ fn condition() -> impl Strategy<Value = Condition> {
         .prop_map(|(f, op, v, items)| match op {
             Op::In | Op::NotIn => {
                 let items: Vec<String> = items.into_iter().map(|i| i.replace(',', "")).collect();
-                Condition::new(&f, op, &items.join(","))
+                // `aIN` + `_HIERARCHY…` reads as IN_HIERARCHY: as above.
+                Condition::new(&f, op, items.join(",").trim_start_matches("_HIERARCHY"))
             }
             // `a>` + `=x` reads as `a>=x`: the encoding (a real instance's too) cannot tell them apart.
             Op::Gt | Op::Lt => Condition::new(&f, op, v.trim_start_matches('=')),
@@ -63,15 +75,7 @@ fn condition() -> impl Strategy<Value = Condition> {
 /// A term the parser keeps verbatim: an operator word it does not evaluate (a field
 /// with `ON…`, `DATEPART…`, `RELATIVE…`, …) or a bare `EQ`.
 fn raw_condition() -> impl Strategy<Value = Condition> {
-    let word = prop::sample::select(vec![
-        "ON",
-        "NOTON",
-        "DATEPART",
-        "RELATIVEGT@hour@ago@",
-        "BETWEEN",
-        "VALCHANGES",
-        "SAMEAS",
-    ]);
+    let word = prop::sample::select(vec!["EQ", "FOO", "SOMETHINGELSE", "QUX@", "Z"]);
     prop_oneof![
         4 => (field_name(), word, value_string(12)).prop_map(|(f, w, v)| Condition::new(&f, Op::Raw, &format!("{w}{v}"))),
         1 => Just(Condition::new("", Op::Raw, "EQ")),
@@ -107,8 +111,25 @@ fn small_condition() -> impl Strategy<Value = Condition> {
             Op::In | Op::NotIn => Condition::new(f, op, &items.join(",")),
             // As in `condition()`: `a>` + `=x` is `a>=x` in the encoding.
             Op::Gt | Op::Lt => Condition::new(f, op, v.trim_start_matches('=')),
+            Op::Between => Condition::new(f, op, &format!("{}@{}", items[0], items[items.len() - 1])),
+            op if op.names_field() => Condition::new(f, op, items[0].len().to_string().as_str()).with_field_value(),
+            // Date operators are tested against the instance below; here, plain ones.
+            Op::On | Op::Relative => Condition::new(f, Op::Like, &v),
             _ => Condition::new(f, op, &v),
         })
+}
+
+trait FieldValue {
+    fn with_field_value(self) -> Self;
+}
+
+impl FieldValue for Condition {
+    /// A field-to-field condition naming one of the columns (picked by the value's length).
+    fn with_field_value(mut self) -> Self {
+        let i = self.value.parse::<usize>().unwrap_or(0) % COLS.len();
+        self.value = COLS[i].to_string();
+        self
+    }
 }
 
 fn small_query() -> impl Strategy<Value = Query> {
@@ -126,6 +147,16 @@ fn num(s: &str) -> Option<f64> {
     s.trim().parse::<f64>().ok()
 }
 
+/// A number as the evaluator reads a bound or another field: digits, signs, dots and
+/// exponents only, finite.
+fn strict_num(s: &str) -> Option<f64> {
+    let t = s.trim();
+    if t.is_empty() || t.len() > 32 || !t.bytes().all(|b| b.is_ascii_digit() || b".-+eE".contains(&b)) {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
 fn reference_cond(c: &Condition, row: &[String]) -> bool {
     let v = row[COLS.iter().position(|x| *x == c.field).unwrap()].as_str();
     let x = c.value.as_str();
@@ -134,13 +165,36 @@ fn reference_cond(c: &Condition, row: &[String]) -> bool {
         _ => v.cmp(x),
     };
     let items = || x.split(',').map(str::trim).collect::<Vec<_>>();
+    let col = |f: &str| row[COLS.iter().position(|x| *x == f).unwrap()].as_str();
+    // Against another field: numeric when both are numbers (the other read strictly).
+    let cmp_field = |w: &str| match (num(v), strict_num(w)) {
+        (Some(a), Some(b)) if a.partial_cmp(&b).is_some() => a.partial_cmp(&b).unwrap(),
+        _ => v.cmp(w),
+    };
+    let full = !v.is_empty();
     match c.op {
         Op::Eq => v == x,
         Op::Ne => v != x,
-        Op::Gt => cmp() == Ordering::Greater,
-        Op::Ge => cmp() != Ordering::Less,
-        Op::Lt => cmp() == Ordering::Less,
-        Op::Le => cmp() != Ordering::Greater,
+        // An empty value (NULL) compares with nothing.
+        Op::Gt => full && cmp() == Ordering::Greater,
+        Op::Ge => full && cmp() != Ordering::Less,
+        Op::Lt => full && cmp() == Ordering::Less,
+        Op::Le => full && cmp() != Ordering::Greater,
+        Op::EmptyString => v.is_empty(),
+        Op::Anything => true,
+        Op::Between => {
+            let (lo, hi) = x.split_once('@').unwrap();
+            match (strict_num(lo), strict_num(hi)) {
+                (Some(l), Some(h)) => strict_num(v).is_some_and(|n| l <= n && n <= h),
+                _ => full && v >= lo && (v <= hi || v.starts_with(hi)),
+            }
+        }
+        Op::SameAs => full && v == col(x),
+        Op::NSameAs => v != col(x),
+        Op::GtField => full && !col(x).is_empty() && cmp_field(col(x)) == Ordering::Greater,
+        Op::LtField => full && !col(x).is_empty() && cmp_field(col(x)) == Ordering::Less,
+        Op::GeField => full && !col(x).is_empty() && cmp_field(col(x)) != Ordering::Less,
+        Op::LeField => full && !col(x).is_empty() && cmp_field(col(x)) != Ordering::Greater,
         Op::In => items().contains(&v),
         Op::NotIn => !items().contains(&v),
         Op::Like => v.to_lowercase().contains(&x.to_lowercase()),
@@ -149,8 +203,8 @@ fn reference_cond(c: &Condition, row: &[String]) -> bool {
         Op::EndsWith => v.to_ascii_lowercase().ends_with(&x.to_ascii_lowercase()),
         Op::IsEmpty => v.is_empty(),
         Op::IsNotEmpty => !v.is_empty(),
-        // Generated queries carry no raw terms (only `any_condition` does).
-        Op::Raw => unreachable!("raw terms are not generated here"),
+        // Generated queries carry no raw or date terms here.
+        other => unreachable!("{other:?} is not generated here"),
     }
 }
 
@@ -341,4 +395,287 @@ fn parse_of_empty_text_is_the_default_query() {
     assert_eq!(query::parse(""), Ok(Query::default()));
     assert_eq!(query::parse("^"), Ok(Query::default()));
     assert_eq!(Query::default().to_string(), "");
+}
+
+// ---------------------------------------------------------------- the instance agrees with the evaluator
+
+mod instance {
+    //! Random outbound entries and random queries from the documented operators
+    //! (platform-user-interface/r_OpAvailableFiltersQueries.md), each type's own: the
+    //! embedded instance's Table API answer is the evaluator's answer over the same
+    //! records (the API path — URL encoding, binding to the table's fields, the store's
+    //! indexes — cannot drift from the in-memory evaluation the console and CLI use).
+
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use hubtop::query::{self, Bind, Condition, Ctx, FieldType, Op, Query};
+    use hubtop::sim::schema::OUTBOUND;
+    use hubtop::sim::{self, SimConfig, SimHandle};
+    use proptest::prelude::*;
+
+    const NOW: &str = "2026-03-29 00:30:00"; // half an hour before Paris moves to summer time
+    const TZ: &str = "Europe/Paris";
+
+    /// The columns of a generated record, in this order, and their types.
+    const FIELDS: [(&str, FieldType); 8] = [
+        ("attempts", FieldType::Number),
+        ("max_attempts", FieldType::Number),
+        ("last_error", FieldType::Text),
+        ("response_code", FieldType::Text),
+        ("state", FieldType::Choice),
+        ("next_attempt", FieldType::DateTime),
+        ("sys_created_on", FieldType::DateTime),
+        ("document_table", FieldType::Text),
+    ];
+
+    fn col(f: &str) -> Option<usize> {
+        FIELDS.iter().position(|(n, _)| *n == f)
+    }
+
+    struct Bed {
+        rt: tokio::runtime::Runtime,
+        h: SimHandle,
+        http: reqwest::Client,
+    }
+
+    fn bed() -> &'static Bed {
+        static BED: OnceLock<Bed> = OnceLock::new();
+        BED.get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            let cfg = SimConfig {
+                demo: false,
+                traffic: 0,
+                retry_interval: Duration::from_secs(3600),
+                user_tz: TZ.into(),
+                ..Default::default()
+            };
+            let h = rt.block_on(sim::start(cfg)).unwrap();
+            h.sim.store.pin_clock(hubtop::time::parse(NOW));
+            let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().unwrap();
+            Bed { rt, h, http }
+        })
+    }
+
+    fn at(hours: i64) -> String {
+        hubtop::time::format(hubtop::time::parse(NOW).unwrap() + chrono::Duration::hours(hours))
+    }
+
+    /// A record: values for the first seven columns (the eighth is the case's tag).
+    fn record() -> impl Strategy<Value = Vec<String>> {
+        let num = prop_oneof![1 => Just(String::new()), 4 => (0i64..6).prop_map(|n| n.to_string())];
+        let text = prop::sample::select(vec!["", "alpha", "Beta", "b", "beta refused", "500", "50", "ta", "gamma"]);
+        // States the instance's queue leaves alone.
+        let state = prop::sample::select(vec!["processed", "skipped", "processing"]);
+        let when = prop_oneof![1 => Just(String::new()), 6 => (-24 * 500i64..24 * 500).prop_map(at)];
+        let created = (-24 * 60i64..24 * 60).prop_map(at);
+        (num.clone(), num, text.clone(), text, state, when, created)
+            .prop_map(|(a, m, e, r, s, n, c)| vec![a, m, e.to_string(), r.to_string(), s.to_string(), n, c])
+    }
+
+    fn number_cond() -> impl Strategy<Value = Condition> {
+        let field = prop::sample::select(vec!["attempts", "max_attempts"]);
+        let v = prop::sample::select(vec!["", "0", "1", "2", "3", "10"]);
+        let op = prop::sample::select(vec![
+            Op::Eq,
+            Op::Ne,
+            Op::Lt,
+            Op::Le,
+            Op::Gt,
+            Op::Ge,
+            Op::In,
+            Op::NotIn,
+            Op::IsEmpty,
+            Op::IsNotEmpty,
+            Op::EmptyString,
+            Op::Anything,
+            Op::Between,
+            Op::SameAs,
+            Op::NSameAs,
+            Op::GtField,
+            Op::LtField,
+            Op::GeField,
+            Op::LeField,
+        ]);
+        (field, op, v.clone(), v).prop_map(|(f, op, a, b)| match op {
+            Op::In | Op::NotIn => Condition::new(f, op, &format!("{a},{b}")),
+            Op::Between => Condition::new(f, op, &format!("{a}@{b}")),
+            op if op.names_field() => Condition::new(f, op, if f == "attempts" { "max_attempts" } else { "attempts" }),
+            _ => Condition::new(f, op, a),
+        })
+    }
+
+    fn text_cond() -> impl Strategy<Value = Condition> {
+        let field = prop::sample::select(vec!["last_error", "response_code"]);
+        let v = prop::sample::select(vec!["", "a", "alpha", "Beta", "b", "beta", "5", "500", "ta", "g"]);
+        let op = prop::sample::select(vec![
+            Op::Eq,
+            Op::Ne,
+            Op::Like,
+            Op::NotLike,
+            Op::StartsWith,
+            Op::EndsWith,
+            Op::IsEmpty,
+            Op::IsNotEmpty,
+            Op::EmptyString,
+            Op::Anything,
+            Op::Le,
+            Op::Ge,
+            Op::Between,
+            Op::SameAs,
+            Op::NSameAs,
+        ]);
+        (field, op, v.clone(), v).prop_map(|(f, op, a, b)| match op {
+            Op::Between => Condition::new(f, op, &format!("{a}@{b}")),
+            Op::SameAs | Op::NSameAs => {
+                Condition::new(f, op, if f == "last_error" { "response_code" } else { "last_error" })
+            }
+            _ => Condition::new(f, op, a),
+        })
+    }
+
+    fn choice_cond() -> impl Strategy<Value = Condition> {
+        let v = prop::sample::select(vec!["processed", "skipped", "error", "ready", "pro", "ed"]);
+        let op = prop::sample::select(vec![
+            Op::Eq,
+            Op::Ne,
+            Op::In,
+            Op::NotIn,
+            Op::Like,
+            Op::NotLike,
+            Op::StartsWith,
+            Op::EndsWith,
+            Op::Anything,
+        ]);
+        (op, v.clone(), v).prop_map(|(op, a, b)| match op {
+            Op::In | Op::NotIn => Condition::new("state", op, &format!("{a},{b}")),
+            _ => Condition::new("state", op, a),
+        })
+    }
+
+    fn helper() -> impl Strategy<Value = String> {
+        let names = prop::sample::select(vec![
+            "Today",
+            "Yesterday",
+            "ThisWeek",
+            "LastWeek",
+            "ThisMonth",
+            "LastMonth",
+            "NextMonth",
+            "ThisQuarter",
+            "LastQuarter",
+            "ThisYear",
+            "LastYear",
+            "Last3Months",
+            "Last6Months",
+            "Last12Months",
+            "Last7Days",
+            "Last30Days",
+            "Last2Quarters",
+            "Next2Quarters",
+            "Last2Years",
+            "LastHour",
+            "Last15Minutes",
+        ]);
+        let start = any::<bool>();
+        prop_oneof![
+            (names, start).prop_map(|(n, s)| format!("javascript:gs.{}Of{n}()", if s { "beginning" } else { "end" })),
+            (
+                prop::sample::select(vec![
+                    "daysAgoStart",
+                    "daysAgoEnd",
+                    "monthsAgoStart",
+                    "hoursAgo",
+                    "quartersAgoEnd"
+                ]),
+                0i64..15
+            )
+                .prop_map(|(f, n)| format!("javascript:gs.{f}({n})")),
+            (-24 * 400i64..24 * 400).prop_map(at),
+        ]
+    }
+
+    fn date_cond() -> impl Strategy<Value = Condition> {
+        let unit = prop::sample::select(vec!["minute", "hour", "day", "week", "month", "quarter", "year"]);
+        let part = prop::sample::select(vec!["hour", "day", "week", "month", "quarter", "year"]);
+        let cmp = prop::sample::select(vec!["GT", "GE", "LT", "LE", "EE"]);
+        let days = prop::sample::select(vec!["sunday", "monday", "wednesday", "saturday"]);
+        let f = "next_attempt";
+        prop_oneof![
+            (helper(), helper(), any::<bool>()).prop_map(move |(lo, hi, not)| {
+                Condition::new(f, if not { Op::NotOn } else { Op::On }, &format!("label@{lo}@{hi}"))
+            }),
+            (prop::sample::select(vec![Op::Lt, Op::Le, Op::Gt, Op::Ge]), helper())
+                .prop_map(move |(op, v)| Condition::new(f, op, &v)),
+            (helper(), helper()).prop_map(move |(lo, hi)| Condition::new(f, Op::Between, &format!("{lo}@{hi}"))),
+            (days, cmp.clone()).prop_map(move |(d, c)| {
+                Condition::new(f, Op::DatePart, &format!("{d}@javascript:gs.datePart('dayofweek','{d}','{c}')"))
+            }),
+            (0u32..24, cmp.clone()).prop_map(move |(h, c)| {
+                Condition::new(f, Op::DatePart, &format!("{h}@javascript:gs.datePart('hour','{h}','{c}')"))
+            }),
+            (cmp, unit.clone(), any::<bool>(), 0i64..40).prop_map(move |(c, u, ago, n)| {
+                Condition::new(f, Op::Relative, &format!("{c}@{u}@{}@{n}", if ago { "ago" } else { "ahead" }))
+            }),
+            (part, any::<bool>()).prop_map(move |(p, same)| {
+                Condition::new(f, if same { Op::SameAs } else { Op::NSameAs }, &format!("sys_created_on@{p}"))
+            }),
+            (unit, any::<bool>(), any::<bool>(), 0i64..20).prop_map(move |(u, more, before, n)| {
+                let op = if more { Op::MoreThan } else { Op::LessThan };
+                Condition::new(f, op, &format!("sys_created_on@{u}@{}@{n}", if before { "before" } else { "after" }))
+            }),
+            prop::sample::select(vec![Op::IsEmpty, Op::IsNotEmpty, Op::Anything])
+                .prop_map(move |op| Condition::new(f, op, "")),
+        ]
+    }
+
+    fn any_cond() -> impl Strategy<Value = Condition> {
+        prop_oneof![number_cond(), text_cond(), choice_cond(), date_cond()]
+    }
+
+    fn query() -> impl Strategy<Value = Query> {
+        let group = prop::collection::vec(any_cond(), 1..3);
+        let alt = prop::collection::vec(group, 1..3);
+        prop::collection::vec(alt, 1..3).prop_map(|alternatives| Query { alternatives, order: Vec::new() })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+
+        #[test]
+        fn the_table_api_answers_as_the_evaluator_does(records in prop::collection::vec(record(), 1..10), q in query()) {
+            static CASE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let b = bed();
+            let tag = format!("t{}", CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+            // The records, on the instance and here (the tag keeps cases apart).
+            let mut rows: Vec<(String, Vec<String>)> = Vec::new();
+            for r in &records {
+                let mut fields: Vec<(&str, &str)> =
+                    FIELDS[..6].iter().zip(&r[..6]).map(|((n, _), v)| (*n, v.as_str())).collect();
+                fields.push(("document_table", &tag));
+                let row = b.h.sim.store.insert_at(OUTBOUND, &fields, &r[6]).unwrap();
+                let mut vals = r.clone();
+                vals.push(tag.clone());
+                rows.push((row[0].to_string(), vals));
+            }
+            let q = q.and_all(Condition::eq("document_table", &tag));
+            let text = q.to_string();
+            // The evaluator, typed as the instance's fields are, on the instance's clock
+            // and in the API user's time zone.
+            let ctx = Ctx { tz: TZ.into(), ..Ctx::at(hubtop::time::parse(NOW).unwrap(), TZ) };
+            let parsed = query::parse(&text).unwrap();
+            prop_assert_eq!(&parsed, &q, "printed: {}", text);
+            let c = parsed.compile_in(|c| Bind::Typed(col(&c.field).unwrap(), FIELDS[col(&c.field).unwrap()].1), col, &ctx, true);
+            let mut want: Vec<&str> = rows.iter().filter(|(_, v)| c.matches(v)).map(|(id, _)| id.as_str()).collect();
+            want.sort();
+            // The instance.
+            let url = format!("{}/api/now/table/{OUTBOUND}?sysparm_fields=sys_id&sysparm_query={}", b.h.base_url, sim::api::enc(&text));
+            let body: serde_json::Value = b.rt.block_on(async {
+                b.http.get(&url).basic_auth("admin", Some("admin")).send().await.unwrap().json().await.unwrap()
+            });
+            let mut got: Vec<&str> = body["result"].as_array().unwrap().iter().map(|r| r["sys_id"].as_str().unwrap()).collect();
+            got.sort();
+            prop_assert_eq!(got, want, "query {}", text);
+        }
+    }
 }

@@ -316,9 +316,10 @@ pub fn filter_query(entity: Entity, text: &str, providers: &[Record]) -> Result<
 
 /// Whether `/` text is an encoded query (`state=error^…`) rather than words to find.
 pub fn looks_encoded(t: &str) -> bool {
-    ["=", "!=", ">", "<", "LIKE", "STARTSWITH", "ENDSWITH", "IN", "ISEMPTY", "ISNOTEMPTY", "ORDERBY", "^"]
+    (["=", "!=", ">", "<", "LIKE", "STARTSWITH", "ENDSWITH", "IN", "ISEMPTY", "ISNOTEMPTY", "ORDERBY", "^"]
         .iter()
         .any(|op| t.contains(op))
+        || query::is_encoded(t))
         && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
 }
 
@@ -386,9 +387,9 @@ fn row_values<'a>(fields: &[String], r: &'a Record) -> Vec<&'a str> {
 /// The loaded rows `q` matches, evaluated as the instance would.
 pub fn matching(q: &Query, rows: &[Record]) -> Vec<usize> {
     let mut fields: Vec<String> = Vec::new();
-    for c in q.alternatives.iter().flatten().flatten() {
-        if !fields.contains(&c.field) {
-            fields.push(c.field.clone());
+    for f in q.fields() {
+        if !fields.iter().any(|x| x == f) {
+            fields.push(f.to_string());
         }
     }
     let Ok(compiled) = q.compile(|f| fields.iter().position(|x| x == f)) else { return Vec::new() };

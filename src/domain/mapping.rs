@@ -128,7 +128,11 @@ impl Mapping {
             if !c.field.is_empty() {
                 c.field = self.field_out(e, &logical);
             }
-            if matches!(c.op, Op::Eq | Op::Ne) {
+            if let Some(other) = c.other_field().map(str::to_string) {
+                // A field-to-field comparison names a second field in its value.
+                let rest = c.value.split_once('@').map(|(_, r)| format!("@{r}")).unwrap_or_default();
+                c.value = format!("{}{rest}", self.field_out(e, &other));
+            } else if matches!(c.op, Op::Eq | Op::Ne) {
                 c.value = self.value_out(e, &logical, &c.value).to_string();
             } else if matches!(c.op, Op::In | Op::NotIn) {
                 c.value = c.value.split(',').map(|v| self.value_out(e, &logical, v)).collect::<Vec<_>>().join(",");

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::{Condition, Op, Query};
+use super::{Condition, Ctx, Op, Part, Query, Unit};
 
 /// A field the table does not have.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,9 +16,23 @@ impl fmt::Display for UnknownField {
     }
 }
 
+/// What a field holds, as far as evaluation cares: which reading of `BETWEEN` applies,
+/// and which operators apply at all (the date ones only to date-times).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    Number,
+    DateTime,
+    Bool,
+    Choice,
+    Reference,
+}
+
 enum Test {
     Eq(String),
     Ne(String),
+    /// A comparison with a value (numeric when both sides are numbers); an empty value
+    /// (NULL on a real instance) compares with nothing.
     Cmp(Op, String, Option<f64>),
     In(Vec<String>),
     NotIn(Vec<String>),
@@ -28,8 +42,29 @@ enum Test {
     Ends(String),
     Empty,
     NotEmpty,
-    /// Inclusive `[lo, hi]`, or outside it when negated.
+    /// Inclusive `[lo, hi]` of fixed-width values (date-times), or a non-empty value
+    /// outside it when negated.
     Range(String, String, bool),
+    /// Inclusive numeric range.
+    NumRange(f64, f64),
+    /// Text range (values compare as written: "Column names, operators, and values are
+    /// case-sensitive", Table API page); a value starting with `hi` counts as up to it
+    /// (the page: `BETWEENq@t` is "the first letter … is q, r, s, or t").
+    TextRange(String, String),
+    /// A comparison with another column of the row (`GT_FIELD`, `SAMEAS`, …).
+    Field(Op, usize),
+    /// The same (or a different) part of two date-times (`SAMEAS@day`).
+    SamePart(usize, Part, bool, String),
+    /// A part of the date-time compared with a value (`DATEPART`).
+    DatePart(Part, i64, Ordering, bool, String),
+    /// `MORETHAN` / `LESSTHAN`: the gap to another date-time column.
+    Gap {
+        other: usize,
+        unit: Unit,
+        n: i64,
+        before: bool,
+        more: bool,
+    },
     Const(bool),
 }
 
@@ -93,20 +128,25 @@ fn contains_ci(hay: &str, needle_lower: &str) -> bool {
     hay.to_lowercase().contains(needle_lower)
 }
 
+fn holds(op: Op, o: Ordering) -> bool {
+    match op {
+        Op::Gt | Op::GtField => o == Ordering::Greater,
+        Op::Ge | Op::GeField => o != Ordering::Less,
+        Op::Lt | Op::LtField => o == Ordering::Less,
+        _ => o != Ordering::Greater,
+    }
+}
+
+fn local_of(v: &str, zone: &str) -> Option<chrono::NaiveDateTime> {
+    crate::time::parse(v).map(|t| super::tz::local(t, zone))
+}
+
 impl Test {
-    fn eval(&self, v: &str) -> bool {
+    fn eval<'a>(&self, v: &str, col: &dyn Fn(usize) -> &'a str) -> bool {
         match self {
             Test::Eq(x) => v == x,
             Test::Ne(x) => v != x,
-            Test::Cmp(op, x, n) => {
-                let o = cmp_values(v, x, *n);
-                match op {
-                    Op::Gt => o == Ordering::Greater,
-                    Op::Ge => o != Ordering::Less,
-                    Op::Lt => o == Ordering::Less,
-                    _ => o != Ordering::Greater,
-                }
-            }
+            Test::Cmp(op, x, n) => !v.is_empty() && holds(*op, cmp_values(v, x, *n)),
             Test::In(xs) => xs.iter().any(|x| x == v),
             Test::NotIn(xs) => !xs.iter().any(|x| x == v),
             Test::Like(n) => contains_ci(v, n),
@@ -121,68 +161,251 @@ impl Test {
             }
             Test::Empty => v.is_empty(),
             Test::NotEmpty => !v.is_empty(),
-            Test::Range(lo, hi, negate) => (v >= lo.as_str() && v <= hi.as_str() && !v.is_empty()) != *negate,
+            Test::Range(lo, hi, negate) => !v.is_empty() && ((v >= lo.as_str() && v <= hi.as_str()) != *negate),
+            Test::NumRange(lo, hi) => numeric(v).is_some_and(|x| *lo <= x && x <= *hi),
+            Test::TextRange(lo, hi) => {
+                !v.is_empty() && v >= lo.as_str() && (v <= hi.as_str() || v.starts_with(hi.as_str()))
+            }
+            Test::Field(op, other) => {
+                let w = col(*other);
+                match op {
+                    Op::SameAs => !v.is_empty() && v == w,
+                    Op::NSameAs => v != w,
+                    _ => !v.is_empty() && !w.is_empty() && holds(*op, cmp_values(v, w, numeric(w))),
+                }
+            }
+            Test::SamePart(other, part, negate, zone) => match (local_of(v, zone), local_of(col(*other), zone)) {
+                (Some(a), Some(b)) => (part.of(a) == part.of(b)) != *negate,
+                _ => false,
+            },
+            Test::DatePart(part, n, want, or_equal, zone) => local_of(v, zone).is_some_and(|l| {
+                let o = part.of(l).cmp(n);
+                o == *want || (*or_equal && o == Ordering::Equal)
+            }),
+            Test::Gap { other, unit, n, before, more } => {
+                let (Some(a), Some(b)) = (local_of(v, ""), local_of(col(*other), "")) else { return false };
+                let Some(edge) = super::dates::shift(b, *unit, if *before { -n } else { *n }) else { return false };
+                match (before, more) {
+                    (true, true) => a < edge,
+                    (true, false) => edge < a && a <= b,
+                    (false, true) => a > edge,
+                    (false, false) => b <= a && a < edge,
+                }
+            }
             Test::Const(b) => *b,
         }
     }
 }
 
-/// What a condition means for the table a query runs on (see [`Query::compile_with`]).
+/// What a condition means for the table a query runs on (see [`Query::compile_in`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bind {
-    /// Evaluate the condition itself on this column.
+    /// Evaluate the condition itself on this column (its type judged by its values).
     Col(usize),
+    /// Evaluate the condition itself on this column of this type.
+    Typed(usize, FieldType),
     /// Evaluate this condition instead, on this column: a rewrite such as a dot-walked
-    /// `provider.title=X` → `provider IN <ids>`, or a `javascript:` value → its date.
+    /// `provider.title=X` → `provider IN <ids>`.
     Rewrite(usize, Condition),
-    /// The column's value lies in `[lo, hi]` (or outside it when `negate`): `ON`, `BETWEEN`.
-    Range { col: usize, lo: String, hi: String, negate: bool },
-    /// The term matches every row (an ignored term) or none.
+    /// The term holds for every row or for none, by what it says (not by a guess).
     Const(bool),
+    /// A term a real instance counts as invalid (an unknown field, an operator that does
+    /// not apply to the field): ignored, or no rows, as the instance is set up.
+    Invalid(String),
 }
 
-fn test_of(c: &Condition) -> Test {
+/// The "Me" option of the reference operator "is (dynamic)" (the page's example:
+/// `caller_idDYNAMIC54635e965f510100a9ad2572f2b4774c`): the API user.
+pub const DYNAMIC_ME: &str = "54635e965f510100a9ad2572f2b4774c";
+
+fn is_date_op(c: &Condition) -> bool {
+    matches!(c.op, Op::On | Op::NotOn | Op::Relative | Op::DatePart | Op::MoreThan | Op::LessThan)
+        || (matches!(c.op, Op::SameAs | Op::NSameAs) && c.value.contains('@'))
+}
+
+/// A `javascript:` operand, evaluated: the user's identity or a date helper.
+fn operand(v: &str, ctx: &Ctx) -> Result<String, String> {
+    let Some(expr) = v.trim().strip_prefix("javascript:") else { return Ok(v.to_string()) };
+    let unknown = || format!("cannot evaluate `{v}`");
+    match expr.trim().trim_end_matches(';').trim() {
+        "gs.getUserID()" | "gs.userID()" | "gs.user_id()" => ctx.user_id.clone().ok_or_else(unknown),
+        "gs.getUserName()" => ctx.user_name.clone().ok_or_else(unknown),
+        _ => super::dates::eval_date(v, ctx).ok_or_else(unknown),
+    }
+}
+
+/// The test a condition asks of its column, or why it cannot be evaluated.
+fn test_of(
+    c: &Condition,
+    ty: Option<FieldType>,
+    ctx: &Ctx,
+    resolve: &dyn Fn(&str) -> Option<usize>,
+) -> Result<Test, String> {
     let list = |v: &str| v.split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>();
-    match c.op {
-        Op::Eq => Test::Eq(c.value.clone()),
-        Op::Ne => Test::Ne(c.value.clone()),
-        Op::Gt | Op::Ge | Op::Lt | Op::Le => Test::Cmp(c.op, c.value.clone(), c.value.trim().parse().ok()),
+    let date = ty.is_none_or(|t| t == FieldType::DateTime);
+    if is_date_op(c) && !date {
+        return Err(format!("{} applies to date-time fields only", c.op.as_str()));
+    }
+    let other = || -> Result<usize, String> {
+        let f = c.other_field().unwrap_or("");
+        resolve(f).ok_or_else(|| format!("unknown field `{f}`"))
+    };
+    let zone = || ctx.tz.clone();
+    Ok(match c.op {
+        Op::Eq => Test::Eq(operand(&c.value, ctx)?),
+        Op::Ne => Test::Ne(operand(&c.value, ctx)?),
+        Op::Gt | Op::Ge | Op::Lt | Op::Le => {
+            let v = operand(&c.value, ctx)?;
+            let n = v.trim().parse().ok();
+            Test::Cmp(c.op, v, n)
+        }
         Op::In => Test::In(list(&c.value)),
         Op::NotIn => Test::NotIn(list(&c.value)),
         Op::Like => Test::Like(c.value.to_lowercase()),
         Op::NotLike => Test::NotLike(c.value.to_lowercase()),
         Op::StartsWith => Test::Starts(c.value.clone()),
         Op::EndsWith => Test::Ends(c.value.clone()),
-        Op::IsEmpty => Test::Empty,
+        Op::IsEmpty | Op::EmptyString => Test::Empty,
         Op::IsNotEmpty => Test::NotEmpty,
-        // Only reached through a binder that rewrote nothing: a raw term is not ours to judge.
-        Op::Raw => Test::Const(true),
-    }
+        Op::Anything => Test::Const(true),
+        Op::Between => {
+            let (lo, hi) = c.value.split_once('@').ok_or("BETWEEN needs `low@high`")?;
+            let (nlo, nhi) = (numeric(lo), numeric(hi));
+            let dates = || -> Option<(String, String)> {
+                Some((super::dates::eval_date(lo, ctx)?, super::dates::eval_date(hi, ctx)?))
+            };
+            let text = || Test::TextRange(lo.to_string(), hi.to_string());
+            match ty {
+                Some(FieldType::DateTime) => {
+                    let (l, h) = dates().ok_or_else(|| format!("cannot evaluate the dates of `{}`", c.value))?;
+                    Test::Range(l, h, false)
+                }
+                Some(FieldType::Number) => match (nlo, nhi) {
+                    (Some(l), Some(h)) => Test::NumRange(l, h),
+                    _ => return Err(format!("`{}` are not numbers", c.value)),
+                },
+                Some(FieldType::Text | FieldType::Reference | FieldType::Bool) => text(),
+                Some(FieldType::Choice) | None => match ((nlo, nhi), dates()) {
+                    ((Some(l), Some(h)), _) => Test::NumRange(l, h),
+                    (_, Some((l, h))) => Test::Range(l, h, false),
+                    _ => text(),
+                },
+            }
+        }
+        Op::SameAs | Op::NSameAs | Op::GtField | Op::LtField | Op::GeField | Op::LeField => {
+            let o = other()?;
+            match c.value.split_once('@') {
+                Some((_, unit)) if matches!(c.op, Op::SameAs | Op::NSameAs) => {
+                    let part = match Unit::parse(unit) {
+                        Some(Unit::Hour) => Part::Hour,
+                        Some(Unit::Day) => Part::DayOfMonth,
+                        Some(Unit::Week) => Part::Week,
+                        Some(Unit::Month) => Part::Month,
+                        Some(Unit::Quarter) => Part::Quarter,
+                        Some(Unit::Year) => Part::Year,
+                        _ => return Err(format!("unknown date part `{unit}`")),
+                    };
+                    Test::SamePart(o, part, c.op == Op::NSameAs, zone())
+                }
+                Some(_) => return Err(format!("`{}` is not a field", c.value)),
+                None => Test::Field(c.op, o),
+            }
+        }
+        Op::On | Op::NotOn => {
+            let parts: Vec<&str> = c.value.split('@').collect();
+            let [_, .., lo, hi] = parts.as_slice() else { return Err("ON needs `label@start@end`".into()) };
+            if parts.len() < 3 {
+                return Err("ON needs `label@start@end`".into());
+            }
+            let eval = |x: &str| super::dates::eval_date(x, ctx).ok_or_else(|| format!("cannot evaluate `{x}`"));
+            Test::Range(eval(lo)?, eval(hi)?, c.op == Op::NotOn)
+        }
+        Op::Relative => {
+            let (op, lo, hi) =
+                super::dates::relative(&c.value, ctx).ok_or_else(|| format!("cannot read RELATIVE{}", c.value))?;
+            let f = crate::time::format;
+            match op.as_str() {
+                "EE" => Test::Range(f(lo), f(hi), false),
+                "GT" => Test::Cmp(Op::Gt, f(lo), None),
+                "GE" => Test::Cmp(Op::Ge, f(lo), None),
+                "LT" => Test::Cmp(Op::Lt, f(lo), None),
+                _ => Test::Cmp(Op::Le, f(lo), None),
+            }
+        }
+        Op::DatePart => {
+            let (part, n, op) =
+                super::dates::date_part(&c.value).ok_or_else(|| format!("cannot read DATEPART{}", c.value))?;
+            let (want, or_equal) = match op.as_str() {
+                "GT" => (Ordering::Greater, false),
+                "GE" => (Ordering::Greater, true),
+                "LT" => (Ordering::Less, false),
+                "LE" => (Ordering::Less, true),
+                _ => (Ordering::Equal, true),
+            };
+            Test::DatePart(part, n, want, or_equal, zone())
+        }
+        Op::MoreThan | Op::LessThan => {
+            let o = other()?;
+            let parts: Vec<&str> = c.value.split('@').collect();
+            let bad = || format!("cannot read {}{}", c.op.as_str(), c.value);
+            let [_, unit, dir, n] = parts.as_slice() else { return Err(bad()) };
+            let unit = Unit::parse(unit).ok_or_else(bad)?;
+            let n = n.trim().parse::<i64>().map_err(|_| bad())?;
+            let before = match *dir {
+                "before" => true,
+                "after" => false,
+                _ => return Err(bad()),
+            };
+            Test::Gap { other: o, unit, n, before, more: c.op == Op::MoreThan }
+        }
+        Op::Dynamic => match (c.value.trim(), &ctx.user_id) {
+            (DYNAMIC_ME, Some(me)) => Test::Eq(me.clone()),
+            _ => return Err(format!("unknown dynamic filter option `{}`", c.value)),
+        },
+        Op::InHierarchy | Op::InHierarchyDynamic => {
+            return Err(format!("{}: no record hierarchy is defined", c.op.as_str()));
+        }
+        Op::ValChanges | Op::ChangesFrom | Op::ChangesTo => {
+            return Err(format!("{} describes a change, not a stored value", c.op.as_str()));
+        }
+        Op::DoesNotHave | Op::Excluding => return Err(format!("{} applies to tags only", c.op.as_str())),
+        Op::Raw => return Err(format!("unknown operator in `{}{}`", c.field, c.value)),
+    })
 }
 
 impl Query {
-    /// Binds field names to columns; an unknown field, or a raw term (which only a
-    /// binder can give a meaning), is an error, never ignored.
+    /// Binds field names to columns and evaluates every operator, relative dates now and
+    /// in UTC; an unknown field, or a term that cannot be evaluated here (an unknown
+    /// operator, `DYNAMIC` without a user, …), is an error, never ignored.
     pub fn compile(&self, resolve: impl Fn(&str) -> Option<usize>) -> Result<Compiled, UnknownField> {
+        self.compile_at(resolve, &Ctx::utc_now())
+    }
+
+    /// As [`Query::compile`], with relative dates evaluated against `ctx`.
+    pub fn compile_at(&self, resolve: impl Fn(&str) -> Option<usize>, ctx: &Ctx) -> Result<Compiled, UnknownField> {
         let bad = std::cell::RefCell::new(None);
-        let c = self.compile_with(
-            |c| match (c.op, resolve(&c.field)) {
-                (Op::Raw, _) => {
-                    bad.borrow_mut().get_or_insert_with(|| UnknownField(format!("{}{}", c.field, c.value)));
+        let note = |e: UnknownField| {
+            bad.borrow_mut().get_or_insert(e);
+        };
+        let c = self.build(
+            &|c| match resolve(&c.field) {
+                None => {
+                    note(UnknownField(c.field.clone()));
                     Bind::Const(true)
                 }
-                (_, None) => {
-                    bad.borrow_mut().get_or_insert_with(|| UnknownField(c.field.clone()));
-                    Bind::Const(true)
-                }
-                (_, Some(col)) => Bind::Col(col),
+                Some(col) => Bind::Col(col),
             },
-            |f| {
+            &|f| {
                 let col = resolve(f);
                 if col.is_none() {
-                    bad.borrow_mut().get_or_insert_with(|| UnknownField(f.to_string()));
+                    note(UnknownField(f.to_string()));
                 }
                 col
+            },
+            ctx,
+            &|c, _| {
+                note(UnknownField(format!("{}{}{}", c.field, c.op.as_str(), c.value)));
+                true
             },
         );
         match bad.into_inner() {
@@ -191,10 +414,39 @@ impl Query {
         }
     }
 
-    /// Binds each condition through `bind` and each order key through `order` (a key it
-    /// cannot place is left out, as a real instance ignores it). Constant terms fold
-    /// away, so an ignored term costs nothing per row and leaves index use intact.
+    /// Binds each condition through `bind` and each order key (and the other field of a
+    /// field-to-field comparison) through `order` (an order key it cannot place is left
+    /// out, as a real instance ignores it), evaluating relative dates now in UTC; an
+    /// invalid term is ignored (logged).
     pub fn compile_with(&self, bind: impl Fn(&Condition) -> Bind, order: impl Fn(&str) -> Option<usize>) -> Compiled {
+        self.compile_in(bind, order, &Ctx::utc_now(), true)
+    }
+
+    /// As [`Query::compile_with`], against `ctx`; an invalid term (see [`Bind::Invalid`])
+    /// holds for every row when `invalid` is true (a real instance ignores it) and for
+    /// none otherwise (`glide.invalid_query.returns_no_rows`), and is logged (debug).
+    /// Constant terms fold away, so an ignored term costs nothing per row and leaves
+    /// index use intact.
+    pub fn compile_in(
+        &self,
+        bind: impl Fn(&Condition) -> Bind,
+        order: impl Fn(&str) -> Option<usize>,
+        ctx: &Ctx,
+        invalid: bool,
+    ) -> Compiled {
+        self.build(&bind, &order, ctx, &|c, why| {
+            tracing::debug!(term = %format!("{}{}{}", c.field, c.op.as_str(), c.value), why, invalid, "invalid query term");
+            invalid
+        })
+    }
+
+    fn build(
+        &self,
+        bind: &dyn Fn(&Condition) -> Bind,
+        order: &dyn Fn(&str) -> Option<usize>,
+        ctx: &Ctx,
+        on_invalid: &dyn Fn(&Condition, &str) -> bool,
+    ) -> Compiled {
         let mut alternatives = Vec::new();
         let mut any_alt = false;
         let mut always = false;
@@ -208,12 +460,14 @@ impl Query {
                 let mut g = Vec::new();
                 let mut true_group = false;
                 for c in group {
-                    let (col, test) = match bind(c) {
-                        Bind::Col(col) => (col, test_of(c)),
-                        Bind::Rewrite(col, c2) => (col, test_of(&c2)),
-                        Bind::Range { col, lo, hi, negate } => (col, Test::Range(lo, hi, negate)),
-                        Bind::Const(v) => (usize::MAX, Test::Const(v)),
+                    let tested = match bind(c) {
+                        Bind::Col(col) => test_of(c, None, ctx, order).map(|t| (col, t)),
+                        Bind::Typed(col, ty) => test_of(c, Some(ty), ctx, order).map(|t| (col, t)),
+                        Bind::Rewrite(col, c2) => test_of(&c2, None, ctx, order).map(|t| (col, t)),
+                        Bind::Const(v) => Ok((usize::MAX, Test::Const(v))),
+                        Bind::Invalid(why) => Err(why),
                     };
+                    let (col, test) = tested.unwrap_or_else(|why| (usize::MAX, Test::Const(on_invalid(c, &why))));
                     match test {
                         Test::Const(true) => true_group = true,
                         Test::Const(false) => {}
@@ -253,7 +507,10 @@ impl Compiled {
             return false;
         }
         self.alternatives.is_empty()
-            || self.alternatives.iter().any(|alt| alt.iter().all(|group| group.iter().any(|c| c.test.eval(val(c.col)))))
+            || self
+                .alternatives
+                .iter()
+                .any(|alt| alt.iter().all(|group| group.iter().any(|c| c.test.eval(val(c.col), &val))))
     }
 
     /// Orders two rows by the order keys; allocation-free (it runs a million times a sort).

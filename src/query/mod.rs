@@ -6,22 +6,32 @@
 //! `^OR` joins a condition to the previous term, so `a=1^ORb=2^c=3` is (a=1 ∨ b=2) ∧ c=3.
 //! `ORDERBYf` / `ORDERBYDESCf` terms give sort keys. A literal `^` in a value is `^^`.
 //!
-//! A term with an operator this module does not know (`ON…@javascript:…`, `DATEPART`,
-//! `RELATIVEGT@hour@ago@3`, `BETWEEN`, a bare `EQ`) is kept verbatim as an [`Op::Raw`]
-//! condition, so it prints back exactly as it came and can travel to a real instance
-//! unchanged; whoever evaluates a query decides what such a term means ([`Bind`]).
+//! Every operator of "Operators available for filters and queries"
+//! (platform-user-interface/r_OpAvailableFiltersQueries.md) is parsed into an [`Op`]
+//! and evaluated here ([`Compiled`]), relative dates against a [`Ctx`] (a clock, the
+//! user's time zone): the embedded instance, the console's filter preview and the CLI
+//! share this one evaluator. A term with an operator word the page does not list (a
+//! bare `EQ`, …) is kept verbatim as an [`Op::Raw`] condition, so it prints back exactly
+//! as it came and can travel to a real instance unchanged; evaluating one is an error
+//! ([`Query::compile`]) or an invalid term ([`Bind::Invalid`]), never "match all".
 //! Dot-walked fields (`provider.title`) are ordinary conditions whose field has a dot.
 
 mod dates;
 mod eval;
 mod parse;
+pub mod tz;
 
 use std::fmt;
 
-pub use dates::{RawDate, eval_date, raw_date};
-pub use eval::{Bind, Compiled, UnknownField};
+pub use dates::{Ctx, Part, Unit, eval_date};
+pub use eval::{Bind, Compiled, FieldType, UnknownField};
 pub use parse::parse;
 
+/// The operators of "Operators available for filters and queries"
+/// (platform-user-interface/r_OpAvailableFiltersQueries.md). Values of the
+/// multi-part operators keep their encoded form: `BETWEEN` `lo@hi`, `ON`
+/// `label@start@end`, `RELATIVE` `GT@hour@ago@1`, `SAMEAS` `other[@unit]`,
+/// `MORETHAN` `other@unit@before@n`, `DATEPART` `label@javascript:gs.datePart(…)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
     Eq,
@@ -38,6 +48,43 @@ pub enum Op {
     EndsWith,
     IsEmpty,
     IsNotEmpty,
+    /// `EMPTYSTRING`: no value.
+    EmptyString,
+    /// `ANYTHING`: any value, empty or not.
+    Anything,
+    /// `BETWEEN` `lo@hi`, inclusive.
+    Between,
+    /// `SAMEAS` / `NSAMEAS` another field (`@unit` on date-times).
+    SameAs,
+    NSameAs,
+    /// Field-to-field comparisons (`GT_FIELD`, …): the value names the other field.
+    GtField,
+    LtField,
+    GeField,
+    LeField,
+    /// `ON` / `NOTON` `label@start@end`.
+    On,
+    NotOn,
+    /// `RELATIVE` + `GT|GE|LT|LE|EE@unit@ago|ahead@n`.
+    Relative,
+    /// `DATEPART` `label@javascript:gs.datePart('part','value','op')`.
+    DatePart,
+    /// `MORETHAN` / `LESSTHAN` `other@unit@before|after@n`.
+    MoreThan,
+    LessThan,
+    /// `DYNAMIC` a dynamic filter option's sys_id (such as "Me").
+    Dynamic,
+    /// `IN_HIERARCHY` / `IN_HIERARCHY_DYNAMIC` `hierarchy@start`.
+    InHierarchy,
+    InHierarchyDynamic,
+    /// Change conditions (email notifications, business rules): `VALCHANGES`,
+    /// `CHANGESFROM`, `CHANGESTO`.
+    ValChanges,
+    ChangesFrom,
+    ChangesTo,
+    /// Tag conditions: `DOESNOTHAVE`, `EXCLUDING` (and `=` on `sys_tags.<tag>`).
+    DoesNotHave,
+    Excluding,
     /// A term kept verbatim: `field` is its leading field name (possibly empty, as for
     /// `EQ`), `value` the rest of the term, operator included.
     Raw,
@@ -45,23 +92,54 @@ pub enum Op {
 
 impl Op {
     /// Spellings, longest first where one is a prefix of another (parse tries in order).
+    /// `*`, `!*` and `%` are the page's short forms of LIKE, NOT LIKE and ENDSWITH;
+    /// `EMPTY` / `NOTEMPTY` the spellings its integer-choice table gives for ISEMPTY /
+    /// ISNOTEMPTY.
     pub(crate) const SPELLINGS: &'static [(&'static str, Op)] = &[
         ("ISNOTEMPTY", Op::IsNotEmpty),
         ("ISEMPTY", Op::IsEmpty),
+        ("EMPTYSTRING", Op::EmptyString),
+        ("NOTEMPTY", Op::IsNotEmpty),
+        ("EMPTY", Op::IsEmpty),
+        ("ANYTHING", Op::Anything),
         ("STARTSWITH", Op::StartsWith),
         ("ENDSWITH", Op::EndsWith),
         ("NOT LIKE", Op::NotLike),
         ("NOTLIKE", Op::NotLike),
         ("NOT IN", Op::NotIn),
         ("NOTIN", Op::NotIn),
+        ("NOTON", Op::NotOn),
+        ("NSAMEAS", Op::NSameAs),
+        ("SAMEAS", Op::SameAs),
+        ("GT_OR_EQUALS_FIELD", Op::GeField),
+        ("LT_OR_EQUALS_FIELD", Op::LeField),
+        ("GT_FIELD", Op::GtField),
+        ("LT_FIELD", Op::LtField),
+        ("BETWEEN", Op::Between),
+        ("RELATIVE", Op::Relative),
+        ("DATEPART", Op::DatePart),
+        ("MORETHAN", Op::MoreThan),
+        ("LESSTHAN", Op::LessThan),
+        ("DYNAMIC", Op::Dynamic),
+        ("IN_HIERARCHY_DYNAMIC", Op::InHierarchyDynamic),
+        ("IN_HIERARCHY", Op::InHierarchy),
+        ("VALCHANGES", Op::ValChanges),
+        ("CHANGESFROM", Op::ChangesFrom),
+        ("CHANGESTO", Op::ChangesTo),
+        ("DOESNOTHAVE", Op::DoesNotHave),
+        ("EXCLUDING", Op::Excluding),
         ("LIKE", Op::Like),
         ("IN", Op::In),
+        ("ON", Op::On),
+        ("!*", Op::NotLike),
         ("!=", Op::Ne),
         (">=", Op::Ge),
         ("<=", Op::Le),
         ("=", Op::Eq),
         (">", Op::Gt),
         ("<", Op::Lt),
+        ("*", Op::Like),
+        ("%", Op::EndsWith),
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,12 +158,50 @@ impl Op {
             Op::EndsWith => "ENDSWITH",
             Op::IsEmpty => "ISEMPTY",
             Op::IsNotEmpty => "ISNOTEMPTY",
+            Op::EmptyString => "EMPTYSTRING",
+            Op::Anything => "ANYTHING",
+            Op::Between => "BETWEEN",
+            Op::SameAs => "SAMEAS",
+            Op::NSameAs => "NSAMEAS",
+            Op::GtField => "GT_FIELD",
+            Op::LtField => "LT_FIELD",
+            Op::GeField => "GT_OR_EQUALS_FIELD",
+            Op::LeField => "LT_OR_EQUALS_FIELD",
+            Op::On => "ON",
+            Op::NotOn => "NOTON",
+            Op::Relative => "RELATIVE",
+            Op::DatePart => "DATEPART",
+            Op::MoreThan => "MORETHAN",
+            Op::LessThan => "LESSTHAN",
+            Op::Dynamic => "DYNAMIC",
+            Op::InHierarchy => "IN_HIERARCHY",
+            Op::InHierarchyDynamic => "IN_HIERARCHY_DYNAMIC",
+            Op::ValChanges => "VALCHANGES",
+            Op::ChangesFrom => "CHANGESFROM",
+            Op::ChangesTo => "CHANGESTO",
+            Op::DoesNotHave => "DOESNOTHAVE",
+            Op::Excluding => "EXCLUDING",
             Op::Raw => "",
         }
     }
 
     pub(crate) fn takes_value(self) -> bool {
-        !matches!(self, Op::IsEmpty | Op::IsNotEmpty)
+        !matches!(self, Op::IsEmpty | Op::IsNotEmpty | Op::EmptyString | Op::Anything | Op::ValChanges)
+    }
+
+    /// Operators whose value names another field of the same record.
+    pub fn names_field(self) -> bool {
+        matches!(
+            self,
+            Op::SameAs
+                | Op::NSameAs
+                | Op::GtField
+                | Op::LtField
+                | Op::GeField
+                | Op::LeField
+                | Op::MoreThan
+                | Op::LessThan
+        )
     }
 }
 
@@ -104,6 +220,11 @@ impl Condition {
             op,
             value: if op.takes_value() { value.to_string() } else { String::new() },
         }
+    }
+    /// The other field a field-to-field operator names (`SAMEAS`, `GT_FIELD`,
+    /// `MORETHAN`, …): the value up to its first `@`.
+    pub fn other_field(&self) -> Option<&str> {
+        self.op.names_field().then(|| self.value.split('@').next().unwrap_or("").trim())
     }
     pub fn eq(field: &str, value: &str) -> Self {
         Condition::new(field, Op::Eq, value)
@@ -190,16 +311,25 @@ impl Query {
         self
     }
 
-    /// Every field named, in conditions and order keys (raw terms name theirs too).
+    /// Every field named, in conditions (both sides of a field-to-field comparison)
+    /// and order keys (raw terms name theirs too).
     pub fn fields(&self) -> impl Iterator<Item = &str> {
         self.alternatives
             .iter()
             .flatten()
             .flatten()
-            .map(|c| c.field.as_str())
+            .flat_map(|c| std::iter::once(c.field.as_str()).chain(c.other_field()))
             .chain(self.order.iter().map(|o| o.field.as_str()))
             .filter(|f| !f.is_empty())
     }
+}
+
+/// Whether text reads as an encoded query with at least one operator this module knows
+/// (or an order key), rather than words to search for.
+pub fn is_encoded(text: &str) -> bool {
+    parse(text.trim()).is_ok_and(|q| {
+        !q.order.is_empty() || q.alternatives.iter().flatten().flatten().any(|c| c.op != Op::Raw && !c.field.is_empty())
+    })
 }
 
 pub(crate) fn escape(v: &str) -> String {
@@ -294,6 +424,23 @@ mod tests {
             ("cISEMPTY", true),
             ("cISNOTEMPTY", false),
             ("c=", true),
+            ("c<5", false),
+            ("cEMPTYSTRING", true),
+            ("aEMPTYSTRING", false),
+            ("cANYTHING", true),
+            ("aBETWEEN9@10", true),
+            ("aBETWEEN11@20", false),
+            ("bBETWEENG@I", true),
+            ("bBETWEENa@g", false),
+            ("bBETWEENA@H", true),
+            ("aSAMEASa", true),
+            ("aNSAMEASb", true),
+            ("aSAMEASb", false),
+            ("cSAMEASc", false),
+            ("aGT_FIELDc", false),
+            ("aGT_OR_EQUALS_FIELDa", true),
+            ("aLT_FIELDa", false),
+            ("aLT_OR_EQUALS_FIELDa", true),
         ] {
             assert_eq!(eval(q, &v), want, "{q}");
         }
@@ -338,7 +485,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_operators_are_kept_verbatim() {
+    fn operator_terms_print_back_as_they_came() {
         for text in [
             "sys_created_onONToday@javascript:gs.beginningOfToday()@javascript:gs.endOfToday()",
             "state=error^EQ",
@@ -346,6 +493,8 @@ mod tests {
             "sys_created_onRELATIVEGT@hour@ago@3^ORsys_created_onDATEPARTMonday@javascript:gs.datePart('dayofweek','monday','EE')",
             "priorityBETWEEN1@3^NQEQ",
             "aISEMPTYx",
+            "aSAMEASb^aGT_OR_EQUALS_FIELDb^aNSAMEASc@day^aMORETHANb@day@before@1^aEMPTYSTRING^bANYTHING",
+            "callerDYNAMIC54635e965f510100a9ad2572f2b4774c^managerIN_HIERARCHYx@y^stateVALCHANGES",
         ] {
             let q = parse(text).unwrap();
             assert_eq!(q.to_string(), text, "prints back as it came");
@@ -353,14 +502,24 @@ mod tests {
         let q = parse("a=1^sys_created_onONToday@x@y").unwrap();
         assert_eq!(
             q.alternatives[0][1][0],
-            Condition { field: "sys_created_on".into(), op: Op::Raw, value: "ONToday@x@y".into() }
+            Condition { field: "sys_created_on".into(), op: Op::On, value: "Today@x@y".into() }
         );
+        let raw = parse("a=1^EQ^bFOObar").unwrap();
+        assert_eq!(raw.alternatives[0][2][0], Condition { field: "b".into(), op: Op::Raw, value: "FOObar".into() });
+        // The page's short forms read as the operators they stand for.
+        assert_eq!(
+            parse("a*x^b!*y^c%z^aEMPTY^bNOTEMPTY").unwrap().to_string(),
+            "aLIKEx^bNOT LIKEy^cENDSWITHz^aISEMPTY^bISNOTEMPTY"
+        );
+        assert_eq!(parse("aSAMEASb@day").unwrap().fields().collect::<Vec<_>>(), ["a", "b"]);
         assert_eq!(q.fields().collect::<Vec<_>>(), ["a", "sys_created_on"]);
         // Keywords cannot start a field-less raw term: they would read back as keywords.
         assert!(parse("NQORx").is_err());
         // A raw term is refused by the strict compile and bound by a binder.
         let cols = |f: &str| COLS.iter().position(|x| *x == f);
         assert!(parse("a=1^EQ").unwrap().compile(cols).is_err());
+        assert!(parse("aDYNAMIC54635e965f510100a9ad2572f2b4774c").unwrap().compile(cols).is_err());
+        assert!(parse("aSAMEASnosuch").unwrap().compile(cols).is_err());
     }
 
     #[test]
@@ -383,8 +542,15 @@ mod tests {
         assert!(!never.matches(&r) && !never.is_unconditional());
         // Unknown order keys are left out.
         assert_eq!(parse("ORDERBYnosuch^ORDERBYDESCa").unwrap().compile_with(ignore, cols).order(), &[(0, true)]);
-        let range = |_: &Condition| Bind::Range { col: 0, lo: "2".into(), hi: "4".into(), negate: false };
-        let rq = parse("aONx@2@4").unwrap().compile_with(range, cols);
+        let rq = parse("aBETWEEN2@4").unwrap().compile_with(|_| Bind::Typed(0, FieldType::Number), cols);
         assert!(rq.matches(&row(&COLS, &[("a", "3")])) && !rq.matches(&row(&COLS, &[("a", "5")])));
+        // An invalid term is what the caller says: ignored, or nothing.
+        let bad = |_: &Condition| Bind::Invalid("no".into());
+        assert!(parse("a=9").unwrap().compile_in(bad, cols, &Ctx::utc_now(), true).is_unconditional());
+        assert!(!parse("a=9").unwrap().compile_in(bad, cols, &Ctx::utc_now(), false).matches(&r));
+        // A date operator on a number is invalid, not "match all".
+        let typed = |_: &Condition| Bind::Typed(0, FieldType::Number);
+        let on = parse("aONToday@javascript:gs.beginningOfToday()@javascript:gs.endOfToday()").unwrap();
+        assert!(!on.compile_in(typed, cols, &Ctx::utc_now(), false).matches(&r));
     }
 }

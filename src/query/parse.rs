@@ -50,9 +50,9 @@ fn parse_condition(pos: usize, t: &str) -> Result<Condition, ParseError> {
             }
         }
     }
-    // An operator word we do not evaluate (ON, DATEPART, RELATIVEGT, BETWEEN, EQ, …) is
-    // kept verbatim. Without a field, text starting with `OR` / `NQ` would read back as
-    // those keywords, so it cannot be kept.
+    // An operator word the documentation does not list (a bare EQ, …) is kept verbatim.
+    // Without a field, text starting with `OR` / `NQ` would read back as those keywords,
+    // so it cannot be kept.
     let word = rest.starts_with(|c: char| c.is_ascii_uppercase());
     let keyword = field_len == 0 && (rest.starts_with("OR") || rest.starts_with("NQ"));
     if word && !keyword {

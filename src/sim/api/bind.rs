@@ -1,14 +1,17 @@
 //! Encoded queries the way a real instance reads them (Table API page, `sysparm_query`):
-//! a term on a field the table does not have is ignored, or matches nothing when
-//! `glide.invalid_query.returns_no_rows` is on (`--invalid-query no-rows`); text that
-//! does not parse is treated the same; dot-walked fields follow references;
-//! `javascript:gs.…()` date helpers, `ON`, `BETWEEN` and `RELATIVE…` are evaluated;
-//! other raw terms (`EQ`, `DATEPART`, …) are ignored. Never a 400. Name-value pairs on
-//! the query string (`&state=error`) filter too, by value or display value.
+//! a term on a field the table does not have, or one a real instance cannot apply (a
+//! date operator on a string, an operator it does not know), is invalid: ignored, or
+//! matching nothing when `glide.invalid_query.returns_no_rows` is on (`--invalid-query
+//! no-rows`), and logged (debug); text that does not parse is treated the same;
+//! dot-walked fields follow references. Every operator of "Operators available for
+//! filters and queries" is evaluated by the query module, with each field's type and
+//! relative dates in the API user's time zone on the instance's clock. Never a 400.
+//! Name-value pairs on the query string (`&state=error`) filter too, by value or display
+//! value.
 
 use std::collections::HashMap;
 
-use crate::query::{self, Bind, Compiled, Condition, Op, Query, RawDate};
+use crate::query::{self, Bind, Compiled, Condition, Ctx, FieldType, Op, Query};
 use crate::sim::schema::{self, Kind, TableDef};
 use crate::sim::{InvalidQuery, Sim};
 
@@ -23,8 +26,12 @@ pub fn compile(sim: &Sim, def: &'static TableDef, p: &HashMap<String, String>) -
     let mut q = match query::parse(text) {
         Ok(q) => q,
         // Unreadable text is an invalid query as a whole.
-        Err(_) if sim.config.invalid_query == InvalidQuery::Ignore => Query::new(),
-        Err(_) => {
+        Err(e) if sim.config.invalid_query == InvalidQuery::Ignore => {
+            tracing::debug!(query = text, error = %e, "unreadable query ignored");
+            Query::new()
+        }
+        Err(e) => {
+            tracing::debug!(query = text, error = %e, "unreadable query: no rows");
             let nothing = Query::new().and(Condition::eq("sys_id", ""));
             return nothing.compile_with(|_| Bind::Const(false), |_| None);
         }
@@ -32,8 +39,34 @@ pub fn compile(sim: &Sim, def: &'static TableDef, p: &HashMap<String, String>) -
     for (k, v) in name_value_pairs(sim, def, p) {
         q = q.and_all(Condition::new(&k, Op::In, &v));
     }
-    let now = chrono::Utc::now();
-    q.compile_with(|c| bind(sim, def, c, now, 0), |f| visible_col(sim, def, f))
+    let ctx = ctx(sim);
+    q.compile_in(|c| bind(sim, def, c, &ctx, 0), |f| visible_col(sim, def, f), &ctx, ignores_invalid(sim))
+}
+
+/// The instance's clock and the API user's time zone and identity.
+pub fn ctx(sim: &Sim) -> Ctx {
+    Ctx {
+        now: sim.store.now(),
+        tz: crate::sim::meta::user_tz(sim),
+        user_id: Some(crate::sim::meta::ADMIN_SYS_ID.to_string()),
+        user_name: Some(crate::sim::auth::USER.to_string()),
+    }
+}
+
+fn ignores_invalid(sim: &Sim) -> bool {
+    sim.config.invalid_query == InvalidQuery::Ignore
+}
+
+/// The evaluation type of a field kind.
+pub fn field_type(kind: Kind) -> FieldType {
+    match kind {
+        Kind::Str | Kind::DocumentId { .. } => FieldType::Text,
+        Kind::Int => FieldType::Number,
+        Kind::Bool => FieldType::Bool,
+        Kind::DateTime => FieldType::DateTime,
+        Kind::Choice => FieldType::Choice,
+        Kind::Ref(_) => FieldType::Reference,
+    }
 }
 
 /// `&field=value` pairs naming a field of the table, as IN lists of the stored values
@@ -68,60 +101,81 @@ fn name_value_pairs(sim: &Sim, def: &TableDef, p: &HashMap<String, String>) -> V
     out
 }
 
-fn invalid(sim: &Sim) -> Bind {
-    Bind::Const(sim.config.invalid_query == InvalidQuery::Ignore)
+fn unknown(field: &str) -> Bind {
+    Bind::Invalid(format!("no field `{field}`"))
 }
 
 /// What one condition means on `def`.
-fn bind(sim: &Sim, def: &'static TableDef, c: &Condition, now: chrono::DateTime<chrono::Utc>, depth: usize) -> Bind {
+fn bind(sim: &Sim, def: &'static TableDef, c: &Condition, ctx: &Ctx, depth: usize) -> Bind {
     if c.op == Op::Raw && c.field.is_empty() {
         return Bind::Const(true); // `EQ` and the like: markers, not conditions
     }
+    if let Some(tag) = c.field.strip_prefix("sys_tags.") {
+        return tags(c, tag);
+    }
     if let Some((head, rest)) = c.field.split_once('.') {
-        return dot_walk(sim, def, c, head, rest, now, depth);
+        return dot_walk(sim, def, c, head, rest, ctx, depth);
     }
-    let Some(col) = visible_col(sim, def, &c.field) else { return invalid(sim) };
-    let is_date = def.fields[col].kind == Kind::DateTime;
-    if c.op == Op::Raw {
-        return match query::raw_date(&c.value, now) {
-            Some(RawDate::Range { lo, hi, negate }) if is_date => Bind::Range { col, lo, hi, negate },
-            Some(RawDate::Cmp(op, at)) if is_date => Bind::Rewrite(col, Condition::new(&c.field, op, &at)),
-            // DATEPART, VALCHANGES, …: not evaluated here, and never refused.
-            _ => Bind::Const(true),
-        };
+    let Some(col) = visible_col(sim, def, &c.field) else { return unknown(&c.field) };
+    if let Some(other) = c.other_field()
+        && visible_col(sim, def, other).is_none()
+    {
+        return unknown(other);
     }
-    if let Some(expr) = c.value.strip_prefix("javascript:") {
-        let value = match expr.trim().trim_end_matches(';') {
-            "gs.getUserID()" => crate::sim::meta::ADMIN_SYS_ID.to_string(),
-            "gs.getUserName()" => crate::sim::auth::USER.to_string(),
-            _ => match query::eval_date(&c.value, now) {
-                Some(d) => d,
-                None => return Bind::Const(true),
-            },
-        };
-        return Bind::Rewrite(col, Condition::new(&c.field, c.op, &value));
+    // On a reference, the text operators read the referenced record's display value
+    // (the page: `caller_idSTARTSWITHDon` is "the name in the Caller field begins with
+    // Don").
+    if let Kind::Ref(t) = def.fields[col].kind
+        && matches!(c.op, Op::Like | Op::NotLike | Op::StartsWith | Op::EndsWith)
+        && let Some(tdef) = schema::table(t)
+    {
+        return dot_walk(sim, def, c, &c.field, tdef.display, ctx, depth);
     }
-    Bind::Col(col)
+    Bind::Typed(col, field_type(def.fields[col].kind))
+}
+
+/// Tag conditions (page, "Operators available for tags"): no record of the embedded
+/// instance carries a tag, so "have" matches none, "does not have" (a record with some
+/// other tag) none, and "excluding" (with or without tags, except this one) all.
+fn tags(c: &Condition, tag: &str) -> Bind {
+    match c.op {
+        Op::Eq if c.value == tag => Bind::Const(false),
+        Op::DoesNotHave => Bind::Const(false),
+        Op::Excluding => Bind::Const(true),
+        _ => Bind::Invalid(format!("`{}` is not a tag condition", c.op.as_str())),
+    }
 }
 
 /// `ref.field OP value` → `ref IN <ids of referenced records where field OP value>`.
-fn dot_walk(
-    sim: &Sim,
-    def: &'static TableDef,
-    c: &Condition,
-    head: &str,
-    rest: &str,
-    now: chrono::DateTime<chrono::Utc>,
-    depth: usize,
-) -> Bind {
-    let Some(col) = visible_col(sim, def, head) else { return invalid(sim) };
-    let Kind::Ref(target) = def.fields[col].kind else { return invalid(sim) };
-    let (Some(tdef), Ok(lock)) = (schema::table(target), sim.store.table(target)) else { return invalid(sim) };
+fn dot_walk(sim: &Sim, def: &'static TableDef, c: &Condition, head: &str, rest: &str, ctx: &Ctx, depth: usize) -> Bind {
+    let Some(col) = visible_col(sim, def, head) else { return unknown(head) };
+    let Kind::Ref(target) = def.fields[col].kind else { return Bind::Invalid(format!("`{head}` is not a reference")) };
+    let (Some(tdef), Ok(lock)) = (schema::table(target), sim.store.table(target)) else { return unknown(head) };
     if depth >= MAX_WALK {
-        return invalid(sim);
+        return Bind::Invalid(format!("`{}` walks too deep", c.field));
+    }
+    if c.other_field().is_some() {
+        // Both fields of a comparison on the referenced record: not walked (assumed).
+        return Bind::Invalid(format!("`{}` compares fields of a referenced record", c.field));
     }
     let inner = Condition { field: rest.to_string(), op: c.op, value: c.value.clone() };
-    let sub = Query::new().and(inner).compile_with(|c| bind(sim, tdef, c, now, depth + 1), |_| None);
+    // An invalid inner term leaves the walked term invalid as a whole.
+    let bad = std::cell::Cell::new(false);
+    let sub = Query::new().and(inner).compile_in(
+        |c| match bind(sim, tdef, c, ctx, depth + 1) {
+            Bind::Invalid(_) => {
+                bad.set(true);
+                Bind::Const(true)
+            }
+            b => b,
+        },
+        |f| visible_col(sim, tdef, f),
+        ctx,
+        true,
+    );
+    if bad.get() {
+        return Bind::Invalid(format!("`{}` is not a valid walk", c.field));
+    }
     let t = lock.read();
     let mut ids: Vec<String> = t.iter().filter(|r| sub.matches(r)).map(|r| r[0].to_string()).collect();
     // An empty reference walks to empty values: it matches when the test matches "".

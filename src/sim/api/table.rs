@@ -15,7 +15,8 @@ use serde_json::{Value, json};
 use super::render::{Render, visible_col};
 use super::{S, error, flag, store_error, table_def, version};
 use crate::sim::Sim;
-use crate::sim::schema::TableDef;
+use crate::sim::schema::{self, Kind, TableDef};
+use crate::sim::store::Row;
 
 type P = Path<HashMap<String, String>>;
 type Q = Query<HashMap<String, String>>;
@@ -164,6 +165,94 @@ fn body_fields(sim: &Sim, def: &TableDef, body: &Bytes) -> Result<Vec<(String, S
     Ok(out)
 }
 
+/// `sysparm_input_display_value=true` (Table API page, POST / PUT / PATCH): the values
+/// sent are display values, stored as the instance stores them. A reference's display
+/// value becomes the referenced record's sys_id ("if you send the display name for a
+/// reference field, the endpoint stores the sys_id"); a choice's label its value; a
+/// date-time in the user's format (`yyyy-MM-dd HH:mm:ss`, the default: the embedded
+/// instance keeps no per-user format) and time zone becomes UTC ("adjusted for the
+/// current user's timezone"); an integer may carry grouping commas. Assumed where the
+/// page is silent: a value that is already the stored form (a sys_id, a choice value)
+/// is kept; a display value several records share picks the first of them in the
+/// table's order; one no record has leaves the reference empty (logged, debug); an
+/// unknown label is stored as sent (an unreadable date is refused, as any is).
+fn from_display(
+    sim: &Sim,
+    def: &TableDef,
+    before: Option<&Row>,
+    fields: Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    let tz = crate::sim::meta::user_tz(sim);
+    let given = fields.clone();
+    fields
+        .into_iter()
+        .map(|(k, v)| {
+            let Some(c) = def.col(&k) else { return (k, v) };
+            if v.is_empty() {
+                return (k, v);
+            }
+            let stored = match def.fields[c].kind {
+                Kind::Choice => {
+                    let choices = schema::choices(def.name, &k);
+                    if choices.contains(&v.as_str()) {
+                        v
+                    } else {
+                        choices
+                            .iter()
+                            .find(|x| schema::choice_label(x).eq_ignore_ascii_case(v.trim()))
+                            .map_or(v, |x| x.to_string())
+                    }
+                }
+                Kind::Ref(t) => reference_by_display(sim, t, &v),
+                Kind::DocumentId { table_field } => {
+                    let table = given
+                        .iter()
+                        .find(|(f, _)| f == table_field)
+                        .map(|(_, t)| t.clone())
+                        .or_else(|| {
+                            before.map(|r| crate::sim::store::Store::field(def.name, r, table_field).to_string())
+                        })
+                        .unwrap_or_default();
+                    if schema::table(&table).is_some() { reference_by_display(sim, &table, &v) } else { v }
+                }
+                Kind::DateTime => {
+                    let t = v.trim();
+                    let full = if t.len() == 10 { format!("{t} 00:00:00") } else { t.to_string() };
+                    if crate::time::parse(&full).is_some() { crate::sim::tz::from_local(&full, &tz) } else { v }
+                }
+                Kind::Int if v.contains(',') && v.replace(',', "").trim().parse::<i64>().is_ok() => v.replace(',', ""),
+                Kind::Bool if v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false") => {
+                    v.to_ascii_lowercase()
+                }
+                _ => v,
+            };
+            (k, stored)
+        })
+        .collect()
+}
+
+/// The sys_id of the record of `table` whose display value is `v` (see `from_display`).
+fn reference_by_display(sim: &Sim, table: &str, v: &str) -> String {
+    let (Some(tdef), Ok(lock)) = (schema::table(table), sim.store.table(table)) else { return v.to_string() };
+    let t = lock.read();
+    if t.get(v).is_some() {
+        return v.to_string();
+    }
+    let Some(dc) = tdef.col(tdef.display) else { return v.to_string() };
+    let mut hits = t.iter().filter(|r| &*r[dc] == v);
+    match (hits.next(), hits.next()) {
+        (Some(r), None) => r[0].to_string(),
+        (Some(r), Some(_)) => {
+            tracing::debug!(table, display = v, "input display value names several records: the first is taken");
+            r[0].to_string()
+        }
+        (None, _) => {
+            tracing::debug!(table, display = v, "input display value names no record: the reference is left empty");
+            String::new()
+        }
+    }
+}
+
 fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
     v.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
 }
@@ -172,7 +261,10 @@ pub async fn create(State(sim): S, Path(path): P, Query(p): Q, body: Bytes) -> R
     let inner = || -> Result<Response, Response> {
         let (def, _) = target(&sim, &path)?;
         let render = Render::from_params(&sim, def, &p)?;
-        let fields = body_fields(&sim, def, &body)?;
+        let mut fields = body_fields(&sim, def, &body)?;
+        if flag(&p, "sysparm_input_display_value") {
+            fields = from_display(&sim, def, None, fields);
+        }
         sim.counters.writes.fetch_add(1, Ordering::Relaxed);
         let row = sim.store.insert(def.name, &pairs(&fields)).map_err(store_error)?;
         let mut res = (StatusCode::CREATED, Json(json!({"result": render.row(&sim, def, &row)}))).into_response();
@@ -188,10 +280,13 @@ pub async fn update(State(sim): S, Path(path): P, Query(p): Q, body: Bytes) -> R
     let inner = |sim: &Arc<Sim>| -> Result<Response, Response> {
         let (def, id) = target(sim, &path)?;
         let render = Render::from_params(sim, def, &p)?;
-        let fields = body_fields(sim, def, &body)?;
+        let mut fields = body_fields(sim, def, &body)?;
         sim.counters.writes.fetch_add(1, Ordering::Relaxed);
         *sim.counters.patches_by_id.lock().entry(id.clone()).or_default() += 1;
         let before = sim.store.get(def.name, &id).ok();
+        if flag(&p, "sysparm_input_display_value") {
+            fields = from_display(sim, def, before.as_ref(), fields);
+        }
         let row = sim.store.update(def.name, &id, &pairs(&fields)).map_err(store_error)?;
         if let Some(before) = before {
             crate::sim::ifm::after_update(sim, def.name, &before, &row);

@@ -19,6 +19,8 @@ pub struct Store {
     hook: RwLock<Option<WriteHook>>,
     ids: AtomicU64,
     id_salt: u64,
+    /// The instance's clock when pinned (tests); `None` follows the host's.
+    clock: RwLock<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl Default for Store {
@@ -36,7 +38,19 @@ impl Store {
             hook: RwLock::new(None),
             ids: AtomicU64::new(1),
             id_salt: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995,
+            clock: RwLock::new(None),
         }
+    }
+
+    /// The instance's clock: what its writes are stamped with and what the relative
+    /// dates of its queries (`ONToday@…`, `RELATIVEGT@…`) are evaluated against.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.read().unwrap_or_else(chrono::Utc::now)
+    }
+
+    /// Stops the instance's clock at `t` (`None`: the host's clock again).
+    pub fn pin_clock(&self, t: Option<chrono::DateTime<chrono::Utc>>) {
+        *self.clock.write() = t;
     }
 
     pub fn set_hook(&self, hook: WriteHook) {
@@ -111,7 +125,7 @@ impl Store {
             }
             let now_v = match at {
                 Some(now) => self.intern(now),
-                None => self.intern(&crate::time::now_string()),
+                None => self.intern(&crate::time::format(self.now())),
             };
             vals[SYS_CREATED_ON] = Arc::clone(&now_v);
             vals[SYS_UPDATED_ON] = now_v;
@@ -153,7 +167,7 @@ impl Store {
             let mut t = lock.write();
             let idx = *t.by_id.get(sys_id).ok_or(StoreError::NotFound)? as usize;
             // Taken under the write lock, as for inserts.
-            let now = self.intern(&crate::time::now_string());
+            let now = self.intern(&crate::time::format(self.now()));
             let old = t.rows[idx].clone().ok_or(StoreError::NotFound)?;
             let mut vals: Vec<Arc<str>> = old.to_vec();
             for (c, v) in set {
