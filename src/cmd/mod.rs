@@ -113,7 +113,11 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     let code = match cmd {
         Command::Get(args) => get::get(&client, args).await,
         Command::Doctor { write } => doctor::doctor(&client, target.profile.as_deref(), write).await,
-        other => act::act(crate::ops::Ops::new(client, audit), other).await,
+        other => {
+            let profile = target.profile.as_deref().and_then(|p| config.profiles.get(p));
+            let follow = profile.and_then(|p| p.follow_secs).map(std::time::Duration::from_secs);
+            act::act(crate::ops::Ops::new(client, audit), other, follow).await
+        }
     };
     if let Some(s) = sim {
         s.shutdown().await;
