@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
+/// What `update --set priority=9` and the console's form both say (one function decides).
+const PRIORITY_9: &str = "refused: `9` is not a priority of work orders; valid values: 1, 2, 3, 4; nothing was sent";
 const PROVIDERS: &str = "sn_wsd_case_fm_provider";
 
 struct SimProc {
@@ -225,7 +227,7 @@ fn update_with_an_unknown_field_or_value_is_refused_before_sending() {
             "prio=1",
             "work orders have no field `prio` to set; valid fields: number, short_description, description, state, priority",
         ),
-        ("priority=9", "`9` is not a priority of work orders; valid values: 1, 2, 3, 4"),
+        ("priority=9", PRIORITY_9.trim_start_matches("refused: ").trim_end_matches("; nothing was sent")),
     ] {
         let before = requests(&sim);
         let o = with_profile(&sim, &["update", &wo, "--set", set]);
@@ -417,4 +419,50 @@ async fn a_two_minute_follow_costs_at_most_thirty_requests() {
         assert!(*got >= at && *got < at + 0.5, "looked at {got} s, due at {at} s: {seen:?}");
     }
     h.shutdown().await;
+}
+
+/// The console's update form refuses what `update --set` refuses, in the same words, and
+/// sends nothing: the form stays open to be corrected.
+#[test]
+fn the_console_update_form_refuses_with_the_cli_words() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use hubtop::app::keys::Keymap;
+    use hubtop::app::{App, Effect, Level, Msg, Settings};
+    use hubtop::client::Record;
+    use hubtop::client::read::Page;
+    use hubtop::domain::Entity;
+
+    let mut a = App::new(Settings { refresh: Duration::from_secs(3), ..Default::default() }, Keymap::default());
+    a.size = (120, 40);
+    a.start();
+    let key = |a: &mut App, c: KeyCode| a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+    let fx = key(&mut a, KeyCode::Char('3'));
+    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("the work orders load") };
+    let wo = Record::from_pairs(&[
+        ("sys_id", "wo1"),
+        ("number", "WPT0001"),
+        ("state", "in_progress"),
+        ("priority", "3"),
+        ("integration_state", "created"),
+        ("fm_work_order_id", "FM-1"),
+        ("sys_updated_on", "2026-11-24 10:00:00"),
+        ("sys_mod_count", "1"),
+    ]);
+    let page = Page { records: vec![wo], total: Some(1), next_offset: None };
+    a.update(Msg::Window { entity: Entity::WorkOrders, seq, offset: 0, result: Ok((page, None)) });
+    key(&mut a, KeyCode::Char('u'));
+    assert!(a.actions.form.is_some(), "the form opens");
+    // priority is the second field.
+    key(&mut a, KeyCode::Tab);
+    key(&mut a, KeyCode::Backspace);
+    key(&mut a, KeyCode::Char('9'));
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(fx.is_empty(), "nothing sent: {fx:?}");
+    assert_eq!(a.status, Some((Level::Error, PRIORITY_9.to_string())));
+    assert!(a.actions.form.is_some(), "the form stays open to be corrected");
+    // Corrected (by its value), it goes.
+    key(&mut a, KeyCode::Backspace);
+    key(&mut a, KeyCode::Char('1'));
+    let fx = key(&mut a, KeyCode::Enter);
+    assert!(fx.iter().any(|e| matches!(e, Effect::Act(_))), "{fx:?}");
 }

@@ -151,7 +151,12 @@ impl Reporter {
                     tokio::time::sleep(Duration::from_millis(120)).await;
                     if let Some((what, window, since)) = now.lock().clone() {
                         let secs = since.elapsed().as_secs();
-                        eprint!("\r\x1b[2K{} waiting for {what} — {secs} s of {} s", FRAMES[i % 10], window.as_secs());
+                        let line =
+                            format!("{} waiting for {what} — {secs} s of {} s", FRAMES[i % 10], window.as_secs());
+                        // One terminal line, so that it is redrawn in place.
+                        let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w.max(2)));
+                        let line: String = line.chars().take(width - 1).collect();
+                        eprint!("\r\x1b[2K{line}");
                         let _ = std::io::stderr().flush();
                         i += 1;
                     }
