@@ -292,6 +292,9 @@ fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure()
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.starts_with("would send: POST /api/sn_fd/flow/") && out.contains("\"inputs\""), "{out}");
+    // It sends nothing, so a read-only profile allows it.
+    let o = hubtop(&sim, &["--read-only", "create", &ns, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let after = counters(&sim);
     assert_eq!(before["by_method"].get("POST"), after["by_method"].get("POST"), "nothing sent: {after}");
 
@@ -319,22 +322,22 @@ fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure()
 }
 
 /// Cancel on an instance whose IFM never reports back (`--without ifm-report`): one
-/// PATCH, then looks at 0.5 s, 1.5, 3.5 (and the window's end), each one Batch API
+/// PATCH, then looks at 0.5 s, 1.5, 3.5 (and the 6 s window's end), each one Batch API
 /// request, a progress line on stderr per look, and the unknown-outcome exit code.
 #[test]
 fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
     let sim = start_sim("cancel", &["--without", "ifm-report"]);
     let (wo, id) = synced_work_order(&sim);
     let before = requests(&sim);
-    let o = hubtop(&sim, &["cancel", &wo, "--follow", "4s"]);
+    let o = hubtop(&sim, &["cancel", &wo, "--follow", "6s"]);
     let used = requests(&sim) - before;
     assert_eq!(o.status.code(), Some(6), "{}", text(&o));
     let err = stderr(&o);
-    assert!(err.contains("outcome unknown") && err.contains("no outcome within 4s"), "{err}");
+    assert!(err.contains("outcome unknown") && err.contains("no outcome within 6s"), "{err}");
     let waits: Vec<&str> =
         err.lines().filter(|l| l.starts_with("hubtop: waiting for IFM to report the cancel")).collect();
     assert_eq!(waits.len(), 3, "a line per look before the window's end: {err}");
-    assert!(waits[0].contains(&wo) && waits[0].contains("s of 4 s, 1 look"), "{err}");
+    assert!(waits[0].contains(&wo) && waits[0].contains("s of 6 s, 1 look"), "{err}");
     let c = counters(&sim);
     assert_eq!(c["patches_by_id"][&id], 1, "one PATCH: {c}");
     // The lookup, the sync history before, the PATCH, four looks of one batch each.

@@ -18,17 +18,17 @@ use crate::{audit, exit};
 
 pub use get::table_columns;
 
-/// Whether a command changes anything on the instance.
+/// Whether a command changes anything on the instance (`--dry-run` sends nothing).
 pub fn is_mutating(c: &Command) -> bool {
-    matches!(
-        c,
-        Command::Retry { .. }
-            | Command::Skip { .. }
-            | Command::Rerun { .. }
-            | Command::Create { .. }
-            | Command::Update { .. }
-            | Command::Cancel { .. }
-    )
+    match c {
+        Command::Retry { act, .. }
+        | Command::Skip { act, .. }
+        | Command::Rerun { act, .. }
+        | Command::Create { act, .. }
+        | Command::Update { act, .. }
+        | Command::Cancel { act, .. } => !act.dry_run,
+        _ => false,
+    }
 }
 
 /// `completions` and `man`: printed from the command line's definition, before any
