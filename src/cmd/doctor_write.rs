@@ -86,10 +86,16 @@ pub fn store(path: &Path, name: &str, found: &Found) -> Result<PathBuf, String> 
                 unconfirmed.push_str(&format!("\n# {} = {:?}  # not stored: {}", f.purpose, f.setting, f.why));
             }
         }
-        if !unconfirmed.is_empty() {
+        // The lines a previous run wrote make way for this run's.
+        let before = t.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+        let kept: String = before
+            .split_inclusive('\n')
+            .filter(|l| !found.triggers.iter().any(|f| l.trim_start().starts_with(&format!("# {} = ", f.purpose))))
+            .collect();
+        let kept = kept.trim_end_matches('\n');
+        if !unconfirmed.is_empty() || kept.len() != before.len() {
             t.set_implicit(false);
-            let after = t.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
-            t.decor_mut().set_suffix(format!("{after}{unconfirmed}"));
+            t.decor_mut().set_suffix(format!("{kept}{unconfirmed}"));
         }
     }
     let out = doc.to_string();
@@ -152,6 +158,11 @@ mod tests {
             "{out}"
         );
         assert!(!out.lines().any(|l| l.starts_with("rerun")), "{out}");
+        // Run again: the commented line is there once.
+        store(&path, "dev", &found).unwrap();
+        let again = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(again.matches("# rerun = ").count(), 1, "{again}");
+        assert_eq!(again, out);
         assert!(store(&path, "nope", &found).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }
