@@ -469,3 +469,20 @@ fn the_console_update_form_refuses_with_the_cli_words() {
     let fx = key(&mut a, KeyCode::Enter);
     assert!(fx.iter().any(|e| matches!(e, Effect::Act(_))), "{fx:?}");
 }
+
+/// Where the scripted REST metadata cannot be read, nothing is confirmed and doctor says
+/// so (with the read to grant), still without calling any trigger.
+#[test]
+fn doctor_without_readable_metadata_confirms_nothing() {
+    let sim = start_sim("doctor-nometa", &["--break", "table:sys_ws_definition"]);
+    write_profile(&sim, "");
+    let o = with_profile(&sim, &["doctor", "--write"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(out.contains("✖ companion API x_hubtop/console: not verifiable read-only (sys_ws_definition:"), "{out}");
+    assert!(out.contains("grant the user read on sys_ws_definition and sys_ws_operation"), "{out}");
+    let cfg = std::fs::read_to_string(sim.dir.join("config.toml")).unwrap();
+    assert!(!cfg.lines().any(|l| l.starts_with("create") || l.starts_with("rerun")), "{cfg}");
+    let c = counters(&sim);
+    assert_eq!(c["by_method"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["GET"], "{c}");
+}
