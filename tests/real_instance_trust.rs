@@ -322,8 +322,8 @@ fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure()
 }
 
 /// Cancel on an instance whose IFM never reports back (`--without ifm-report`): one
-/// PATCH, then looks at 0.5 s, 1.5, 3.5 (and the 6 s window's end), each one Batch API
-/// request, a progress line on stderr per look, and the unknown-outcome exit code.
+/// PATCH, then looks at 0.5 s, 1.5, 3.5 (and the 6 s window's end), each one request, a
+/// progress line on stderr per look, and the unknown-outcome exit code.
 #[test]
 fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
     let sim = start_sim("cancel", &["--without", "ifm-report"]);
@@ -340,7 +340,7 @@ fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
     assert!(waits[0].contains(&wo) && waits[0].contains("s of 6 s, 1 look"), "{err}");
     let c = counters(&sim);
     assert_eq!(c["patches_by_id"][&id], 1, "one PATCH: {c}");
-    // The lookup, the sync history before, the PATCH, four looks of one batch each.
+    // The lookup, the sync history before, the PATCH, four looks of one request each.
     assert!(used <= 7, "{used} requests: {c}");
     let audit = std::fs::read_to_string(sim.dir.join("audit.jsonl")).unwrap();
     assert!(audit.contains("\"unknown\""), "{audit}");
@@ -353,7 +353,7 @@ fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
 
 /// The same cancel over the full two-minute window, on tokio's paused clock against the
 /// embedded instance in this process: one PATCH, at most 30 requests (16 looks of one
-/// Batch API request each, where the loop without backoff sent about 536), the looks at
+/// request each, where the loop without backoff sent 589), the looks at
 /// 0.5, 1.5, 3.5, 7.5, 15.5 s and every 10 s after, each counted in the request budget,
 /// and the unknown-outcome exit code.
 #[tokio::test(flavor = "current_thread", start_paused = true)]
@@ -413,7 +413,9 @@ async fn a_two_minute_follow_costs_at_most_thirty_requests() {
     assert!(used <= 30, "{used} requests over a 120 s follow");
     assert_eq!(used, 19, "the lookup, the sync history, the PATCH and 16 looks");
     assert_eq!(client.budget.state().used as u64, used, "every request counted in the budget");
-    assert_eq!(client.batch.get(), Some(true), "the looks went as Batch API requests");
+    let methods = h.sim.counters.by_method.lock().clone();
+    assert_eq!(methods.get("PATCH"), Some(&1));
+    assert_eq!(methods.get("GET"), Some(&(used - 1)), "each look one GET of the sync history: {methods:?}");
     // The schedule: a progress report after every look but the last.
     let seen = seen.lock().clone();
     let want = [0.5, 1.5, 3.5, 7.5, 15.5, 25.5, 35.5, 45.5, 55.5, 65.5, 75.5, 85.5, 95.5, 105.5, 115.5];

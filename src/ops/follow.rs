@@ -4,8 +4,9 @@
 //! (never failed, never sent again), with what to check.
 //!
 //! Politely: looks come after 0.5 s, 1, 2, 4 and 8 s, then every 10 s until the follow
-//! window ends ([`pause`]), and each look is one request where the instance has the Batch
-//! API (its reads gathered by [`Client::batched`](crate::client::Client::batched)). Every
+//! window ends ([`pause`]), and each look is one request: the sync history alone for a
+//! PATCHed work order, else its reads gathered into one Batch API request where the
+//! instance has it ([`Client::batched`](crate::client::Client::batched)). Every
 //! request goes through the client, so it counts against the profile's request budget.
 
 use std::collections::HashSet;
@@ -134,8 +135,9 @@ impl Ops {
         }
     }
 
-    /// One look: the new sync-history rows, the integration state and the execution,
-    /// fetched together (one Batch API request where the instance has it).
+    /// One look: the new sync-history rows, the integration state and the execution, as
+    /// far as each is needed, fetched together (one Batch API request where the instance
+    /// has it).
     async fn look(
         &self,
         w: &Watch,
@@ -148,7 +150,9 @@ impl Ops {
         if let (Some(wo), Some(_)) = (&w.wo, &w.seen) {
             fetches.push(Box::pin(async move { Ok(Part::History(self.recent_history(wo).await?)) }));
         }
-        if let Some(wo) = &w.wo {
+        // The integration state decides only where the sync history cannot be read (or
+        // adds to an execution's verdict): otherwise a look is the one history request.
+        if let Some(wo) = w.wo.as_ref().filter(|_| w.seen.is_none() || w.exec.is_some()) {
             fetches.push(Box::pin(async move {
                 let r = c.get_record(c.table(Entity::WorkOrders), wo, &["integration_state"], false).await?;
                 Ok(Part::WorkOrder(r))
