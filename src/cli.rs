@@ -18,11 +18,14 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
                   hubtop sim --port 8080 --traffic 120\n\n\
                   Exit codes:\n  \
                   0  done\n  \
-                  1  failed, or the outcome is unknown (check the instance before trying again)\n  \
-                  2  usage error, or refused (read-only, a rule, a bad config)\n  \
+                  1  failed: the action or its flow failed (the instance said so)\n  \
+                  2  usage error, or refused before anything was sent (read-only, a rule, a field or value \
+                  the table does not have, a trigger the instance lacks, a bad config)\n  \
                   3  authentication failed\n  \
                   4  unreachable, or not a ServiceNow instance\n  \
-                  5  not permitted (the instance answered 403)\n\n\
+                  5  not permitted (the instance answered 403)\n  \
+                  6  sent, outcome unknown: the instance may have acted; check the record before sending \
+                  again, never resend blindly\n\n\
                   Environment: HUBTOP_PROFILE, HUBTOP_INSTANCE, HUBTOP_USER, HUBTOP_PASSWORD, \
                   HUBTOP_CLIENT_SECRET, HUBTOP_LOG / RUST_LOG (log filter), HUBTOP_CONFIG_DIR, HUBTOP_DATA_DIR, NO_COLOR"
 )]
@@ -81,16 +84,32 @@ pub enum Command {
     },
     /// Retry queue entries (set their state to ready): outbound or inbound sys_ids or numbers.
     #[command(after_help = "Example:\n  hubtop retry ISO0001012 ISO0001013")]
-    Retry { ids: Vec<String> },
+    Retry {
+        ids: Vec<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
     /// Skip queue entries (set their state to skipped).
     #[command(after_help = "Example:\n  hubtop skip ISO0001012")]
-    Skip { ids: Vec<String> },
+    Skip {
+        ids: Vec<String>,
+        #[command(flatten)]
+        act: ActArgs,
+    },
     /// Run a failed execution's flow again with its recorded inputs.
     #[command(after_help = "Example:\n  hubtop rerun 3f1c…")]
-    Rerun { execution: String },
+    Rerun {
+        execution: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
     /// Create the work order at its provider (runs the provider's create subflow).
     #[command(after_help = "Example:\n  hubtop create WPT0001020")]
-    Create { number: String },
+    Create {
+        number: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
     /// Update the work order at its provider: changed fields and a comment.
     #[command(after_help = "Example:\n  hubtop update WPT0001020 --set priority=1 --comment 'Escalated by caller'")]
     Update {
@@ -100,10 +119,16 @@ pub enum Command {
         /// FIELD=VALUE, repeatable.
         #[arg(long = "set", value_name = "FIELD=VALUE")]
         set: Vec<String>,
+        #[command(flatten)]
+        act: ActArgs,
     },
     /// Cancel the work order at its provider.
     #[command(after_help = "Example:\n  hubtop cancel WPT0001020")]
-    Cancel { number: String },
+    Cancel {
+        number: String,
+        #[command(flatten)]
+        act: ActArgs,
+    },
     /// Check what an instance has for hubtop (tables, fields, choices, roles, companion,
     /// triggers) through its documented metadata tables; `--write` stores it in the profile.
     #[command(
@@ -150,6 +175,29 @@ pub enum Command {
     /// Print the manual page (roff).
     #[command(after_help = "Example:\n  hubtop man > ~/.local/share/man/man1/hubtop.1")]
     Man,
+}
+
+/// How an acting command waits for the outcome, or only shows what it would send.
+#[derive(Debug, Args, Clone, Default, PartialEq)]
+pub struct ActArgs {
+    /// Follow the outcome this long (e.g. 120s, 2m) [default: the profile's follow_secs, else 120 s].
+    /// Progress goes to stderr; no outcome within it exits 6 (sent, outcome unknown).
+    #[arg(long, value_name = "DURATION", value_parser = parse_follow, conflicts_with = "no_follow")]
+    pub follow: Option<std::time::Duration>,
+    /// Send and report at once, without following the outcome.
+    #[arg(long)]
+    pub no_follow: bool,
+    /// Show what would be sent (method, path, body) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// A follow window: a number of seconds, or a duration with its unit (ms, s, m).
+fn parse_follow(v: &str) -> Result<std::time::Duration, String> {
+    match v.trim().parse::<u64>() {
+        Ok(secs) => Ok(std::time::Duration::from_secs(secs)),
+        Err(_) => crate::sim::faults::parse_duration(v),
+    }
 }
 
 #[derive(Debug, Subcommand, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The CLI over a stub that answers as a real instance does: what the client reports
 //! reaches stderr and the exit code truthfully (403 → 5 with the instance's words; a
 //! page with one bad value → exit 0; credentials in the URL → refused without echoing
-//! them; a write answered by a proxy's page → "outcome unknown", exit 1, sent once).
+//! them; a write answered by a proxy's page → "outcome unknown", exit 6, sent once).
 
 use std::process::{Command, Output};
 use std::sync::Arc;
@@ -116,7 +116,8 @@ fn a_retry_answered_by_a_proxy_page_is_outcome_unknown_sent_once() {
     let dir = tmp("unknown");
     let o = hubtop(&dir, &url, &["retry", "OUT1"]);
     let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+    // Its own exit code (issue 22): a script can tell "do not resend blindly" from "failed".
+    assert_eq!(o.status.code(), Some(6), "{err}");
     assert!(err.contains("outcome unknown"), "{err}");
     assert_eq!(writes.load(Ordering::SeqCst), 1, "sent once");
     let audit = std::fs::read_to_string(dir.join("data/audit.jsonl")).unwrap_or_default();

@@ -73,6 +73,13 @@ impl App {
                 Some(Action::Complete | Action::Down) => f.focus = (f.focus + 1) % n,
                 Some(Action::PrevField | Action::Up) => f.focus = (f.focus + n - 1) % n,
                 Some(Action::Accept) => {
+                    // Checked as the CLI checks `--set`, in the same words; the form stays open.
+                    let (changed, _) = f.changes();
+                    let e = f.target.entity;
+                    if let Err(why) = crate::ops::validate::changes(e, &self.settings.mapping, &changed) {
+                        self.flash(Level::Error, format!("refused: {why}; nothing was sent"));
+                        return Vec::new();
+                    }
                     let f = self.actions.form.take().expect("open");
                     let (changed, comment) = f.changes();
                     if changed.is_empty() && comment.is_empty() {

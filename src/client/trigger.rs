@@ -49,13 +49,17 @@ pub fn path_of(setting: &str, flow_id: &str) -> Option<String> {
     Some(t.replace("{flow_sys_id}", flow_id))
 }
 
-/// What to configure when `purpose` has no usable trigger.
+/// What to configure when `purpose` has no usable trigger: the companion, or a REST API
+/// trigger in the form the product documents (integrate-applications/integration-hub/
+/// rest-trigger.md: `/api/<flow-application-scope>/<flow-name>/<path-parameters>`).
 pub fn what_to_configure(purpose: &str, why: &str) -> String {
     format!(
         "{purpose} needs a trigger this instance has ({why}); configure one in the profile: \
-         [profiles.NAME.triggers] {purpose} = \"companion\" (install assets/servicenow, see its README) or a path \
-         template of your REST trigger such as \"/api/x_acme/fm/{{flow_sys_id}}/run\"; `hubtop doctor` shows which \
-         answer"
+         [profiles.NAME.triggers] {purpose} = \"companion\" (the hubtop companion API: install assets/servicenow, \
+         see its README) or the path template of a REST API trigger, documented as \
+         /api/<flow-application-scope>/<flow-name>/<path-parameters>, e.g. \"/api/x_acme/fm_{purpose}/{{flow_sys_id}}\" \
+         (a flow with the REST API - Asynchronous trigger, POST, a path parameter for the subflow); \
+         `hubtop doctor` shows which are confirmed"
     )
 }
 

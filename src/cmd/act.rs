@@ -1,18 +1,53 @@
 //! The action commands: resolve the records named, then hand each to [`crate::ops`].
 //! A signal (TERM, HUP, INT) stops sending; what was sent gets up to
 //! [`crate::signals::GRACE`] to answer, the rest is recorded as "unknown".
+//!
+//! An action is followed for the follow window (`--follow`, else the profile's
+//! `follow_secs`, else 120 s; `--no-follow` sends and reports at once), with progress on
+//! stderr: a spinner on a terminal, a plain line per look otherwise. `--dry-run` shows
+//! what would be sent and sends nothing.
 
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
 use serde_json::{Map, Value};
 
-use crate::cli::Command;
+use crate::cli::{ActArgs, Command};
 use crate::client::{Client, Error};
 use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::exit;
 use crate::ops::{Ops, Outcome, Progress, Target};
 
-pub async fn act(ops: Ops, cmd: Command) -> u8 {
+/// The follow window when neither the flag nor the profile says.
+pub const DEFAULT_FOLLOW: Duration = Duration::from_secs(120);
+
+/// The acting flags of a command.
+fn act_args(cmd: &Command) -> ActArgs {
+    match cmd {
+        Command::Retry { act, .. }
+        | Command::Skip { act, .. }
+        | Command::Rerun { act, .. }
+        | Command::Create { act, .. }
+        | Command::Update { act, .. }
+        | Command::Cancel { act, .. } => act.clone(),
+        _ => ActArgs::default(),
+    }
+}
+
+/// `profile_follow`: the profile's `follow_secs`.
+pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -> u8 {
+    let a = act_args(&cmd);
+    ops.follow_timeout = match (a.no_follow, a.follow) {
+        (true, _) => Duration::ZERO,
+        (false, Some(d)) => d,
+        (false, None) => profile_follow.unwrap_or(DEFAULT_FOLLOW),
+    };
+    let run = Run { ops, dry_run: a.dry_run, follow_entries: a.follow.is_some() };
+    let ops = run.ops.clone();
     let mut signals = crate::signals::Signals::install();
-    let work = act_unsignalled(&ops, cmd);
+    let work = act_unsignalled(&run, cmd);
     tokio::pin!(work);
     let signal = tokio::select! {
         code = &mut work => return code,
@@ -39,18 +74,26 @@ pub async fn act(ops: Ops, cmd: Command) -> u8 {
     signal.exit_code()
 }
 
-async fn act_unsignalled(ops: &Ops, cmd: Command) -> u8 {
-    let ops = ops.clone();
+/// One command's operations and how they are sent.
+struct Run {
+    ops: Ops,
+    dry_run: bool,
+    /// Queue entries are followed only when `--follow` asks.
+    follow_entries: bool,
+}
+
+async fn act_unsignalled(run: &Run, cmd: Command) -> u8 {
+    let ops = &run.ops;
     match cmd {
-        Command::Retry { ids } => entries(&ops, &ids, Operation::Retry).await,
-        Command::Skip { ids } => entries(&ops, &ids, Operation::Skip).await,
-        Command::Rerun { execution } => match execution_target(&ops.client, &execution).await {
-            Ok(t) => send(&ops, &Operation::Rerun, &t).await,
+        Command::Retry { ids, .. } => entries(run, &ids, Operation::Retry).await,
+        Command::Skip { ids, .. } => entries(run, &ids, Operation::Skip).await,
+        Command::Rerun { execution, .. } => match execution_target(&ops.client, &execution).await {
+            Ok(t) => send(run, &Operation::Rerun, &t).await,
             Err(e) => fail(&e),
         },
-        Command::Create { number } => work_order(&ops, &number, Operation::WorkOrder(WorkOrderOp::Create)).await,
-        Command::Cancel { number } => work_order(&ops, &number, Operation::WorkOrder(WorkOrderOp::Cancel)).await,
-        Command::Update { number, comment, set } => {
+        Command::Create { number, .. } => work_order(run, &number, Operation::WorkOrder(WorkOrderOp::Create)).await,
+        Command::Cancel { number, .. } => work_order(run, &number, Operation::WorkOrder(WorkOrderOp::Cancel)).await,
+        Command::Update { number, comment, set, .. } => {
             let mut changed = Map::new();
             for kv in &set {
                 let Some((k, v)) = kv.split_once('=') else {
@@ -63,9 +106,101 @@ async fn act_unsignalled(ops: &Ops, cmd: Command) -> u8 {
                 eprintln!("hubtop: update needs --set FIELD=VALUE or --comment TEXT");
                 return exit::USAGE;
             }
-            work_order(&ops, &number, Operation::Update { changed, comment: comment.unwrap_or_default() }).await
+            work_order(run, &number, Operation::Update { changed, comment: comment.unwrap_or_default() }).await
         }
         _ => exit::USAGE,
+    }
+}
+
+/// `--dry-run`: what would be sent, on stdout; nothing is sent.
+async fn dry_run(ops: &Ops, op: &Operation, t: &Target) -> u8 {
+    match ops.preview(op, t).await {
+        Ok(plan) => {
+            for p in plan {
+                println!("would send: {p}");
+            }
+            eprintln!("hubtop: dry run: nothing was sent");
+            exit::OK
+        }
+        Err((code, why)) => {
+            eprintln!("hubtop: refused: {why}; nothing was sent");
+            code
+        }
+    }
+}
+
+/// Progress on stderr while an action is followed: a spinner redrawn in place on a
+/// terminal, one plain line per look otherwise.
+struct Reporter {
+    tty: bool,
+    /// What is waited for, the window, and when the follow began.
+    now: Arc<Mutex<Option<(String, Duration, tokio::time::Instant)>>>,
+    spinner: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Reporter {
+    fn new() -> Reporter {
+        let tty = std::io::stderr().is_terminal();
+        let now: Arc<Mutex<Option<(String, Duration, tokio::time::Instant)>>> = Arc::default();
+        let spinner = tty.then(|| {
+            let now = Arc::clone(&now);
+            tokio::spawn(async move {
+                const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+                let mut i = 0;
+                loop {
+                    tokio::time::sleep(Duration::from_millis(120)).await;
+                    if let Some((what, window, since)) = now.lock().clone() {
+                        let secs = since.elapsed().as_secs();
+                        let line =
+                            format!("{} waiting for {what} — {secs} s of {} s", FRAMES[i % 10], window.as_secs());
+                        // One terminal line, so that it is redrawn in place.
+                        let width = crossterm::terminal::size().map_or(80, |(w, _)| usize::from(w.max(2)));
+                        let line: String = line.chars().take(width - 1).collect();
+                        eprint!("\r\x1b[2K{line}");
+                        let _ = std::io::stderr().flush();
+                        i += 1;
+                    }
+                }
+            })
+        });
+        Reporter { tty, now, spinner }
+    }
+
+    fn progress(&self, p: Progress) {
+        match p {
+            Progress::Started { execution } => {
+                self.clear();
+                println!("execution {execution} started");
+            }
+            Progress::Waiting { what, elapsed, window, looks } => {
+                if self.tty {
+                    let since = tokio::time::Instant::now() - elapsed;
+                    *self.now.lock() = Some((what, window, since));
+                } else {
+                    eprintln!(
+                        "hubtop: waiting for {what}: {:.1} s of {} s, {looks} look{}",
+                        elapsed.as_secs_f64(),
+                        window.as_secs(),
+                        if looks == 1 { "" } else { "s" }
+                    );
+                }
+            }
+        }
+    }
+
+    fn clear(&self) {
+        if self.tty && self.now.lock().take().is_some() {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
+impl Drop for Reporter {
+    fn drop(&mut self) {
+        if let Some(s) = self.spinner.take() {
+            s.abort();
+        }
+        self.clear();
     }
 }
 
@@ -75,12 +210,14 @@ fn fail(e: &Error) -> u8 {
 }
 
 /// Sends one operation and prints its outcome; a refusal goes to stderr, like any error.
-async fn send(ops: &Ops, op: &Operation, t: &Target) -> u8 {
-    let sent = ops
-        .run(op, t, true, |p| match p {
-            Progress::Started { execution } => println!("execution {execution} started"),
-        })
-        .await;
+async fn send(run: &Run, op: &Operation, t: &Target) -> u8 {
+    let ops = &run.ops;
+    if run.dry_run {
+        return dry_run(ops, op, t).await;
+    }
+    let reporter = Reporter::new();
+    let sent = ops.run(op, t, true, |p| reporter.progress(p)).await;
+    drop(reporter);
     match &sent.outcome {
         Outcome::Ok(s) | Outcome::Failed(s) => println!("{s}"),
         Outcome::Unknown(s) => eprintln!("hubtop: {}: outcome unknown — {s}", t.label),
@@ -89,7 +226,8 @@ async fn send(ops: &Ops, op: &Operation, t: &Target) -> u8 {
     sent.exit
 }
 
-async fn entries(ops: &Ops, ids: &[String], op: Operation) -> u8 {
+async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
+    let ops = &run.ops;
     if ids.is_empty() {
         eprintln!("hubtop: give at least one entry (sys_id or number)");
         return exit::USAGE;
@@ -101,7 +239,9 @@ async fn entries(ops: &Ops, ids: &[String], op: Operation) -> u8 {
             break;
         }
         let c = match ops.client.find_entry(id).await {
-            // A retry is followed by the console; here it is sent and reported at once.
+            Ok((e, r)) if run.dry_run => dry_run(ops, &op, &Target::new(e, &r)).await,
+            // A retry is followed by the console; here only when --follow asks.
+            Ok((e, r)) if run.follow_entries => send(run, &op, &Target::new(e, &r)).await,
             Ok((e, r)) => send_unfollowed(ops, &op, &Target::new(e, &r)).await,
             Err(e) => {
                 eprintln!("hubtop: {id}: {e}");
@@ -124,9 +264,9 @@ async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Target) -> u8 {
     sent.exit
 }
 
-async fn work_order(ops: &Ops, number: &str, op: Operation) -> u8 {
-    match ops.client.work_order(number).await {
-        Ok(wo) => send(ops, &op, &Target::new(Entity::WorkOrders, &wo)).await,
+async fn work_order(run: &Run, number: &str, op: Operation) -> u8 {
+    match run.ops.client.work_order(number).await {
+        Ok(wo) => send(run, &op, &Target::new(Entity::WorkOrders, &wo)).await,
         Err(e) => fail(&e),
     }
 }

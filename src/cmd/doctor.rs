@@ -1,14 +1,19 @@
 //! `hubtop doctor`: what an instance has, found only through documented tables
-//! (`sys_db_object`, `sys_dictionary`, `sys_choice`, `sys_user_has_role`), as a checklist
+//! (`sys_db_object`, `sys_dictionary`, `sys_choice`, `sys_user_has_role`, and
+//! `sys_ws_definition` / `sys_ws_operation` for scripted REST resources), as a checklist
 //! — ✔ or ✖ per line, a fix under every ✖. Exit 0 only when what the console needs is
 //! there (the companion and the triggers are optional: they are marked so). `--write`
-//! stores what it found in the profile (`doctor_write`).
+//! stores what it confirmed in the profile (`doctor_write`).
+//!
+//! Doctor only reads: every request it sends is a GET. A trigger is never called to see
+//! whether it is there (a REST API trigger whose path does not take the flow would start
+//! its flow); it is confirmed from the metadata, or reported not verifiable read-only.
 
-use serde_json::json;
-
+use super::doctor_write::{Found, TriggerFinding};
 use crate::client::read::ListSpec;
+use crate::client::trigger::{COMPANION, path_of};
 use crate::client::{Client, Error, Record};
-use crate::domain::mapping::{self, Mapping, domain_fields};
+use crate::domain::mapping::{self, domain_fields};
 use crate::domain::{Entity, Tables};
 use crate::exit;
 use crate::query::{Condition, Op, Query};
@@ -29,7 +34,9 @@ const CHOICE_FIELDS: &[(Entity, &str)] = &[
     (Entity::History, "operation"),
 ];
 
-const NO_ID: &str = "00000000000000000000000000000000";
+/// The companion's resources (method, path template), as its update set declares them.
+const COMPANION_RESOURCES: &[(&str, &str)] =
+    &[("GET", "/api/x_hubtop/console/executions/{sys_id}"), ("POST", COMPANION)];
 
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,15 +48,6 @@ pub struct Check {
     pub fix: String,
 }
 
-/// What doctor found, for `--write`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Found {
-    pub tables: Tables,
-    pub mapping: Mapping,
-    /// Trigger settings that answer: (create, rerun).
-    pub triggers: Option<(String, String)>,
-}
-
 fn check(ok: bool, text: String, fix: &str) -> Check {
     Check { ok, required: true, text, fix: if ok { String::new() } else { fix.to_string() } }
 }
@@ -57,7 +55,7 @@ fn check(ok: bool, text: String, fix: &str) -> Check {
 /// Runs every check; `Err` when the instance cannot be asked at all.
 pub async fn examine(c: &Client, profile: &str) -> (Vec<Check>, Found) {
     let mut out = Vec::new();
-    let mut found = Found { tables: c.config.tables.clone(), mapping: c.config.mapping.clone(), triggers: None };
+    let mut found = Found { tables: c.config.tables.clone(), mapping: c.config.mapping.clone(), triggers: Vec::new() };
     // 1. Reachable, an instance, authenticated, allowed to read the metadata.
     let mut probe = ListSpec::new("sys_db_object");
     probe.limit = 1;
@@ -84,43 +82,14 @@ pub async fn examine(c: &Client, profile: &str) -> (Vec<Check>, Found) {
             out.push(line);
         }
     }
-    // 6. The companion, 7. the triggers.
-    let companion = answers(c, "GET", "/api/x_hubtop/console/executions/".to_string() + NO_ID).await;
-    out.push(Check {
-        ok: companion,
-        required: false,
-        text: format!(
-            "companion API x_hubtop/console {}",
-            if companion { "installed (step detail, trigger)" } else { "not installed (optional)" }
-        ),
-        fix: "for each step's inputs and outputs, and a trigger for create and rerun: install \
-              assets/servicenow/hubtop_companion_update_set.xml (see assets/servicenow/README.md)"
-            .into(),
-    });
-    let mut settings = Vec::new();
+    // 6. The companion, 7. the triggers: from the metadata, never by calling them.
+    let (companion, line) = companion_check(c).await;
+    out.push(line);
     for purpose in ["create", "rerun"] {
-        let setting = c.config.triggers.of(purpose).to_string();
-        let ok = match crate::client::trigger::path_of(&setting, NO_ID) {
-            Some(path) => answers(c, "POST", path).await,
-            None => false,
-        };
-        let fallback = !ok && companion;
-        settings.push(if fallback { "companion".to_string() } else { setting.clone() });
-        out.push(Check {
-            ok: ok || fallback,
-            required: false,
-            text: match (ok, fallback) {
-                (true, _) => format!("{purpose} trigger {setting} answers"),
-                (false, true) => {
-                    format!("{purpose} trigger {setting} is not there; the companion is (--write uses it)")
-                }
-                (false, false) => format!("{purpose} trigger {setting} is not there (optional: {purpose} is refused)"),
-            },
-            fix: crate::client::trigger::what_to_configure(purpose, "the configured path is not installed")
-                .replace("NAME", profile),
-        });
+        let (line, finding) = trigger_check(c, purpose, companion, profile).await;
+        out.push(line);
+        found.triggers.push(finding);
     }
-    found.triggers = Some((settings[0].clone(), settings[1].clone()));
     // 8. The rate limit, when the instance says.
     if let Some(rl) = c.rate_limit().filter(|r| r.limit.is_some()) {
         let left = rl.remaining.map(|r| format!(", {r} left")).unwrap_or_default();
@@ -150,20 +119,137 @@ fn first_failure(c: &Client, e: &Error, profile: &str) -> Check {
     Check { ok: false, required: true, text, fix }
 }
 
-/// Whether a path exists on the instance: anything but "not installed" (400 no such
-/// resource) or no answer at all. A 404 of a record that is not there is an answer.
-async fn answers(c: &Client, method: &str, path: String) -> bool {
-    let r = if method == "GET" {
-        c.get_json(&path, &[]).await.map(|_| ())
-    } else {
-        let body = json!({"inputs": {}});
-        c.send(reqwest::Method::POST, &path, &[], Some(&body), crate::client::Idempotence::Write).await.map(|_| ())
+/// What the metadata says of one scripted REST resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resource {
+    /// An active resource with this method and path: its full path.
+    Confirmed(String),
+    /// The metadata was read and has no such resource.
+    Absent,
+    /// The metadata could not be read (its error).
+    Unreadable(String),
+}
+
+/// Whether two path templates name the same resource: the same segments, a `{param}`
+/// matching any one segment.
+pub fn same_path(a: &str, b: &str) -> bool {
+    let seg = |p: &str| p.trim_end_matches('/').split('/').map(str::to_string).collect::<Vec<_>>();
+    let (a, b) = (seg(a), seg(b));
+    a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x == y || x.starts_with('{') || y.starts_with('{'))
+}
+
+/// Looks a resource up in the instance's metadata, with GET requests only: the scripted
+/// REST API whose base path (`sys_ws_definition.base_uri`) begins the path, and its
+/// resource (`sys_ws_operation`: HTTP method, relative path). Documented in "Create a
+/// scripted REST API" and "Create a scripted REST API resource"
+/// (api-reference/rest-api-explorer/t_CreateAScriptedRESTService.md,
+/// t_CreateAScriptedRESTAPIResource.md).
+pub async fn resource(c: &Client, method: &str, template: &str) -> Resource {
+    // The scope's namespace: `/api/<scope>` of `/api/<scope>/<api>/…`.
+    let scope: String = template.split('/').take(3).collect::<Vec<_>>().join("/");
+    let q = Query::new().and(Condition::new("base_uri", Op::StartsWith, &scope)).and(Condition::eq("active", "true"));
+    let defs = match rows(c, "sys_ws_definition", q, &["sys_id", "base_uri"], false).await {
+        Ok(d) => d,
+        Err(e) => return Resource::Unreadable(format!("sys_ws_definition: {e}")),
     };
-    match r {
-        Ok(()) => true,
-        Err(Error::NotInstalled { .. }) => false,
-        Err(e) => e.is_refusal() || matches!(e, Error::NotFound(_)),
+    let defs: Vec<Record> = defs
+        .into_iter()
+        .filter(|d| {
+            let base = d.get("base_uri").trim_end_matches('/');
+            !base.is_empty() && template.starts_with(&format!("{base}/"))
+        })
+        .collect();
+    if defs.is_empty() {
+        return Resource::Absent;
     }
+    let ids: Vec<&str> = defs.iter().map(|d| d.sys_id()).collect();
+    let q = Query::new()
+        .and(Condition::new("web_service_definition", Op::In, &ids.join(",")))
+        .and(Condition::eq("http_method", method))
+        .and(Condition::eq("active", "true"));
+    let ops = match rows(c, "sys_ws_operation", q, &["web_service_definition", "relative_path"], false).await {
+        Ok(o) => o,
+        Err(e) => return Resource::Unreadable(format!("sys_ws_operation: {e}")),
+    };
+    for op in &ops {
+        let Some(def) = defs.iter().find(|d| d.sys_id() == op.get("web_service_definition")) else { continue };
+        let full = format!("{}{}", def.get("base_uri").trim_end_matches('/'), op.get("relative_path"));
+        if same_path(&full, template) {
+            return Resource::Confirmed(full);
+        }
+    }
+    Resource::Absent
+}
+
+/// The companion API: installed when the metadata has both of its resources.
+async fn companion_check(c: &Client) -> (bool, Check) {
+    let mut missing = Vec::new();
+    let mut unreadable = None;
+    for (method, path) in COMPANION_RESOURCES {
+        match resource(c, method, path).await {
+            Resource::Confirmed(_) => {}
+            Resource::Absent => missing.push(format!("{method} {path}")),
+            Resource::Unreadable(e) => unreadable = Some(e),
+        }
+    }
+    let install = "for each step's inputs and outputs, and a trigger for create and rerun: install \
+                   assets/servicenow/hubtop_companion_update_set.xml (see assets/servicenow/README.md)";
+    let (ok, text, fix) = match (unreadable, missing.is_empty()) {
+        (Some(e), _) => (
+            false,
+            format!("companion API x_hubtop/console: not verifiable read-only ({e}) (optional)"),
+            format!("grant the user read on sys_ws_definition and sys_ws_operation; or {install}"),
+        ),
+        (None, true) => (
+            true,
+            "companion API x_hubtop/console installed (step detail, trigger): its resources are in \
+             sys_ws_operation"
+                .to_string(),
+            String::new(),
+        ),
+        (None, false) => (
+            false,
+            format!("companion API x_hubtop/console not installed (optional): no {}", missing.join(", no ")),
+            install.to_string(),
+        ),
+    };
+    (ok, Check { ok, required: false, text, fix })
+}
+
+/// The trigger of `purpose`: confirmed from the metadata, else the companion when it is
+/// confirmed, else not verifiable read-only (never called to find out).
+async fn trigger_check(c: &Client, purpose: &str, companion: bool, profile: &str) -> (Check, TriggerFinding) {
+    let setting = c.config.triggers.of(purpose).to_string();
+    let fix = crate::client::trigger::what_to_configure(purpose, "none confirmed").replace("NAME", profile);
+    let finding = |setting: &str, confirmed: bool, why: &str| TriggerFinding {
+        purpose: purpose.to_string(),
+        setting: setting.to_string(),
+        confirmed,
+        why: why.to_string(),
+    };
+    let Some(template) = path_of(&setting, "{flow_sys_id}") else {
+        let text = format!("{purpose} trigger: none configured (optional: {purpose} is refused)");
+        return (Check { ok: false, required: false, text, fix }, finding(&setting, false, "none configured"));
+    };
+    let why = match resource(c, "POST", &template).await {
+        Resource::Confirmed(full) => {
+            let text = format!("{purpose} trigger {setting}: POST {full} is on the instance (sys_ws_operation)");
+            return (Check { ok: true, required: false, text, fix: String::new() }, finding(&setting, true, ""));
+        }
+        Resource::Absent => "not among the instance's scripted REST resources (sys_ws_operation)".to_string(),
+        Resource::Unreadable(e) => e,
+    };
+    let unverifiable = format!("not verifiable read-only ({why})");
+    if companion {
+        let text = format!("{purpose} trigger {setting}: {unverifiable}; the companion is confirmed (--write uses it)");
+        return (Check { ok: true, required: false, text, fix: String::new() }, finding("companion", true, ""));
+    }
+    let text = format!(
+        "{purpose} trigger {setting}: {unverifiable} — try it with `hubtop {} --dry-run` (optional)",
+        if purpose == "rerun" { "rerun EXECUTION" } else { "create NUMBER" }
+    );
+    let why = format!("{unverifiable}; see what would be sent with `hubtop {purpose} --dry-run`");
+    (Check { ok: false, required: false, text, fix }, finding(&setting, false, &why))
 }
 
 async fn rows(c: &Client, table: &str, q: Query, fields: &[&str], display: bool) -> Result<Vec<Record>, Error> {
@@ -257,7 +343,10 @@ async fn table(c: &Client, e: Entity, found: &mut Found, profile: &str) -> Vec<C
     if actual != name {
         out.push(check(
             true,
-            format!("{} table: {actual} (by its label \"{label}\"; --write stores it)", e.label()),
+            format!(
+                "{} table: looked for {name}, found {actual} instead, by its label \"{label}\" (--write stores it)",
+                e.label()
+            ),
             "",
         ));
         set_table(&mut found.tables, e, &actual);
@@ -284,7 +373,11 @@ async fn table(c: &Client, e: Entity, found: &mut Found, profile: &str) -> Vec<C
         match dict.iter().find(|r| r.get("column_label").to_lowercase() == label) {
             Some(r) => {
                 let el = r.get("element").to_string();
-                out.push(check(true, format!("{actual}.{f}: found as {el} by its label (--write stores it)"), ""));
+                out.push(check(
+                    true,
+                    format!("{actual}.{f}: looked for {inst}, found {el} instead, by its label (--write stores it)"),
+                    "",
+                ));
                 found.mapping.fields.entry(key.into()).or_default().insert(f.to_string(), el);
             }
             None => missing.push(*f),
@@ -397,4 +490,18 @@ pub async fn doctor(c: &Client, profile: Option<&str>, write: bool) -> u8 {
         }
     }
     code
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_path;
+
+    #[test]
+    fn a_path_template_matches_a_resource_by_its_segments() {
+        let res = "/api/x_hubtop/console/subflows/{flow_sys_id}/start";
+        assert!(same_path(res, "/api/x_hubtop/console/subflows/{flow_sys_id}/start"));
+        assert!(same_path("/api/x_acme/fm_create/{id}", "/api/x_acme/fm_create/{flow_sys_id}"));
+        assert!(!same_path(res, "/api/x_hubtop/console/subflows/{flow_sys_id}"));
+        assert!(!same_path("/api/x_acme/fm_create/{id}", "/api/x_acme/fm_update/{flow_sys_id}"));
+    }
 }

@@ -1,12 +1,34 @@
 //! `hubtop doctor --write`: what doctor found goes into the profile's `tables`, `mapping`
-//! and `triggers`, edited in place so the file's comments and layout stay.
+//! and `triggers`, edited in place so the file's comments and layout stay. Only what
+//! doctor confirmed is stored: a trigger it could not confirm read-only is written
+//! commented out, with why. Doctor fills a [`Found`]; this module knows nothing else of it.
 
 use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, DocumentMut, Item, Table, value};
 
-use super::doctor::Found;
-use crate::domain::{Entity, mapping};
+use crate::domain::{Entity, Mapping, Tables, mapping};
+
+/// What doctor found, for `--write`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub tables: Tables,
+    pub mapping: Mapping,
+    /// The trigger of each purpose (create, rerun), as doctor judged it.
+    pub triggers: Vec<TriggerFinding>,
+}
+
+/// One trigger setting and whether doctor confirmed it from the instance's metadata.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TriggerFinding {
+    /// `create` or `rerun`.
+    pub purpose: String,
+    /// The setting (`companion`, a path template).
+    pub setting: String,
+    /// Confirmed: stored. Otherwise written commented out with `why`.
+    pub confirmed: bool,
+    pub why: String,
+}
 
 fn table<'a>(t: &'a mut Table, key: &str) -> Result<&'a mut Table, String> {
     let item = t.entry(key).or_insert_with(|| {
@@ -53,10 +75,28 @@ pub fn store(path: &Path, name: &str, found: &Found) -> Result<PathBuf, String> 
         a.fmt();
         known.insert(key, value(a));
     }
-    if let Some((create, rerun)) = &found.triggers {
+    if !found.triggers.is_empty() {
         let t = table(p, "triggers")?;
-        t.insert("create", value(create.as_str()));
-        t.insert("rerun", value(rerun.as_str()));
+        let mut unconfirmed = String::new();
+        for f in &found.triggers {
+            if f.confirmed {
+                t.insert(&f.purpose, value(f.setting.as_str()));
+            } else if !t.contains_key(&f.purpose) {
+                // Not stored: the line says what it would be and why it is not.
+                unconfirmed.push_str(&format!("\n# {} = {:?}  # not stored: {}", f.purpose, f.setting, f.why));
+            }
+        }
+        // The lines a previous run wrote make way for this run's.
+        let before = t.decor().suffix().and_then(|s| s.as_str()).unwrap_or("").to_string();
+        let kept: String = before
+            .split_inclusive('\n')
+            .filter(|l| !found.triggers.iter().any(|f| l.trim_start().starts_with(&format!("# {} = ", f.purpose))))
+            .collect();
+        let kept = kept.trim_end_matches('\n');
+        if !unconfirmed.is_empty() || kept.len() != before.len() {
+            t.set_implicit(false);
+            t.decor_mut().set_suffix(format!("{kept}{unconfirmed}"));
+        }
     }
     let out = doc.to_string();
     // What is written must load again, or nothing is written.
@@ -89,7 +129,20 @@ mod tests {
             .or_default()
             .insert("canceled".into(), "7".into());
         found.mapping.known.insert("work_orders".into(), vec!["number".into(), "u_fm".into()]);
-        found.triggers = Some(("companion".into(), "companion".into()));
+        found.triggers = vec![
+            TriggerFinding {
+                purpose: "create".into(),
+                setting: "companion".into(),
+                confirmed: true,
+                why: String::new(),
+            },
+            TriggerFinding {
+                purpose: "rerun".into(),
+                setting: "/api/sn_fd/flow/{flow_sys_id}/run".into(),
+                confirmed: false,
+                why: "not verifiable read-only".into(),
+            },
+        ];
         store(&path, "dev", &found).unwrap();
         let out = std::fs::read_to_string(&path).unwrap();
         assert!(out.contains("# my notes") && out.contains("# the dev box"), "{out}");
@@ -98,6 +151,18 @@ mod tests {
         assert_eq!(p.tables.history, "u_task_sync_history");
         assert_eq!(p.mapping, found.mapping);
         assert_eq!(p.triggers.create, "companion");
+        // The unconfirmed one is there for the operator to read, commented out.
+        assert_eq!(p.triggers.rerun, crate::client::trigger::FLOW_REST, "default kept: {out}");
+        assert!(
+            out.contains("# rerun = \"/api/sn_fd/flow/{flow_sys_id}/run\"  # not stored: not verifiable read-only"),
+            "{out}"
+        );
+        assert!(!out.lines().any(|l| l.starts_with("rerun")), "{out}");
+        // Run again: the commented line is there once.
+        store(&path, "dev", &found).unwrap();
+        let again = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(again.matches("# rerun = ").count(), 1, "{again}");
+        assert_eq!(again, out);
         assert!(store(&path, "nope", &found).is_err());
         let _ = std::fs::remove_dir_all(&dir);
     }

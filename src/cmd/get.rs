@@ -54,25 +54,16 @@ async fn fetch(client: &Client, a: &GetArgs) -> Result<Rows, Error> {
         Some(s) => crate::query::parse(s).map_err(|err| Error::Invalid(format!("--query: {err}")))?,
         None => Query::new(),
     };
-    // A real instance ignores a term on a field the table does not have: say so.
-    let unknown = client.unknown_fields(e, &q);
-    if !unknown.is_empty() {
-        eprintln!(
-            "hubtop: warning: {} has no field {} — the instance ignores such a term (every row matches, or none)",
-            client.table(e),
-            unknown.join(", ")
-        );
+    // A real instance ignores a term on a field the table does not have: say so, naming
+    // the term; `--state` is checked against the kind's state field before it is added.
+    let mapping = &client.config.mapping;
+    let unknown = crate::ops::validate::unknown_terms(e, mapping, &q);
+    if let Some(w) = crate::ops::validate::unknown_terms_warning(e, client.table(e), &unknown) {
+        eprintln!("hubtop: warning: {w}");
     }
-    if let (Some(s), Some(f)) = (&a.state, e.state_field()) {
-        let valid = (e.desc().state_values)();
-        if !valid.contains(&s.as_str()) {
-            return Err(Error::Invalid(format!(
-                "--state `{s}` is not a {} state (one of: {})",
-                e.name(),
-                valid.join(", ")
-            )));
-        }
-        q = q.and_all(Condition::eq(f, s));
+    if let Some(s) = &a.state {
+        let c = crate::ops::validate::state_term(e, mapping, s).map_err(Error::Invalid)?;
+        q = q.and_all(c);
     }
     if let Some(p) = &a.provider {
         let Some(f) = e.provider_field() else {

@@ -18,17 +18,17 @@ use crate::{audit, exit};
 
 pub use get::table_columns;
 
-/// Whether a command changes anything on the instance.
+/// Whether a command changes anything on the instance (`--dry-run` sends nothing).
 pub fn is_mutating(c: &Command) -> bool {
-    matches!(
-        c,
-        Command::Retry { .. }
-            | Command::Skip { .. }
-            | Command::Rerun { .. }
-            | Command::Create { .. }
-            | Command::Update { .. }
-            | Command::Cancel { .. }
-    )
+    match c {
+        Command::Retry { act, .. }
+        | Command::Skip { act, .. }
+        | Command::Rerun { act, .. }
+        | Command::Create { act, .. }
+        | Command::Update { act, .. }
+        | Command::Cancel { act, .. } => !act.dry_run,
+        _ => false,
+    }
 }
 
 /// `completions` and `man`: printed from the command line's definition, before any
@@ -113,7 +113,11 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     let code = match cmd {
         Command::Get(args) => get::get(&client, args).await,
         Command::Doctor { write } => doctor::doctor(&client, target.profile.as_deref(), write).await,
-        other => act::act(crate::ops::Ops::new(client, audit), other).await,
+        other => {
+            let profile = target.profile.as_deref().and_then(|p| config.profiles.get(p));
+            let follow = profile.and_then(|p| p.follow_secs).map(std::time::Duration::from_secs);
+            act::act(crate::ops::Ops::new(client, audit), other, follow).await
+        }
     };
     if let Some(s) = sim {
         s.shutdown().await;

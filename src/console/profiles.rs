@@ -52,7 +52,13 @@ pub fn open(target: &Target, client: Client, demo: bool, config: &Config) -> Res
     let audit =
         Arc::new(audit.with_profile(target.profile.as_deref()).with_rotation(audit::Rotation::from_config(config)));
     let (tx, rx) = terminal::channel();
-    let runner = Runner::new(ops::Ops::new(Arc::new(client), audit), tx);
+    let mut ops = ops::Ops::new(Arc::new(client), audit);
+    // The profile's follow window (0 = not followed), as for the CLI.
+    let follow = target.profile.as_deref().and_then(|p| config.profiles.get(p)).and_then(|p| p.follow_secs);
+    if let Some(secs) = follow {
+        ops.follow_timeout = std::time::Duration::from_secs(secs);
+    }
+    let runner = Runner::new(ops, tx);
     Ok(Session { runner, rx, settings, theme: ui::Theme::resolve(&target.theme) })
 }
 

@@ -123,6 +123,7 @@ impl Runner {
                         let ev = ActionEvent::Started { job: id, sys_id: sys_id.clone(), execution };
                         let _ = tx.try_send(Msg::Action(ev));
                     }
+                    Progress::Waiting { .. } => {}
                 };
                 let sent = r.ops.run(&op, &t, !bulk, progress).await;
                 drop(permit);

@@ -6,7 +6,10 @@
 
 pub mod flight;
 mod follow;
+pub mod validate;
 mod workorder;
+
+pub use workorder::Planned;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -82,6 +85,16 @@ pub struct Sent {
 pub enum Progress {
     /// A flow execution started for the target.
     Started { execution: String },
+    /// Following: one look was taken and found no outcome yet.
+    Waiting {
+        /// What it waits for, in the operator's words.
+        what: String,
+        /// Since the action was sent, and the follow window.
+        elapsed: Duration,
+        window: Duration,
+        /// Looks so far (each one request where the instance has the Batch API).
+        looks: u32,
+    },
 }
 
 /// Performs operations against one instance and records them.
@@ -105,6 +118,12 @@ impl Ops {
         if let Err(why) = rules::applies(op, t.entity, &t.record) {
             return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
         }
+        // Every field and value checked against the table before anything is sent.
+        let op = &match self.checked(op, t) {
+            Ok(op) => op,
+            Err(why) => return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::USAGE },
+        };
+        let follow = follow && !self.follow_timeout.is_zero();
         let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
         let audit = Arc::clone(&self.audit);
         let ticket = self.flight.enter(&t.label, || {
@@ -121,14 +140,32 @@ impl Ops {
                     Outcome::Ok(_) => crate::exit::OK,
                     // Refused for want of configuration: nothing ran.
                     Outcome::NotSent(_) => crate::exit::USAGE,
-                    _ => crate::exit::FAILED,
+                    Outcome::Unknown(_) => crate::exit::UNKNOWN,
+                    Outcome::Failed(_) => crate::exit::FAILED,
                 };
                 Sent { outcome, exit }
             }
-            Err(e) => Sent { outcome: outcome_of(&e), exit: e.exit_code() },
+            Err(e) => {
+                let outcome = outcome_of(&e);
+                let exit = if matches!(outcome, Outcome::Unknown(_)) { crate::exit::UNKNOWN } else { e.exit_code() };
+                Sent { outcome, exit }
+            }
         };
         self.flight.leave(ticket, sent.outcome.word(), sent.outcome.text());
         sent
+    }
+
+    /// The operation with its fields and values checked against the table (the profile's
+    /// mapping, else the built-in description) and choice values as the instance stores
+    /// them; `Err` says what is wrong and what is valid.
+    pub fn checked(&self, op: &Operation, t: &Target) -> Result<Operation, String> {
+        match op {
+            Operation::Update { changed, comment } => {
+                let changed = validate::changes(t.entity, &self.client.config.mapping, changed)?;
+                Ok(Operation::Update { changed, comment: comment.clone() })
+            }
+            other => Ok(other.clone()),
+        }
     }
 
     async fn perform(
@@ -146,7 +183,7 @@ impl Ops {
                 if !follow || state == QueueState::Skipped {
                     return Ok(Outcome::Ok(format!("state → {}", after.get("state"))));
                 }
-                self.follow_entry(t).await
+                self.follow_entry(t, progress).await
             }
             Operation::Rerun => self.rerun(t, follow, progress).await,
             Operation::WorkOrder(WorkOrderOp::Cancel) => self.cancel(t, follow, progress).await,

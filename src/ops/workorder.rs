@@ -12,7 +12,7 @@ use super::{Ops, Outcome, Progress, Target};
 use crate::client::trigger::what_to_configure;
 use crate::client::{Error, Record};
 use crate::domain::state::WorkOrderState;
-use crate::domain::{Entity, WorkOrderOp};
+use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::query::Query;
 
 impl Ops {
@@ -43,6 +43,7 @@ impl Ops {
         op: WorkOrderOp,
         body: Map<String, Value>,
         follow: bool,
+        progress: &impl Fn(Progress),
     ) -> Result<Outcome, Error> {
         let seen = if follow { self.history_seen(&t.sys_id).await } else { None };
         let sent: Vec<String> = body.keys().cloned().collect();
@@ -52,8 +53,16 @@ impl Ops {
             return Ok(Outcome::Ok(what));
         }
         let before = t.record.get("integration_state").to_string();
-        let w = Watch { wo: Some(t.sys_id.clone()), op: Some(op), exec: None, seen, before, after_patch: Some(after) };
-        Ok(self.watch(w).await)
+        let w = Watch {
+            wo: Some(t.sys_id.clone()),
+            op: Some(op),
+            exec: None,
+            seen,
+            before,
+            after_patch: Some(after),
+            label: t.label.clone(),
+        };
+        Ok(self.watch(w, progress).await)
     }
 
     pub(super) async fn cancel(
@@ -70,7 +79,7 @@ impl Ops {
         }
         let mut body = Map::new();
         body.insert("state".into(), json!(canceled));
-        self.patch_work_order(t, WorkOrderOp::Cancel, body, follow).await
+        self.patch_work_order(t, WorkOrderOp::Cancel, body, follow, progress).await
     }
 
     pub(super) async fn update(
@@ -92,7 +101,7 @@ impl Ops {
             inputs.insert("comment".into(), json!(""));
             return self.via_trigger(t, WorkOrderOp::Update, "create", inputs, follow, progress).await;
         }
-        self.patch_work_order(t, WorkOrderOp::Update, body, follow).await
+        self.patch_work_order(t, WorkOrderOp::Update, body, follow, progress).await
     }
 
     /// Create (or a resync): the provider's subflow through the profile's trigger.
@@ -108,7 +117,15 @@ impl Ops {
         let flow = self.client.provider_flow(&t.record, op).await?;
         let seen = if follow { self.history_seen(&t.sys_id).await } else { None };
         let before = t.record.get("integration_state").to_string();
-        let w = Watch { wo: Some(t.sys_id.clone()), op: Some(op), exec: None, seen, before, after_patch: None };
+        let w = Watch {
+            wo: Some(t.sys_id.clone()),
+            op: Some(op),
+            exec: None,
+            seen,
+            before,
+            after_patch: None,
+            label: t.label.clone(),
+        };
         self.trigger(purpose, &flow, &inputs, w, follow, progress).await
     }
 
@@ -120,7 +137,8 @@ impl Ops {
             (Some(wo), true) => self.history_seen(wo).await,
             _ => None,
         };
-        let w = Watch { wo, op: None, exec: None, seen, before: String::new(), after_patch: None };
+        let w =
+            Watch { wo, op: None, exec: None, seen, before: String::new(), after_patch: None, label: t.label.clone() };
         self.trigger("rerun", &flow, &inputs, w, follow, progress).await
     }
 
@@ -152,7 +170,7 @@ impl Ops {
             }));
         }
         w.exec = exec;
-        Ok(self.watch(w).await)
+        Ok(self.watch(w, progress).await)
     }
 }
 
@@ -160,4 +178,95 @@ fn record_inputs(t: &Target) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("record".into(), json!(t.sys_id));
     m
+}
+
+/// One request an operation would send: method, path and body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Value,
+}
+
+impl std::fmt::Display for Planned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.method, self.path, self.body)
+    }
+}
+
+impl Ops {
+    /// What [`Ops::run`] would send for `op` (`--dry-run`): decided by the same rules and
+    /// checks, found with reads only (the provider's subflow, a rerun's recorded inputs);
+    /// nothing is sent and nothing is audited. `Err`: refused, with the exit code.
+    pub async fn preview(&self, op: &Operation, t: &Target) -> Result<Vec<Planned>, (u8, String)> {
+        use crate::exit::USAGE;
+        crate::domain::rules::applies(op, t.entity, &t.record).map_err(|why| (USAGE, format!("{}: {why}", t.label)))?;
+        let op = self.checked(op, t).map_err(|why| (USAGE, why))?;
+        let c = &self.client;
+        let patch = |e: Entity, body: Map<String, Value>| Planned {
+            method: "PATCH",
+            path: format!("/api/now/table/{}/{}", c.table(e), t.sys_id),
+            body: Value::Object(c.body_out(e, &body)),
+        };
+        let state = |s: &str| Map::from_iter([("state".to_string(), json!(s))]);
+        let plan = match &op {
+            Operation::Retry => patch(t.entity, state(crate::domain::state::QueueState::Ready.as_str())),
+            Operation::Skip => patch(t.entity, state(crate::domain::state::QueueState::Skipped.as_str())),
+            Operation::WorkOrder(WorkOrderOp::Cancel) if t.record.get("state") != WorkOrderState::Canceled.as_str() => {
+                patch(Entity::WorkOrders, state(WorkOrderState::Canceled.as_str()))
+            }
+            Operation::WorkOrder(WorkOrderOp::Cancel) => {
+                self.planned_trigger(t, WorkOrderOp::Cancel, "create", record_inputs(t)).await?
+            }
+            Operation::WorkOrder(WorkOrderOp::Create) => {
+                self.planned_trigger(t, WorkOrderOp::Create, "create", record_inputs(t)).await?
+            }
+            Operation::WorkOrder(WorkOrderOp::Update) | Operation::Update { .. } => {
+                let (mut body, comment) = match &op {
+                    Operation::Update { changed, comment } => (changed.clone(), comment.clone()),
+                    _ => (Map::new(), String::new()),
+                };
+                if !comment.trim().is_empty() {
+                    body.insert("comments".into(), json!(comment));
+                }
+                if body.is_empty() {
+                    let mut inputs = record_inputs(t);
+                    inputs.insert("changed_fields".into(), json!([]));
+                    inputs.insert("comment".into(), json!(""));
+                    self.planned_trigger(t, WorkOrderOp::Update, "create", inputs).await?
+                } else {
+                    patch(Entity::WorkOrders, body)
+                }
+            }
+            Operation::Rerun => {
+                let (flow, inputs, _) = c.rerun_inputs(&t.sys_id).await.map_err(|e| (e.exit_code(), e.to_string()))?;
+                planned_path(c, "rerun", &flow, inputs)?
+            }
+        };
+        Ok(vec![plan])
+    }
+
+    async fn planned_trigger(
+        &self,
+        t: &Target,
+        op: WorkOrderOp,
+        purpose: &str,
+        inputs: Map<String, Value>,
+    ) -> Result<Planned, (u8, String)> {
+        let flow = self.client.provider_flow(&t.record, op).await.map_err(|e| (e.exit_code(), e.to_string()))?;
+        planned_path(&self.client, purpose, &flow, inputs)
+    }
+}
+
+fn planned_path(
+    c: &crate::client::Client,
+    purpose: &str,
+    flow: &str,
+    inputs: Map<String, Value>,
+) -> Result<Planned, (u8, String)> {
+    let setting = c.config.triggers.of(purpose);
+    let Some(path) = crate::client::trigger::path_of(setting, flow) else {
+        return Err((crate::exit::USAGE, what_to_configure(purpose, "none is configured")));
+    };
+    Ok(Planned { method: "POST", path, body: json!({ "inputs": inputs }) })
 }

@@ -49,6 +49,9 @@ pub fn after_update(sim: &Sim, table: &str, before: &Row, after: &Row) {
         ("update", I::UpdatePending.as_str(), json!({"changed_fields": changed, "comment": comment}))
     };
     let _ = sim.store.update(WORK_ORDERS, id, &[("integration_state", pending)]);
+    if sim.config.without.ifm_report {
+        return; // `--without ifm-report`: the subflow never runs, nothing is reported.
+    }
     if let Err(e) = super::seed::enqueue(sim, provider, id, op, &payload) {
         tracing::warn!("IFM {op} of {id}: {e}");
     }

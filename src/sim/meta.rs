@@ -9,7 +9,9 @@
 //! Designer role that reads flow executions; the IFM pages name none).
 
 use super::Sim;
-use super::schema::{self, CHOICE, DB_OBJECT, DICTIONARY, Kind, ROLE, TABLES, USER, USER_ROLE};
+use super::schema::{
+    self, CHOICE, DB_OBJECT, DICTIONARY, Kind, ROLE, TABLES, USER, USER_ROLE, WS_DEFINITION, WS_OPERATION,
+};
 use super::store::StoreError;
 
 /// The admin user's sys_id (the one real instances ship with).
@@ -92,6 +94,35 @@ pub fn seed(sim: &Sim) -> Result<(), StoreError> {
                     ],
                 )?;
             }
+        }
+    }
+    // The companion's scripted REST API as its update set defines it (doctor confirms it
+    // from here, read-only); absent where the instance is started without it.
+    if !sim.config.without.companion {
+        let api = super::api::companion::BASE;
+        let def = s.insert(
+            WS_DEFINITION,
+            &[
+                ("name", "console"),
+                ("namespace", "x_hubtop"),
+                ("service_id", "console"),
+                ("base_uri", api),
+                ("active", "true"),
+            ],
+        )?;
+        for (method, rel) in super::api::companion::RESOURCES {
+            let name = rel.trim_start_matches('/').split('/').next().unwrap_or(rel);
+            s.insert(
+                WS_OPERATION,
+                &[
+                    ("name", name),
+                    ("web_service_definition", &def[0]),
+                    ("http_method", method),
+                    ("relative_path", rel),
+                    ("operation_uri", &format!("{api}{rel}")),
+                    ("active", "true"),
+                ],
+            )?;
         }
     }
     s.insert(

@@ -121,6 +121,9 @@ impl Breaks {
 pub struct Without {
     pub flow_trigger: bool,
     pub companion: bool,
+    /// IFM's parent flow marks a changed task pending and never runs the subflow, so no
+    /// outcome is ever reported (a stuck flow): following an action ends "unknown".
+    pub ifm_report: bool,
 }
 
 impl Without {
@@ -130,8 +133,9 @@ impl Without {
             match n.as_ref().trim() {
                 "flow-trigger" => w.flow_trigger = true,
                 "companion" => w.companion = true,
+                "ifm-report" => w.ifm_report = true,
                 "" => {}
-                other => return Err(format!("`{other}` (known: flow-trigger, companion)")),
+                other => return Err(format!("`{other}` (known: flow-trigger, companion, ifm-report)")),
             }
         }
         Ok(w)
@@ -175,6 +179,10 @@ pub struct Counters {
     pub triggers_by_record: Mutex<HashMap<String, u64>>,
     /// PATCH/PUT per sys_id.
     pub patches_by_id: Mutex<HashMap<String, u64>>,
+    /// Client requests (batch items aside) per HTTP method.
+    pub by_method: Mutex<HashMap<String, u64>>,
+    /// Client requests other than GET per "METHOD path" (a request log of what changes).
+    pub writes_by_path: Mutex<HashMap<String, u64>>,
 }
 
 impl Counters {
@@ -187,7 +195,17 @@ impl Counters {
             "rate_limited": self.rate_limited.load(Ordering::Relaxed),
             "triggers_by_record": *self.triggers_by_record.lock(),
             "patches_by_id": *self.patches_by_id.lock(),
+            "by_method": *self.by_method.lock(),
+            "writes_by_path": *self.writes_by_path.lock(),
         })
+    }
+
+    /// Counts one client request by its method, and a non-GET by its path.
+    pub fn log(&self, method: &str, path: &str) {
+        *self.by_method.lock().entry(method.to_string()).or_default() += 1;
+        if method != "GET" {
+            *self.writes_by_path.lock().entry(format!("{method} {path}")).or_default() += 1;
+        }
     }
 }
 

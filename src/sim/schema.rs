@@ -81,6 +81,9 @@ pub const CHOICE: &str = "sys_choice";
 pub const USER: &str = "sys_user";
 pub const ROLE: &str = "sys_user_role";
 pub const USER_ROLE: &str = "sys_user_has_role";
+/// Scripted REST APIs and their resources (what the REST API Explorer lists).
+pub const WS_DEFINITION: &str = "sys_ws_definition";
+pub const WS_OPERATION: &str = "sys_ws_operation";
 
 pub static TABLES: &[TableDef] = &[
     TableDef {
@@ -235,6 +238,26 @@ pub static TABLES: &[TableDef] = &[
         display: "role",
         number_prefix: None,
         fields: fields!["user": Ref(USER), "role": Ref(ROLE), "state": Str, "inherited": Bool],
+    },
+    // Field names as the companion's update set carries them.
+    TableDef {
+        name: WS_DEFINITION,
+        display: "name",
+        number_prefix: None,
+        fields: fields!["name": Str, "namespace": Str, "service_id": Str, "base_uri": Str, "active": Bool],
+    },
+    TableDef {
+        name: WS_OPERATION,
+        display: "name",
+        number_prefix: None,
+        fields: fields![
+            "name": Str,
+            "web_service_definition": Ref(WS_DEFINITION),
+            "http_method": Str,
+            "relative_path": Str,
+            "operation_uri": Str,
+            "active": Bool,
+        ],
     },
 ];
 

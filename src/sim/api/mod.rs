@@ -122,6 +122,9 @@ async fn unknown_path(State(sim): S, req: Request) -> Response {
     if !req.uri().path().starts_with("/api/") {
         return StatusCode::NOT_FOUND.into_response();
     }
+    // A request for a resource the instance does not have is a request all the same.
+    sim.counters.requests.fetch_add(1, Ordering::Relaxed);
+    sim.counters.log(req.method().as_str(), req.uri().path());
     // Assumed: credentials are checked before the resource is looked up.
     let h = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if !sim.auth.check(h) {
@@ -229,6 +232,9 @@ async fn inject_faults(State(sim): S, req: Request, next: Next) -> Response {
     // `requests` counts HTTP requests from clients; a batch's items are counted apart.
     let counter = if batch_item { &sim.counters.batch_items } else { &sim.counters.requests };
     counter.fetch_add(1, Ordering::Relaxed);
+    if !batch_item {
+        sim.counters.log(req.method().as_str(), req.uri().path());
+    }
     if !faults.latency.is_zero() && !batch_item {
         tokio::time::sleep(faults.latency).await;
     }
