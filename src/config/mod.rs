@@ -114,6 +114,8 @@ pub struct Profile {
     /// The instance's hourly request budget this profile stays within (0 = none).
     #[serde(default = "default_max_requests_per_hour")]
     pub max_requests_per_hour: u32,
+    /// Seconds between polls of `hubtop metrics` (default 60).
+    pub metrics_interval_secs: Option<u64>,
     #[serde(default)]
     pub tables: Tables,
     /// Field names and choice values of this instance (`hubtop doctor --write` fills it).
