@@ -51,7 +51,7 @@ fn sim(seed: u64, data: &Path, extra: &[&str]) -> (Kill, String) {
         .args(extra)
         .env("HUBTOP_DATA_DIR", data)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .expect("sim");
     let url = first_url(&mut child);
@@ -124,8 +124,8 @@ fn parse(text: &str) -> Vec<Sample> {
         };
         let mut labels = Vec::new();
         let mut value_part = line[name.len()..].trim();
-        if rest.starts_with('{') {
-            let mut chars = rest[1..].char_indices().peekable();
+        if let Some(inside) = rest.strip_prefix('{') {
+            let mut chars = inside.char_indices().peekable();
             let mut key = String::new();
             let mut end = 0;
             while let Some((i, c)) = chars.next() {
@@ -391,28 +391,32 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     let acme = "Acme Facilities";
     let c = http();
     assert!(c.put(format!("{base}/sim/providers/acme")).body("outage").send().expect("outage").status().is_success());
-    let wos: Value = c
-        .get(format!("{base}/api/now/table/sn_wsd_core_workplace_task"))
-        .basic_auth("admin", Some("admin"))
-        .query(&[
-            ("sysparm_query", "fm_provider.title=Acme Facilities^integration_state=created"),
-            ("sysparm_fields", "sys_id"),
-        ])
-        .send()
-        .expect("work orders")
-        .json()
-        .expect("json");
-    let ids: Vec<String> =
-        wos["result"].as_array().expect("rows").iter().filter_map(|r| r["sys_id"].as_str().map(String::from)).collect();
-    for (i, id) in ids.iter().enumerate() {
-        let r = c
-            .patch(format!("{base}/api/now/table/sn_wsd_core_workplace_task/{id}"))
+    // A comment on a synced work order runs the provider's update subflow (IFM), which
+    // fails while Acme is out; each failed update leaves an entry in error, and the work
+    // order (update failed) takes the next comment.
+    let comment_on_synced = |round: usize| {
+        let wos: Value = c
+            .get(format!("{base}/api/now/table/sn_wsd_core_workplace_task"))
             .basic_auth("admin", Some("admin"))
-            .json(&serde_json::json!({"comments": format!("metrics test {i}")}))
+            .query(&[
+                ("sysparm_query", "fm_provider.title=Acme Facilities^integration_stateINcreated,update_failed"),
+                ("sysparm_fields", "sys_id"),
+            ])
             .send()
-            .expect("patch");
-        assert!(r.status().is_success());
-    }
+            .expect("work orders")
+            .json()
+            .expect("json");
+        for r in wos["result"].as_array().expect("rows") {
+            let id = r["sys_id"].as_str().expect("sys_id");
+            let r = c
+                .patch(format!("{base}/api/now/table/sn_wsd_core_workplace_task/{id}"))
+                .basic_auth("admin", Some("admin"))
+                .json(&serde_json::json!({"comments": format!("metrics test {round}")}))
+                .send()
+                .expect("patch");
+            assert!(r.status().is_success());
+        }
+    };
     let errors_at_instance = || -> u64 {
         let v: Value = c
             .get(format!("{base}/api/now/stats/ih_sync_outbound_record"))
@@ -424,7 +428,24 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
             .expect("json");
         v["result"]["stats"]["count"].as_str().and_then(|n| n.parse().ok()).unwrap_or(0)
     };
-    wait_for("more than 10 Acme entries in error", Duration::from_secs(120), || {
+    let mut round = 0;
+    wait_for("more than 10 Acme entries in error", Duration::from_secs(180), || {
+        round += 1;
+        comment_on_synced(round);
+        if round % 100 == 0 {
+            let v: Value = c
+                .get(format!("{base}/api/now/table/ih_sync_outbound_record"))
+                .basic_auth("admin", Some("admin"))
+                .query(&[
+                    ("sysparm_query", "provider.title=Acme Facilities"),
+                    ("sysparm_fields", "number,state,attempts,operation,last_error"),
+                ])
+                .send()
+                .expect("entries")
+                .json()
+                .expect("json");
+            eprintln!("round {round}: {v}");
+        }
         (errors_at_instance() > 10).then_some(())
     });
     // PromQL through Prometheus's HTTP API: the error count of the provider, as the
