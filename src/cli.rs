@@ -145,6 +145,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ConfigAction,
     },
+    /// Serve integration health for Prometheus (/metrics, OpenMetrics) from polls of each profile's instance.
+    #[command(after_help = "Each instance is polled on hubtop's schedule (the profile's metrics_interval_secs, \
+                            default 60 s), never per scrape.\n\nExamples:\n  hubtop metrics --profile prod\n  \
+                            hubtop metrics --all-profiles --listen 127.0.0.1:9464")]
+    Metrics(crate::metrics::MetricsArgs),
     /// Store the secret of --profile in the OS keyring (read from the terminal, never echoed).
     #[command(after_help = "Example:\n  hubtop login --profile prod")]
     Login,

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod exit;
 pub mod harness;
 pub mod logging;
+pub mod metrics;
 pub mod ops;
 pub mod platform;
 pub mod query;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> u8 {
         }
     };
     match cli.command {
+        Some(Command::Metrics(args)) => metrics::run(&cli.global, &config, args).await,
         Some(c) => cmd::run(&cli.global, &config, c).await,
         None => console::run(&cli.global, &config).await,
     }

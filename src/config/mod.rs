@@ -116,6 +116,8 @@ pub struct Profile {
     pub max_requests_per_hour: u32,
     /// How long an action's outcome is followed, in seconds (`--follow` overrides; 0 = not followed).
     pub follow_secs: Option<u64>,
+    /// Seconds between polls of `hubtop metrics` (default 60).
+    pub metrics_interval_secs: Option<u64>,
     #[serde(default)]
     pub tables: Tables,
     /// Field names and choice values of this instance (`hubtop doctor --write` fills it).
