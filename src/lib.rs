@@ -22,6 +22,7 @@ pub mod sanitize;
 pub mod signals;
 pub mod sim;
 pub mod target;
+pub mod theme;
 pub mod time;
 pub mod ui;
 

@@ -271,7 +271,7 @@ impl App {
         let mut skipped = Vec::new();
         for (e, r) in &targets {
             // One operation per job; a record already being worked on is not sent again.
-            let label = crate::ops::title_of(*e, r);
+            let label = crate::domain::title_of(*e, r);
             match applies(&op, *e, r) {
                 Ok(()) if self.actions.in_flight(&op, r.sys_id()) => {
                     skipped.push(format!("{label}: {} already running", op.verb()))

@@ -431,7 +431,7 @@ fn common_prefix(msgs: &[String]) -> &str {
     first[..end].split(',').next().unwrap_or("")
 }
 
-pub use crate::ops::title_of;
+pub use crate::domain::title_of;
 
 pub fn view_names() -> Vec<&'static str> {
     VIEWS.iter().map(|v| v.name()).chain(["log", "fleet", "profile", "ctx", "quit", "help", "freeze"]).collect()

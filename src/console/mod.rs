@@ -58,7 +58,7 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
             return code;
         }
     };
-    let (fleet_tx, fleet_rx) = terminal::channel();
+    let (fleet_tx, fleet_rx) = runner::channel();
     let mut profiles = profiles::Profiles::new(g, config, Arc::new(OsKeyring), fleet_tx);
     let demo = sim.is_some();
     if let Some(h) = sim {

@@ -253,9 +253,3 @@ fn run_effects(app: &mut App, runner: &Runner, profiles: &Profiles, effects: Vec
     });
     switch
 }
-
-/// A channel of the size the console uses: bounded, so a slow UI slows the fetchers
-/// down instead of growing memory.
-pub fn channel() -> (mpsc::Sender<Msg>, mpsc::Receiver<Msg>) {
-    mpsc::channel(256)
-}

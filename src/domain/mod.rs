@@ -17,3 +17,4 @@ pub use mapping::Mapping;
 pub use rules::{Operation, WorkOrderOp};
 pub use state::Tone;
 pub use tables::Tables;
+pub use wire::{Record, title_of};

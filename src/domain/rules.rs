@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::Entity;
 use super::state::{ExecState, IntegrationState, QueueState, WorkOrderState};
-use crate::client::Record;
+use super::wire::Record;
 
 /// A work-order operation at the provider (the IFM create / update / cancel subflows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

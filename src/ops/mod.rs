@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use crate::audit::Audit;
 use crate::client::{Client, Error, Record};
 use crate::domain::state::QueueState;
-use crate::domain::{Entity, Operation, WorkOrderOp, rules};
+use crate::domain::{Entity, Operation, WorkOrderOp, rules, title_of};
 
 /// One record an operation is sent for.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,12 +33,6 @@ impl Target {
     pub fn new(entity: Entity, record: &Record) -> Target {
         Target { entity, sys_id: record.sys_id().to_string(), label: title_of(entity, record), record: record.clone() }
     }
-}
-
-/// What a record is called in breadcrumbs, previews and messages.
-pub fn title_of(e: Entity, r: &Record) -> String {
-    let t = r.show(e.title_field());
-    if t.is_empty() { r.sys_id().chars().take(8).collect() } else { t.to_string() }
 }
 
 /// How an operation ended, as far as hubtop can tell.

@@ -8,7 +8,6 @@ pub mod overlay;
 pub mod overview;
 pub mod table;
 pub mod text_table;
-pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,7 +18,9 @@ use crate::app::keys::Action;
 use crate::app::layout::{self, FOOTER_ROWS, HEADER_ROWS, MIN_SIZE};
 use crate::app::{App, Level, Mode, Screen, VIEWS, ViewKind};
 use crate::domain::{Entity, Width};
-pub use theme::Theme;
+/// The theme lives below the renderer (configuration checks its names); re-exported
+/// here, where every drawing function takes it.
+pub use crate::theme::{self, Theme};
 
 /// A list column as the renderer lays it out: the domain's column with a constraint.
 #[derive(Debug, Clone, Copy)]
