@@ -11,7 +11,6 @@ use std::sync::Arc;
 use crate::app::{Screen, ViewKind};
 use crate::cli::Global;
 use crate::config::{self, Config, DefaultView, OsKeyring};
-use crate::domain::Entity;
 use crate::target::Target;
 use crate::{app, exit};
 
@@ -20,12 +19,7 @@ pub fn initial_view(v: DefaultView) -> ViewKind {
     match v {
         DefaultView::Overview => ViewKind::Overview,
         DefaultView::Fleet => ViewKind::Fleet,
-        DefaultView::Providers => ViewKind::List(Entity::Providers),
-        DefaultView::Workorders => ViewKind::List(Entity::WorkOrders),
-        DefaultView::Outbound => ViewKind::List(Entity::Outbound),
-        DefaultView::Inbound => ViewKind::List(Entity::Inbound),
-        DefaultView::Executions => ViewKind::List(Entity::Executions),
-        DefaultView::History => ViewKind::List(Entity::History),
+        DefaultView::List(e) => ViewKind::List(e),
     }
 }
 

@@ -26,15 +26,7 @@ pub struct Mapping {
 
 /// The key of a logical table in the profile (`work_orders`, `outbound`, …).
 pub fn key(e: Entity) -> &'static str {
-    match e {
-        Entity::Providers => "providers",
-        Entity::WorkOrders => "work_orders",
-        Entity::Outbound => "outbound",
-        Entity::Inbound => "inbound",
-        Entity::Executions => "executions",
-        Entity::History => "history",
-        Entity::Flows => "flows",
-    }
+    e.desc().key
 }
 
 /// Fields every record has on every table of a real instance.
