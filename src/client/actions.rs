@@ -1,6 +1,6 @@
-//! Actions: PATCH a record (cancel, update, retry, skip), find what a provider subflow or
-//! a rerun needs, an execution's detail from the companion; the Flow REST trigger and
-//! status calls (see `trigger` for how a profile starts flows).
+//! The requests operations make: PATCH a record (cancel, update, retry, skip), find
+//! what a provider subflow or a rerun needs, an execution's detail from the companion;
+//! the Flow REST trigger and status calls (see `trigger` for how a profile starts flows).
 
 use std::time::Duration;
 

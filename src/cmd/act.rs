@@ -8,7 +8,7 @@ use crate::cli::Command;
 use crate::client::{Client, Error};
 use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::exit;
-use crate::ops::{Ops, Outcome, Progress, Target};
+use crate::ops::{Ops, Outcome, Progress, Subject};
 
 pub async fn act(ops: Ops, cmd: Command) -> u8 {
     let mut signals = crate::signals::Signals::install();
@@ -75,7 +75,7 @@ fn fail(e: &Error) -> u8 {
 }
 
 /// Sends one operation and prints its outcome; a refusal goes to stderr, like any error.
-async fn send(ops: &Ops, op: &Operation, t: &Target) -> u8 {
+async fn send(ops: &Ops, op: &Operation, t: &Subject) -> u8 {
     let sent = ops
         .run(op, t, true, |p| match p {
             Progress::Started { execution } => println!("execution {execution} started"),
@@ -102,7 +102,7 @@ async fn entries(ops: &Ops, ids: &[String], op: Operation) -> u8 {
         }
         let c = match ops.client.find_entry(id).await {
             // A retry is followed by the console; here it is sent and reported at once.
-            Ok((e, r)) => send_unfollowed(ops, &op, &Target::new(e, &r)).await,
+            Ok((e, r)) => send_unfollowed(ops, &op, &Subject::new(e, &r)).await,
             Err(e) => {
                 eprintln!("hubtop: {id}: {e}");
                 e.exit_code()
@@ -113,7 +113,7 @@ async fn entries(ops: &Ops, ids: &[String], op: Operation) -> u8 {
     code
 }
 
-async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Target) -> u8 {
+async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Subject) -> u8 {
     let sent = ops.run(op, t, false, |_| {}).await;
     match &sent.outcome {
         Outcome::Ok(s) => println!("{}: {} → {}", t.label, t.record.get("state"), s.trim_start_matches("state → ")),
@@ -126,13 +126,13 @@ async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Target) -> u8 {
 
 async fn work_order(ops: &Ops, number: &str, op: Operation) -> u8 {
     match ops.client.work_order(number).await {
-        Ok(wo) => send(ops, &op, &Target::new(Entity::WorkOrders, &wo)).await,
+        Ok(wo) => send(ops, &op, &Subject::new(Entity::WorkOrders, &wo)).await,
         Err(e) => fail(&e),
     }
 }
 
-async fn execution_target(c: &Client, id: &str) -> Result<Target, Error> {
+async fn execution_target(c: &Client, id: &str) -> Result<Subject, Error> {
     let fields = Entity::Executions.list_fields();
     let r = c.get_record(c.table(Entity::Executions), id, fields, false).await?;
-    Ok(Target::new(Entity::Executions, &r))
+    Ok(Subject::new(Entity::Executions, &r))
 }

@@ -5,6 +5,7 @@
 pub mod profiles;
 pub mod runner;
 pub mod terminal;
+mod test_hooks;
 
 use std::sync::Arc;
 

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use super::{Ops, Outcome, Target};
+use super::{Ops, Outcome, Subject};
 use crate::client::{Error, Record};
 use crate::domain::state::{ExecState, IntegrationState, QueueState, SyncStatus};
 use crate::domain::{Entity, WorkOrderOp};
@@ -144,14 +144,14 @@ impl Ops {
         Ok(None)
     }
     /// After a retry, waits for the instance's flows to process the entry again.
-    pub(super) async fn follow_entry(&self, t: &Target) -> Result<Outcome, Error> {
+    pub(super) async fn follow_entry(&self, t: &Subject) -> Result<Outcome, Error> {
         tokio::select! {
             r = self.follow_entry_to_end(t) => r,
             _ = self.flight.stopped() => Ok(Outcome::Unknown(format!("queued again; {STOPPED}"))),
         }
     }
 
-    async fn follow_entry_to_end(&self, t: &Target) -> Result<Outcome, Error> {
+    async fn follow_entry_to_end(&self, t: &Subject) -> Result<Outcome, Error> {
         let table = self.client.table(t.entity).to_string();
         let deadline = tokio::time::Instant::now() + self.follow_timeout;
         let fields = ["state", "last_error", "error", "response_code", "attempts"];

@@ -18,9 +18,10 @@ use crate::client::{Client, Error, Record};
 use crate::domain::state::QueueState;
 use crate::domain::{Entity, Operation, WorkOrderOp, rules, title_of};
 
-/// One record an operation is sent for.
+/// The record an operation is sent for: its subject (not to be confused with
+/// [`crate::target::Target`], the instance a command talks to).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub struct Subject {
     pub entity: Entity,
     pub sys_id: String,
     /// What the operator calls it (a number, a flow name).
@@ -29,9 +30,9 @@ pub struct Target {
     pub record: Record,
 }
 
-impl Target {
-    pub fn new(entity: Entity, record: &Record) -> Target {
-        Target { entity, sys_id: record.sys_id().to_string(), label: title_of(entity, record), record: record.clone() }
+impl Subject {
+    pub fn new(entity: Entity, record: &Record) -> Subject {
+        Subject { entity, sys_id: record.sys_id().to_string(), label: title_of(entity, record), record: record.clone() }
     }
 }
 
@@ -95,7 +96,7 @@ impl Ops {
     }
 
     /// Decides, audits, performs and (when `follow`) follows one operation.
-    pub async fn run(&self, op: &Operation, t: &Target, follow: bool, progress: impl Fn(Progress)) -> Sent {
+    pub async fn run(&self, op: &Operation, t: &Subject, follow: bool, progress: impl Fn(Progress)) -> Sent {
         if let Err(why) = rules::applies(op, t.entity, &t.record) {
             return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
         }
@@ -128,7 +129,7 @@ impl Ops {
     async fn perform(
         &self,
         op: &Operation,
-        t: &Target,
+        t: &Subject,
         follow: bool,
         progress: &impl Fn(Progress),
     ) -> Result<Outcome, Error> {

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::follow::Watch;
-use super::{Ops, Outcome, Progress, Target};
+use super::{Ops, Outcome, Progress, Subject};
 use crate::client::trigger::what_to_configure;
 use crate::client::{Error, Record};
 use crate::domain::state::WorkOrderState;
@@ -39,7 +39,7 @@ impl Ops {
     /// Cancel and update: one PATCH of the work order; IFM does the rest.
     pub(super) async fn patch_work_order(
         &self,
-        t: &Target,
+        t: &Subject,
         op: WorkOrderOp,
         body: Map<String, Value>,
         follow: bool,
@@ -58,7 +58,7 @@ impl Ops {
 
     pub(super) async fn cancel(
         &self,
-        t: &Target,
+        t: &Subject,
         follow: bool,
         progress: &impl Fn(Progress),
     ) -> Result<Outcome, Error> {
@@ -75,7 +75,7 @@ impl Ops {
 
     pub(super) async fn update(
         &self,
-        t: &Target,
+        t: &Subject,
         changed: &Map<String, Value>,
         comment: &str,
         follow: bool,
@@ -98,7 +98,7 @@ impl Ops {
     /// Create (or a resync): the provider's subflow through the profile's trigger.
     pub(super) async fn via_trigger(
         &self,
-        t: &Target,
+        t: &Subject,
         op: WorkOrderOp,
         purpose: &str,
         inputs: Map<String, Value>,
@@ -113,7 +113,12 @@ impl Ops {
     }
 
     /// A failed execution's flow again, with its recorded inputs, through the rerun trigger.
-    pub(super) async fn rerun(&self, t: &Target, follow: bool, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
+    pub(super) async fn rerun(
+        &self,
+        t: &Subject,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
         let (flow, inputs, source) = self.client.rerun_inputs(&t.sys_id).await?;
         let wo = (!source.is_empty()).then_some(source);
         let seen = match (&wo, follow) {
@@ -156,7 +161,7 @@ impl Ops {
     }
 }
 
-fn record_inputs(t: &Target) -> Map<String, Value> {
+fn record_inputs(t: &Subject) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("record".into(), json!(t.sys_id));
     m
