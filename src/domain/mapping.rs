@@ -159,16 +159,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_domain_fields_are_what_the_embedded_instance_serves() {
-        let tables = crate::domain::Tables::default();
-        for e in Entity::ALL {
-            let def = crate::sim::schema::table(tables.name(e)).expect("served");
-            let served: Vec<&str> = def.fields.iter().map(|f| f.name).filter(|f| !f.starts_with("sys_")).collect();
-            assert_eq!(served, domain_fields(e), "{e:?}");
-        }
-    }
-
-    #[test]
     fn names_and_values_go_out_mapped_and_come_back_logical() {
         let m: Mapping = toml::from_str(
             "[fields.work_orders]\nfm_provider = \"u_fm_provider\"\n\

@@ -308,6 +308,17 @@ mod tests {
     use super::*;
     use crate::domain::Entity;
 
+    /// (Was in `domain::mapping`: the domain does not look up at the instance.)
+    #[test]
+    fn the_domain_fields_are_what_the_embedded_instance_serves() {
+        let tables = crate::domain::Tables::default();
+        for e in Entity::ALL {
+            let def = table(tables.name(e)).expect("served");
+            let served: Vec<&str> = def.fields.iter().map(|f| f.name).filter(|f| !f.starts_with("sys_")).collect();
+            assert_eq!(served, crate::domain::mapping::domain_fields(e), "{e:?}");
+        }
+    }
+
     /// Every choice field a kind's table serves has the kind's choice list, and every
     /// choice list a description names is a choice field here.
     #[test]
