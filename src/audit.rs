@@ -34,13 +34,6 @@ impl Default for Rotation {
     }
 }
 
-impl Rotation {
-    /// From the config's `audit_max_mb` and `audit_keep`.
-    pub fn from_config(c: &crate::config::Config) -> Self {
-        Rotation { max_bytes: c.audit_max_mb.max(1) * 1024 * 1024, keep: c.audit_keep.max(1) }
-    }
-}
-
 pub struct Audit {
     path: Option<PathBuf>,
     /// Held open for the process; locked around each write. The mutex orders this

@@ -3,6 +3,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::domain::Entity;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hubtop",
@@ -215,14 +217,16 @@ pub enum ConfigAction {
 
 pub use crate::sim::args::SimArgs;
 
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
-pub enum Entity {
-    Providers,
-    Workorders,
-    Outbound,
-    Inbound,
-    Executions,
-    History,
+/// `get`'s kinds: each kind with a list of its own, by its name (and aliases), from the
+/// domain's registry.
+impl ValueEnum for Entity {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Entity::LISTED
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.name()).aliases(self.desc().aliases.iter().copied()))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
@@ -248,18 +252,4 @@ pub struct GetArgs {
     pub limit: usize,
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
-}
-
-impl From<Entity> for crate::domain::Entity {
-    fn from(e: Entity) -> Self {
-        use crate::domain::Entity as D;
-        match e {
-            Entity::Providers => D::Providers,
-            Entity::Workorders => D::WorkOrders,
-            Entity::Outbound => D::Outbound,
-            Entity::Inbound => D::Inbound,
-            Entity::Executions => D::Executions,
-            Entity::History => D::History,
-        }
-    }
 }

@@ -1,5 +1,5 @@
 //! hubtop: a terminal operations console for ServiceNow integrations, with an
-//! embedded simulated instance. See DESIGN.md for the architecture; in short:
+//! embedded simulated instance. See ARCHITECTURE.md for the architecture; in short:
 //! `domain` what the records are, `client` the ServiceNow client, `ops` an operator's
 //! operation end to end, `app` the console's state machine, `ui` its rendering,
 //! `console` the terminal and runner, `cmd` the CLI, `sim` the embedded instance.
@@ -23,6 +23,7 @@ pub mod sanitize;
 pub mod signals;
 pub mod sim;
 pub mod target;
+pub mod theme;
 pub mod time;
 pub mod ui;
 

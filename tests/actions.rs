@@ -14,7 +14,7 @@ use hubtop::client::{Auth, Client, ClientConfig, Entity, Record};
 use hubtop::console::runner::Runner;
 use hubtop::domain::Operation;
 use hubtop::harness::headless::Headless;
-use hubtop::ops::{Ops, Outcome, Target};
+use hubtop::ops::{Ops, Outcome, Subject};
 use hubtop::sim::fm::Behaviour;
 use hubtop::sim::schema::{OUTBOUND, PROVIDERS};
 use hubtop::sim::store::Store;
@@ -51,11 +51,11 @@ async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
 }
 
 /// A queue entry in error, as the console's list row holds it (the rules decide on it).
-fn target(e: Entity, id: &str) -> Target {
+fn target(e: Entity, id: &str) -> Subject {
     let mut r = Record::default();
     r.set("sys_id", id);
     r.set("state", "error");
-    Target { entity: e, sys_id: id.to_string(), label: id.to_string(), record: r }
+    Subject { entity: e, sys_id: id.to_string(), label: id.to_string(), record: r }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

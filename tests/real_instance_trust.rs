@@ -361,7 +361,7 @@ async fn a_two_minute_follow_costs_at_most_thirty_requests() {
     use hubtop::audit::Audit;
     use hubtop::client::{Auth, Client, ClientConfig};
     use hubtop::domain::{Entity, Operation, WorkOrderOp};
-    use hubtop::ops::{Ops, Outcome, Progress, Target};
+    use hubtop::ops::{Ops, Outcome, Progress, Subject};
     use hubtop::sim::{self, SimConfig, Without};
     use std::sync::atomic::Ordering;
 
@@ -394,7 +394,7 @@ async fn a_two_minute_follow_costs_at_most_thirty_requests() {
     ops.follow_timeout = Duration::from_secs(120);
     let before = h.sim.counters.requests.load(Ordering::Relaxed);
     let wo = client.work_order(&id).await.unwrap();
-    let t = Target::new(Entity::WorkOrders, &wo);
+    let t = Subject::new(Entity::WorkOrders, &wo);
     let seen = parking_lot::Mutex::new(Vec::new());
     let t0 = tokio::time::Instant::now();
     let sent = ops

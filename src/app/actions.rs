@@ -12,7 +12,7 @@ use crate::client::Record;
 use crate::domain::rules::{applies, retry_op};
 use crate::domain::state::QueueState;
 use crate::domain::{Entity, Operation, WorkOrderOp};
-use crate::ops::{Outcome, Target};
+use crate::ops::{Outcome, Subject};
 use tui_input::Input;
 
 /// One operation over one or more records, as the console sends it.
@@ -20,7 +20,7 @@ use tui_input::Input;
 pub struct Job {
     pub id: u64,
     pub op: Operation,
-    pub targets: Vec<Target>,
+    pub targets: Vec<Subject>,
 }
 
 impl Job {
@@ -55,7 +55,7 @@ pub struct Running {
     pub done: usize,
     pub failed: usize,
     pub unknown: usize,
-    pub results: Vec<(Target, Outcome)>,
+    pub results: Vec<(Subject, Outcome)>,
     pub cancelling: bool,
 }
 
@@ -69,12 +69,12 @@ impl Running {
 pub struct Summary {
     pub verb: String,
     pub ok: usize,
-    pub failed: Vec<(Target, Outcome)>,
+    pub failed: Vec<(Subject, Outcome)>,
     pub not_sent: usize,
     pub selected: usize,
     /// Entries set back to ready, followed through the list's live updates until the
     /// queue processed them or they failed again (what a retry is for).
-    pub following: BTreeMap<String, Target>,
+    pub following: BTreeMap<String, Subject>,
     pub processed: usize,
     pub failed_again: usize,
 }
@@ -106,7 +106,7 @@ impl Summary {
             };
             let Some(t) = self.following.remove(r.sys_id()) else { continue };
             if let Some(o) = outcome {
-                self.failed.push((Target { record: r.clone(), ..t }, o));
+                self.failed.push((Subject { record: r.clone(), ..t }, o));
             }
             any = true;
         }
@@ -223,7 +223,7 @@ impl App {
                             self.flash(Level::Warn, why);
                             return Vec::new();
                         }
-                        self.actions.form = Some(UpdateForm::new(Target::new(e0, &r0)));
+                        self.actions.form = Some(UpdateForm::new(Subject::new(e0, &r0)));
                         return Vec::new();
                     }
                     _ => return Vec::new(),
@@ -271,12 +271,12 @@ impl App {
         let mut skipped = Vec::new();
         for (e, r) in &targets {
             // One operation per job; a record already being worked on is not sent again.
-            let label = crate::ops::title_of(*e, r);
+            let label = crate::domain::title_of(*e, r);
             match applies(&op, *e, r) {
                 Ok(()) if self.actions.in_flight(&op, r.sys_id()) => {
                     skipped.push(format!("{label}: {} already running", op.verb()))
                 }
-                Ok(()) => ok.push(Target::new(*e, r)),
+                Ok(()) => ok.push(Subject::new(*e, r)),
                 Err(why) => skipped.push(format!("{label}: {why}")),
             }
         }
@@ -390,7 +390,7 @@ impl App {
             ActionEvent::Finished { job, cancelled } => {
                 let Some(r) = self.actions.running.remove(&job) else { return Vec::new() };
                 if r.job.is_bulk() {
-                    let mut failed: Vec<(Target, Outcome)> = r
+                    let mut failed: Vec<(Subject, Outcome)> = r
                         .results
                         .iter()
                         .filter(|(_, o)| matches!(o, Outcome::Failed(_) | Outcome::Unknown(_)))

@@ -12,7 +12,7 @@ use super::keys::Action;
 use super::{App, Effect, Level};
 use crate::domain::Operation;
 use crate::domain::records::work_order::UPDATE_FIELDS;
-use crate::ops::Target;
+use crate::ops::Subject;
 
 #[derive(Debug, Clone)]
 pub struct Confirm {
@@ -25,7 +25,7 @@ pub struct Confirm {
 
 #[derive(Debug, Clone)]
 pub struct UpdateForm {
-    pub target: Target,
+    pub target: Subject,
     /// (field, original, input).
     pub fields: Vec<(String, String, Input)>,
     pub comment: Input,
@@ -129,7 +129,7 @@ impl App {
 }
 
 impl UpdateForm {
-    pub fn new(target: Target) -> Self {
+    pub fn new(target: Subject) -> Self {
         let fields = UPDATE_FIELDS
             .iter()
             .map(|f| {

@@ -8,6 +8,10 @@ use std::collections::HashMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// The views the number keys switch to: the overview, then each kind with a list of its
+/// own (`super::VIEWS`).
+pub const VIEW_COUNT: u8 = 1 + crate::domain::Entity::LISTED.len() as u8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
     Quit,
@@ -210,7 +214,7 @@ impl Default for Keymap {
         bind(k('*'), MarkAll);
         bind(k('p'), Provider);
         bind(k('h'), History);
-        for n in 1..=7u8 {
+        for n in 1..=VIEW_COUNT {
             bind(k((b'0' + n) as char), View(n));
         }
         let mut layered = HashMap::new();
@@ -316,8 +320,13 @@ impl Keymap {
 
     /// Adds bindings from the config (`action = "key"` or a list); returns the conflicts found.
     pub fn extend(&mut self, bindings: &[(String, String)]) -> Result<(), Vec<String>> {
-        let by_name: HashMap<String, Action> =
-            self.map.values().copied().chain((1..=7).map(Action::View)).map(|a| (a.config_name(), a)).collect();
+        let by_name: HashMap<String, Action> = self
+            .map
+            .values()
+            .copied()
+            .chain((1..=VIEW_COUNT).map(Action::View))
+            .map(|a| (a.config_name(), a))
+            .collect();
         let mut problems = Vec::new();
         let mut added: HashMap<(KeyCode, KeyModifiers), Action> = HashMap::new();
         for (action, key) in bindings {

@@ -32,16 +32,17 @@ use list::ListState;
 use overview::{Overview, OverviewData};
 use plans::{DetailPlan, OverviewPlan};
 
-/// The views `1`–`7` switch between, in that order.
-pub const VIEWS: [ViewKind; 7] = [
-    ViewKind::Overview,
-    ViewKind::List(Entity::Providers),
-    ViewKind::List(Entity::WorkOrders),
-    ViewKind::List(Entity::Outbound),
-    ViewKind::List(Entity::Inbound),
-    ViewKind::List(Entity::Executions),
-    ViewKind::List(Entity::History),
-];
+/// The views the number keys switch between, in that order: the overview, then each
+/// kind with a list of its own (the domain's registry, [`Entity::LISTED`]).
+pub const VIEWS: [ViewKind; keys::VIEW_COUNT as usize] = {
+    let mut views = [ViewKind::Overview; keys::VIEW_COUNT as usize];
+    let mut i = 0;
+    while i < Entity::LISTED.len() {
+        views[i + 1] = ViewKind::List(Entity::LISTED[i]);
+        i += 1;
+    }
+    views
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewKind {
@@ -431,7 +432,7 @@ fn common_prefix(msgs: &[String]) -> &str {
     first[..end].split(',').next().unwrap_or("")
 }
 
-pub use crate::ops::title_of;
+pub use crate::domain::title_of;
 
 pub fn view_names() -> Vec<&'static str> {
     VIEWS.iter().map(|v| v.name()).chain(["log", "fleet", "profile", "ctx", "quit", "help", "freeze"]).collect()

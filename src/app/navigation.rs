@@ -8,6 +8,7 @@ use super::keys::Action;
 use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, common_prefix, title_of};
 use crate::client::Record;
 use crate::domain::Entity;
+use crate::domain::entity::Source;
 use crate::domain::state::QueueState;
 use crate::query::{Condition, Query};
 
@@ -191,13 +192,14 @@ impl App {
                 }
             }
             Action::History => {
-                let target = self.selected_record().and_then(|(e, r)| match e {
-                    Entity::WorkOrders => Some((Condition::eq("task", r.sys_id()), r.show("number").to_string())),
-                    Entity::Outbound | Entity::Inbound if !r.get("document_id").is_empty() => {
-                        Some((Condition::eq("task", r.get("document_id")), r.show("document_id").to_string()))
-                    }
-                    Entity::Providers => Some((Condition::eq("provider", r.sys_id()), r.show("title").to_string())),
-                    _ => None,
+                // The sync history its description relates it to (a history line's own: none).
+                let target = self.selected_record().and_then(|(e, r)| {
+                    let rel = e.desc().related.iter().find(|x| x.kind == Entity::History && e != Entity::History)?;
+                    let (value, label) = match rel.source {
+                        Source::SysId => (r.sys_id(), title_of(e, r)),
+                        Source::Field(f) => (r.get(f), r.show(f).to_string()),
+                    };
+                    (!value.is_empty()).then(|| (Condition::eq(rel.by, value), label))
                 });
                 match target {
                     Some((c, label)) => self.push_list(Entity::History, Query::new().and(c), format!("record {label}")),

@@ -8,6 +8,7 @@ use super::overview::OverviewData;
 use crate::client::read::ListSpec;
 use crate::client::{Record, Tables};
 use crate::domain::Entity;
+use crate::domain::entity::{ExecLink, Source};
 use crate::domain::state::QueueState;
 use crate::query::{Condition, Query};
 
@@ -149,59 +150,39 @@ impl DetailPlan {
         let newest = |q: Query| q.order_desc("sys_updated_on");
         let mut plan = DetailPlan { requests: Vec::new(), slots: Vec::new() };
         plan.push(Slot::Record, Request::Record { table: t(entity), sys_id: sys_id.to_string() });
-        let exec = match entity {
-            Entity::Executions => Some(Request::Execution { table: t(entity), id: sys_id.to_string() }),
-            Entity::Outbound | Entity::Inbound | Entity::History => Some(basis.get("flow_context"))
+        let exec = match entity.desc().execution {
+            ExecLink::Itself => Some(Request::Execution { table: t(entity), id: sys_id.to_string() }),
+            ExecLink::Field(f) => Some(basis.get(f))
                 .filter(|s| !s.is_empty())
                 .map(|id| Request::Execution { table: t(Entity::Executions), id: id.to_string() }),
-            Entity::WorkOrders => {
+            ExecLink::Latest => {
                 Some(Request::LatestExecution { table: t(Entity::Executions), source_record: sys_id.to_string() })
             }
-            _ => None,
+            ExecLink::None => None,
         };
         if let Some(r) = exec {
             plan.push(Slot::Execution, r);
         }
-        let mut related = |e: Entity, label: &'static str, q: Query, limit: usize| {
-            let mut spec = ListSpec::new(&t(e));
-            spec.query = q;
-            spec.fields = e.list_fields().iter().map(|s| s.to_string()).collect();
-            spec.limit = limit;
+        // The related panes its description names, each from what is known of the record.
+        for rel in entity.desc().related {
+            let value = match rel.source {
+                Source::SysId => sys_id,
+                Source::Field(f) => basis.get(f),
+            };
+            if value.is_empty() {
+                continue;
+            }
+            let mut q = Query::new().and(Condition::eq(rel.by, value));
+            if let Some((f, v)) = rel.only {
+                q = q.and(Condition::eq(f, v));
+            }
+            let mut spec = ListSpec::new(&t(rel.kind));
+            spec.query = if rel.limit > 1 { newest(q) } else { q };
+            spec.fields = rel.kind.list_fields().iter().map(|s| s.to_string()).collect();
+            spec.limit = rel.limit;
             spec.no_count = true;
             spec.display = true;
-            plan.push(Slot::Related { entity: e, label }, Request::List(spec));
-        };
-        let by = |f: &str, v: &str| Query::new().and(Condition::eq(f, v));
-        match entity {
-            Entity::WorkOrders => {
-                related(Entity::Outbound, "Outbound", newest(by("document_id", sys_id)), 20);
-                related(Entity::History, "Sync history", newest(by("task", sys_id)), 20);
-            }
-            Entity::Outbound | Entity::Inbound => {
-                let doc = basis.get("document_id");
-                if !doc.is_empty() {
-                    related(Entity::History, "Sync history of the record", newest(by("task", doc)), 20);
-                    related(Entity::WorkOrders, "Work order", by("sys_id", doc), 1);
-                }
-            }
-            Entity::History => {
-                let task = basis.get("task");
-                if !task.is_empty() {
-                    related(Entity::History, "Sync history of the record", newest(by("task", task)), 20);
-                }
-            }
-            Entity::Executions => {
-                let src = basis.get("source_record");
-                if !src.is_empty() {
-                    related(Entity::WorkOrders, "Source record", by("sys_id", src), 1);
-                }
-            }
-            Entity::Providers => {
-                let q = by("provider", sys_id).and(Condition::eq("state", QueueState::Error.as_str()));
-                related(Entity::Outbound, "Outbound in error", newest(q), 20);
-                related(Entity::History, "Sync history", newest(by("provider", sys_id)), 20);
-            }
-            Entity::Flows => {}
+            plan.push(Slot::Related { entity: rel.kind, label: rel.label }, Request::List(spec));
         }
         plan
     }

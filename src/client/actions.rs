@@ -1,6 +1,6 @@
-//! Actions: PATCH a record (cancel, update, retry, skip), find what a provider subflow or
-//! a rerun needs, an execution's detail from the companion; the Flow REST trigger and
-//! status calls (see `trigger` for how a profile starts flows).
+//! The requests operations make: PATCH a record (cancel, update, retry, skip), find
+//! what a provider subflow or a rerun needs, an execution's detail from the companion;
+//! the Flow REST trigger and status calls (see `trigger` for how a profile starts flows).
 
 use std::time::Duration;
 
@@ -278,7 +278,7 @@ impl Client {
 
     /// Resolves a queue entry given by sys_id or number, in the outbound then inbound queue.
     pub async fn find_entry(&self, id: &str) -> Result<(Entity, Record)> {
-        for e in [Entity::Outbound, Entity::Inbound] {
+        for e in Entity::ALL.into_iter().filter(|e| e.is_queue()) {
             let q = Query::new().and(Condition::eq("sys_id", id)).new_query().and(Condition::eq("number", id));
             if let Some(r) = self.find_one(self.table(e), q, &["sys_id", "number", "state"]).await? {
                 return Ok((e, r));

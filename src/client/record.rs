@@ -1,57 +1,18 @@
-//! Records as the client hands them out: every field a string (as on the wire), with
+//! Records as the client decodes them: every field a string (as on the wire), with
 //! the display value beside it where the instance sent one. Every string is
 //! sanitised here, where it enters, so nothing downstream can reach the terminal raw.
+//! The types are the domain's ([`crate::domain::wire`]); decoding is the client's.
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
 use super::error::{Error, Result, snippet};
+pub use crate::domain::wire::{Field, Record};
 use crate::sanitize::sanitize;
 
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
-pub struct Field {
-    pub value: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub display: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Record {
-    pub fields: BTreeMap<String, Field>,
-}
-
+/// Decoding: the record types themselves are the domain's ([`crate::domain::wire`]).
 impl Record {
-    pub fn get(&self, f: &str) -> &str {
-        self.fields.get(f).map(|x| x.value.as_str()).unwrap_or("")
-    }
-
-    /// The display value where the instance sent one, else the value.
-    pub fn show(&self, f: &str) -> &str {
-        match self.fields.get(f) {
-            Some(Field { display: Some(d), .. }) if !d.is_empty() => d,
-            Some(x) => &x.value,
-            None => "",
-        }
-    }
-
-    pub fn sys_id(&self) -> &str {
-        self.get("sys_id")
-    }
-
-    pub fn set(&mut self, f: &str, v: &str) {
-        self.fields.insert(f.to_string(), Field { value: v.to_string(), display: None });
-    }
-
-    /// A record of these (field, value) pairs, without display values.
-    pub fn from_pairs(pairs: &[(&str, &str)]) -> Record {
-        let mut r = Record::default();
-        for (k, v) in pairs {
-            r.set(k, v);
-        }
-        r
-    }
-
     /// Decodes one record object; any field shape a real instance sends is accepted.
     pub fn from_json(v: &Value) -> Result<Record> {
         let Value::Object(m) = v else {
@@ -65,11 +26,6 @@ impl Record {
             fields.insert(sanitize(k).into_owned(), field(v));
         }
         Ok(Record { fields })
-    }
-
-    /// Plain JSON (field → value), as `-o json` prints and `y` copies.
-    pub fn to_json(&self) -> Value {
-        Value::Object(self.fields.iter().map(|(k, f)| (k.clone(), Value::String(f.value.clone()))).collect())
     }
 }
 

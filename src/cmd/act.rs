@@ -18,7 +18,7 @@ use crate::cli::{ActArgs, Command};
 use crate::client::{Client, Error};
 use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::exit;
-use crate::ops::{Ops, Outcome, Progress, Target};
+use crate::ops::{Ops, Outcome, Progress, Subject};
 
 /// The follow window when neither the flag nor the profile says.
 pub const DEFAULT_FOLLOW: Duration = Duration::from_secs(120);
@@ -113,7 +113,7 @@ async fn act_unsignalled(run: &Run, cmd: Command) -> u8 {
 }
 
 /// `--dry-run`: what would be sent, on stdout; nothing is sent.
-async fn dry_run(ops: &Ops, op: &Operation, t: &Target) -> u8 {
+async fn dry_run(ops: &Ops, op: &Operation, t: &Subject) -> u8 {
     match ops.preview(op, t).await {
         Ok(plan) => {
             for p in plan {
@@ -210,7 +210,7 @@ fn fail(e: &Error) -> u8 {
 }
 
 /// Sends one operation and prints its outcome; a refusal goes to stderr, like any error.
-async fn send(run: &Run, op: &Operation, t: &Target) -> u8 {
+async fn send(run: &Run, op: &Operation, t: &Subject) -> u8 {
     let ops = &run.ops;
     if run.dry_run {
         return dry_run(ops, op, t).await;
@@ -239,10 +239,10 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
             break;
         }
         let c = match ops.client.find_entry(id).await {
-            Ok((e, r)) if run.dry_run => dry_run(ops, &op, &Target::new(e, &r)).await,
+            Ok((e, r)) if run.dry_run => dry_run(ops, &op, &Subject::new(e, &r)).await,
             // A retry is followed by the console; here only when --follow asks.
-            Ok((e, r)) if run.follow_entries => send(run, &op, &Target::new(e, &r)).await,
-            Ok((e, r)) => send_unfollowed(ops, &op, &Target::new(e, &r)).await,
+            Ok((e, r)) if run.follow_entries => send(run, &op, &Subject::new(e, &r)).await,
+            Ok((e, r)) => send_unfollowed(ops, &op, &Subject::new(e, &r)).await,
             Err(e) => {
                 eprintln!("hubtop: {id}: {e}");
                 e.exit_code()
@@ -253,7 +253,7 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
     code
 }
 
-async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Target) -> u8 {
+async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Subject) -> u8 {
     let sent = ops.run(op, t, false, |_| {}).await;
     match &sent.outcome {
         Outcome::Ok(s) => println!("{}: {} → {}", t.label, t.record.get("state"), s.trim_start_matches("state → ")),
@@ -266,13 +266,13 @@ async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Target) -> u8 {
 
 async fn work_order(run: &Run, number: &str, op: Operation) -> u8 {
     match run.ops.client.work_order(number).await {
-        Ok(wo) => send(run, &op, &Target::new(Entity::WorkOrders, &wo)).await,
+        Ok(wo) => send(run, &op, &Subject::new(Entity::WorkOrders, &wo)).await,
         Err(e) => fail(&e),
     }
 }
 
-async fn execution_target(c: &Client, id: &str) -> Result<Target, Error> {
+async fn execution_target(c: &Client, id: &str) -> Result<Subject, Error> {
     let fields = Entity::Executions.list_fields();
     let r = c.get_record(c.table(Entity::Executions), id, fields, false).await?;
-    Ok(Target::new(Entity::Executions, &r))
+    Ok(Subject::new(Entity::Executions, &r))
 }

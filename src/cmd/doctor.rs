@@ -14,7 +14,7 @@ use crate::client::read::ListSpec;
 use crate::client::trigger::{COMPANION, path_of};
 use crate::client::{Client, Error, Record};
 use crate::domain::mapping::{self, domain_fields};
-use crate::domain::{Entity, Tables};
+use crate::domain::Entity;
 use crate::exit;
 use crate::query::{Condition, Op, Query};
 use crate::sim::schema;
@@ -23,16 +23,10 @@ use crate::sim::schema;
 /// Management case manager, and the Flow Designer role that reads executions (assumed).
 pub const NEEDED_ROLES: &[&str] = &["sn_wsd_case.manager", "flow_operator"];
 
-/// Choice fields the console acts and filters by.
-const CHOICE_FIELDS: &[(Entity, &str)] = &[
-    (Entity::WorkOrders, "state"),
-    (Entity::WorkOrders, "integration_state"),
-    (Entity::Outbound, "state"),
-    (Entity::Inbound, "state"),
-    (Entity::Executions, "state"),
-    (Entity::History, "status"),
-    (Entity::History, "operation"),
-];
+/// Choice fields the console acts and filters by (their descriptions mark them checked).
+fn choice_fields() -> impl Iterator<Item = (Entity, &'static str)> {
+    Entity::ALL.into_iter().flat_map(|e| e.desc().choices.iter().filter(|c| c.checked).map(move |c| (e, c.field)))
+}
 
 /// The companion's resources (method, path template), as its update set declares them.
 const COMPANION_RESOURCES: &[(&str, &str)] =
@@ -77,8 +71,8 @@ pub async fn examine(c: &Client, profile: &str) -> (Vec<Check>, Found) {
     for e in Entity::ALL {
         out.extend(table(c, e, &mut found, profile).await);
     }
-    for (e, f) in CHOICE_FIELDS {
-        if let Some(line) = choices(c, *e, f, &mut found, profile).await {
+    for (e, f) in choice_fields() {
+        if let Some(line) = choices(c, e, f, &mut found, profile).await {
             out.push(line);
         }
     }
@@ -349,7 +343,7 @@ async fn table(c: &Client, e: Entity, found: &mut Found, profile: &str) -> Vec<C
             ),
             "",
         ));
-        set_table(&mut found.tables, e, &actual);
+        *found.tables.name_mut(e) = actual.clone();
     }
     // Fields, by name or by label, in the table and the ones it extends.
     let names = chain(c, &row).await;
@@ -414,7 +408,7 @@ async fn choices(c: &Client, e: Entity, f: &str, found: &mut Found, profile: &st
         return None;
     }
     let mut missing = Vec::new();
-    for v in schema::choices(e.desc().default_table, f) {
+    for v in e.choices(f).unwrap_or_default() {
         let want = found.mapping.value_out(e, f, v).to_string();
         if list.iter().any(|r| r.get("value") == want) {
             continue;
@@ -441,19 +435,6 @@ async fn choices(c: &Client, e: Entity, f: &str, found: &mut Found, profile: &st
         },
         &fix,
     ))
-}
-
-fn set_table(t: &mut Tables, e: Entity, name: &str) {
-    let slot = match e {
-        Entity::Providers => &mut t.providers,
-        Entity::WorkOrders => &mut t.work_orders,
-        Entity::Outbound => &mut t.outbound,
-        Entity::Inbound => &mut t.inbound,
-        Entity::Executions => &mut t.executions,
-        Entity::History => &mut t.history,
-        Entity::Flows => &mut t.flows,
-    };
-    *slot = name.to_string();
 }
 
 /// Prints the checklist; the exit code: 0 when every needed line is ✔.

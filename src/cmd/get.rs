@@ -31,7 +31,7 @@ pub async fn get(client: &Client, a: GetArgs) -> u8 {
         Ok(rows) => {
             match rows {
                 Rows::Json(v) => print_json(v),
-                Rows::Table(page) => print_table(a.entity.into(), &[], page.records, page.total.map(|t| ("", t))),
+                Rows::Table(page) => print_table(a.entity, &[], page.records, page.total.map(|t| ("", t))),
             }
             exit::OK
         }
@@ -49,7 +49,7 @@ enum Rows {
 }
 
 async fn fetch(client: &Client, a: &GetArgs) -> Result<Rows, Error> {
-    let e: Entity = a.entity.into();
+    let e = a.entity;
     let mut q = match &a.query {
         Some(s) => crate::query::parse(s).map_err(|err| Error::Invalid(format!("--query: {err}")))?,
         None => Query::new(),
@@ -151,7 +151,7 @@ pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8
     match a.output {
         Output::Json => print_json(json),
         Output::Table => {
-            print_table(a.entity.into(), &["profile"], records, None);
+            print_table(a.entity, &["profile"], records, None);
             if !totals.is_empty() {
                 eprintln!("({} shown; --limit for more)", totals.join(", "));
             }

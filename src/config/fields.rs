@@ -3,8 +3,11 @@
 //! and instance URLs (no credentials in them, and none echoed in an error).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer};
+
+use crate::domain::Entity;
 
 /// Every top-level setting, in the order the default config lists them. A line
 /// appended after the last table belongs to that table, so these names inside a table
@@ -16,45 +19,47 @@ pub fn misplaced(name: &str) -> String {
     format!("`{name}` is a top-level setting: move it above the first [table]")
 }
 
-/// The view the console opens with.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
+/// The view the console opens with: the overview, the fleet, or the list of a kind
+/// that has one (by the kind's name, from the domain's registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DefaultView {
     #[default]
     Overview,
     /// One row per profile.
     Fleet,
-    Providers,
-    Workorders,
-    Outbound,
-    Inbound,
-    Executions,
-    History,
+    List(Entity),
 }
 
 impl DefaultView {
-    pub const ALL: &[DefaultView] = &[
-        DefaultView::Overview,
-        DefaultView::Fleet,
-        DefaultView::Providers,
-        DefaultView::Workorders,
-        DefaultView::Outbound,
-        DefaultView::Inbound,
-        DefaultView::Executions,
-        DefaultView::History,
-    ];
+    pub const ALL: &[DefaultView] = &{
+        let mut all = [DefaultView::Overview; 2 + Entity::LISTED.len()];
+        all[1] = DefaultView::Fleet;
+        let mut i = 0;
+        while i < Entity::LISTED.len() {
+            all[i + 2] = DefaultView::List(Entity::LISTED[i]);
+            i += 1;
+        }
+        all
+    };
 
     /// The name used in the file and in `:name` in the console.
     pub fn name(self) -> &'static str {
         match self {
             DefaultView::Overview => "overview",
             DefaultView::Fleet => "fleet",
-            DefaultView::Providers => "providers",
-            DefaultView::Workorders => "workorders",
-            DefaultView::Outbound => "outbound",
-            DefaultView::Inbound => "inbound",
-            DefaultView::Executions => "executions",
-            DefaultView::History => "history",
+            DefaultView::List(e) => e.name(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for DefaultView {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        static NAMES: LazyLock<Vec<&'static str>> =
+            LazyLock::new(|| DefaultView::ALL.iter().map(|v| v.name()).collect());
+        let name = String::deserialize(d)?;
+        match DefaultView::ALL.iter().find(|v| v.name() == name) {
+            Some(v) => Ok(*v),
+            None => Err(serde::de::Error::unknown_variant(&name, &NAMES)),
         }
     }
 }

@@ -57,6 +57,15 @@ impl Default for Config {
     }
 }
 
+/// The audit log's rotation as the config sets it. Defined here, not in `audit`: the
+/// audit log takes its rotation and path and knows nothing of the config file.
+impl crate::audit::Rotation {
+    /// From the config's `audit_max_mb` and `audit_keep`.
+    pub fn from_config(c: &Config) -> Self {
+        crate::audit::Rotation { max_bytes: c.audit_max_mb.max(1) * 1024 * 1024, keep: c.audit_keep.max(1) }
+    }
+}
+
 fn default_audit_max_mb() -> u64 {
     10
 }
@@ -218,7 +227,7 @@ impl Config {
         {
             return Err(ConfigError(format!("{p}: default_profile `{d}` is not a profile (have: {})", self.names())));
         }
-        if crate::ui::Theme::by_name(&self.theme).is_none() {
+        if crate::theme::Theme::by_name(&self.theme).is_none() {
             return Err(ConfigError(format!("{p}: theme `{}` is unknown (default, light, none)", self.theme)));
         }
         if self.audit_max_mb == 0 || self.audit_keep == 0 {
@@ -260,7 +269,7 @@ impl Config {
                 return bad("refresh_secs ≥ 0.5, concurrency ≥ 1 and rps ≥ 0 (0 = unpaced)".into());
             }
             if let Some(t) = &pr.theme
-                && crate::ui::Theme::by_name(t).is_none()
+                && crate::theme::Theme::by_name(t).is_none()
             {
                 return bad(format!("theme `{t}` is unknown (default, light, none)"));
             }

@@ -5,13 +5,13 @@
 pub mod profiles;
 pub mod runner;
 pub mod terminal;
+mod test_hooks;
 
 use std::sync::Arc;
 
 use crate::app::{Screen, ViewKind};
 use crate::cli::Global;
 use crate::config::{self, Config, DefaultView, OsKeyring};
-use crate::domain::Entity;
 use crate::target::Target;
 use crate::{app, exit};
 
@@ -20,12 +20,7 @@ pub fn initial_view(v: DefaultView) -> ViewKind {
     match v {
         DefaultView::Overview => ViewKind::Overview,
         DefaultView::Fleet => ViewKind::Fleet,
-        DefaultView::Providers => ViewKind::List(Entity::Providers),
-        DefaultView::Workorders => ViewKind::List(Entity::WorkOrders),
-        DefaultView::Outbound => ViewKind::List(Entity::Outbound),
-        DefaultView::Inbound => ViewKind::List(Entity::Inbound),
-        DefaultView::Executions => ViewKind::List(Entity::Executions),
-        DefaultView::History => ViewKind::List(Entity::History),
+        DefaultView::List(e) => ViewKind::List(e),
     }
 }
 
@@ -58,7 +53,7 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
             return code;
         }
     };
-    let (fleet_tx, fleet_rx) = terminal::channel();
+    let (fleet_tx, fleet_rx) = runner::channel();
     let mut profiles = profiles::Profiles::new(g, config, Arc::new(OsKeyring), fleet_tx);
     let demo = sim.is_some();
     if let Some(h) = sim {

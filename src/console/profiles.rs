@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::{OnceCell, mpsc};
 
-use super::runner::{Runner, execute};
-use super::terminal;
+use super::runner::{Runner, channel, execute};
 use crate::app::fleet::{DEMO, FleetPlan, FleetProfile, FleetSample};
 use crate::app::{Msg, Settings};
 use crate::cli::Global;
@@ -51,7 +50,7 @@ pub fn open(target: &Target, client: Client, demo: bool, config: &Config) -> Res
         .map_err(|e| (exit::FAILED, format!("cannot open the audit log {}: {e}", audit_path.display())))?;
     let audit =
         Arc::new(audit.with_profile(target.profile.as_deref()).with_rotation(audit::Rotation::from_config(config)));
-    let (tx, rx) = terminal::channel();
+    let (tx, rx) = channel();
     let mut ops = ops::Ops::new(Arc::new(client), audit);
     // The profile's follow window (0 = not followed), as for the CLI.
     let follow = target.profile.as_deref().and_then(|p| config.profiles.get(p)).and_then(|p| p.follow_secs);

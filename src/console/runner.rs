@@ -266,3 +266,9 @@ pub async fn load_overview(c: &Client) -> Result<crate::app::overview::OverviewD
     let plan = OverviewPlan::new(&c.config.tables);
     Ok(plan.assemble(execute(c, &plan.requests).await?))
 }
+
+/// A channel of the size the console uses: bounded, so a slow UI slows the fetchers
+/// down instead of growing memory. A runner answers on one; the fleet has its own.
+pub fn channel() -> (mpsc::Sender<Msg>, mpsc::Receiver<Msg>) {
+    mpsc::channel(256)
+}

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 
 use super::profiles::{Profiles, Session};
 use super::runner::{Runner, dispatch};
+use super::test_hooks::TestHooks;
 use crate::app::{App, Effect, Level, Msg};
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
@@ -126,12 +127,7 @@ async fn event_loop(
     // Set by a signal: sending has stopped and the loop ends when what was sent has
     // answered or at this deadline.
     let mut stopping: Option<tokio::time::Instant> = None;
-    // For the end-to-end test that a panic restores the terminal (never set in use).
-    let test_panic = std::env::var_os("HUBTOP_TEST_PANIC").is_some().then(|| Instant::now() + Duration::from_secs(2));
-    // For the chaos run's test that its frame check catches a stalled loop (never set
-    // in use): once, 2 s in, the loop blocks its thread for 2.5 s.
-    let mut test_stall =
-        std::env::var_os("HUBTOP_TEST_STALL").is_some().then(|| Instant::now() + Duration::from_secs(2));
+    let mut test_hooks = TestHooks::from_env();
     loop {
         if let Some(name) = switch.take() {
             let sending = session.runner.ops.flight.in_flight();
@@ -178,13 +174,7 @@ async fn event_loop(
             execute!(stdout(), EndSynchronizedUpdate)?;
             app.dirty = false;
             last_draw = Instant::now();
-            if test_panic.is_some_and(|at| last_draw > at) {
-                panic!("HUBTOP_TEST_PANIC: a deliberate panic, to test that the terminal is restored");
-            }
-            if test_stall.is_some_and(|at| last_draw > at) {
-                test_stall = None;
-                std::thread::sleep(Duration::from_millis(2500));
-            }
+            test_hooks.after_draw(last_draw);
         }
         if app.quit {
             return Ok(());
@@ -252,10 +242,4 @@ fn run_effects(app: &mut App, runner: &Runner, profiles: &Profiles, effects: Vec
         _ => {}
     });
     switch
-}
-
-/// A channel of the size the console uses: bounded, so a slow UI slows the fetchers
-/// down instead of growing memory.
-pub fn channel() -> (mpsc::Sender<Msg>, mpsc::Receiver<Msg>) {
-    mpsc::channel(256)
 }

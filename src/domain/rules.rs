@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::Entity;
 use super::state::{ExecState, IntegrationState, QueueState, WorkOrderState};
-use crate::client::Record;
+use super::wire::Record;
 
 /// A work-order operation at the provider (the IFM create / update / cancel subflows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl Operation {
 /// What `retry` means for a record of this kind, or why it does not apply.
 pub fn retry_op(e: Entity, r: &Record) -> Result<Operation, String> {
     match e {
-        Entity::Outbound | Entity::Inbound => match QueueState::parse(r.get("state")) {
+        e if e.is_queue() => match QueueState::parse(r.get("state")) {
             Some(QueueState::Error | QueueState::Skipped) => Ok(Operation::Retry),
             _ => Err(format!("only entries in error or skipped are retried (this one is {})", r.get("state"))),
         },

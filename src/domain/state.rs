@@ -44,6 +44,10 @@ macro_rules! choice {
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$var),*];
 
+            /// Every wire value, in list order (the choice list a record's description
+            /// names, and what the embedded instance serves in `sys_choice`).
+            pub const VALUES: &'static [&'static str] = &[$($val),*];
+
             /// The value the instance stores.
             pub const fn as_str(self) -> &'static str {
                 match self { $($name::$var => $val),* }
@@ -65,7 +69,7 @@ macro_rules! choice {
 
             /// Every wire value, for validation messages and completion.
             pub fn values() -> Vec<&'static str> {
-                Self::ALL.iter().map(|s| s.as_str()).collect()
+                Self::VALUES.to_vec()
             }
         }
 

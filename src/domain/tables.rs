@@ -4,44 +4,62 @@ use serde::Deserialize;
 
 use super::Entity;
 
-/// Instance table names per logical table; a profile can override any of them.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct Tables {
-    pub providers: String,
-    pub work_orders: String,
-    pub outbound: String,
-    pub inbound: String,
-    pub executions: String,
-    pub history: String,
-    pub flows: String,
-}
-
-impl Default for Tables {
-    fn default() -> Self {
-        let t = |e: Entity| e.desc().default_table.to_string();
-        Tables {
-            providers: t(Entity::Providers),
-            work_orders: t(Entity::WorkOrders),
-            outbound: t(Entity::Outbound),
-            inbound: t(Entity::Inbound),
-            executions: t(Entity::Executions),
-            history: t(Entity::History),
-            flows: t(Entity::Flows),
+/// Declares [`Tables`]: one field per kind, named by its profile key (the config file's
+/// `[profiles.NAME.tables]` keys; a test checks each is its description's `key`).
+macro_rules! tables {
+    ($($key:ident: $kind:ident,)*) => {
+        /// Instance table names per logical table; a profile can override any of them.
+        #[derive(Debug, Clone, Deserialize, PartialEq)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct Tables {
+            $(pub $key: String,)*
         }
-    }
+
+        impl Default for Tables {
+            /// What the embedded instance serves.
+            fn default() -> Self {
+                Tables { $($key: Entity::$kind.desc().default_table.to_string(),)* }
+            }
+        }
+
+        impl Tables {
+            pub fn name(&self, e: Entity) -> &str {
+                match e {
+                    $(Entity::$kind => &self.$key,)*
+                }
+            }
+
+            pub fn name_mut(&mut self, e: Entity) -> &mut String {
+                match e {
+                    $(Entity::$kind => &mut self.$key,)*
+                }
+            }
+        }
+    };
 }
 
-impl Tables {
-    pub fn name(&self, e: Entity) -> &str {
-        match e {
-            Entity::Providers => &self.providers,
-            Entity::WorkOrders => &self.work_orders,
-            Entity::Outbound => &self.outbound,
-            Entity::Inbound => &self.inbound,
-            Entity::Executions => &self.executions,
-            Entity::History => &self.history,
-            Entity::Flows => &self.flows,
+tables! {
+    providers: Providers,
+    work_orders: WorkOrders,
+    outbound: Outbound,
+    inbound: Inbound,
+    executions: Executions,
+    history: History,
+    flows: Flows,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_field_is_its_kinds_profile_key() {
+        for e in Entity::ALL {
+            let t: Tables = toml::from_str(&format!("{} = \"x_mapped\"", e.desc().key)).expect("a key of [tables]");
+            assert_eq!(t.name(e), "x_mapped", "{e:?}");
+            for other in Entity::ALL.into_iter().filter(|o| *o != e) {
+                assert_eq!(t.name(other), other.desc().default_table);
+            }
         }
     }
 }

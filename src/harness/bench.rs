@@ -24,7 +24,7 @@ use crate::client::read::{Delta, ListSpec};
 use crate::client::{Auth, Client, ClientConfig, Entity, Record};
 use crate::domain::Operation;
 use crate::domain::state::QueueState;
-use crate::ops::{Ops, Target};
+use crate::ops::{Ops, Subject};
 use crate::query::{Condition, Query};
 
 #[derive(Debug, Clone, Serialize)]
@@ -304,9 +304,9 @@ async fn bulk(sim: &SimChild, n: usize, limit: f64) -> anyhow::Result<Vec<Figure
         Ops::new(client(&sim.url, limit), Arc::new(Audit::open(None, "bench", "bench")?)),
         tx,
     );
-    let targets: Vec<Target> = rows
+    let targets: Vec<Subject> = rows
         .iter()
-        .map(|r: &Record| Target {
+        .map(|r: &Record| Subject {
             entity: Entity::Outbound,
             sys_id: r.sys_id().to_string(),
             label: r.get("number").to_string(),

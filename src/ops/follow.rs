@@ -14,7 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use super::{Ops, Outcome, Progress, Target};
+use super::{Ops, Outcome, Progress, Subject};
 use crate::client::{Error, Record};
 use crate::domain::state::{ExecState, IntegrationState, QueueState, SyncStatus};
 use crate::domain::{Entity, WorkOrderOp};
@@ -222,14 +222,14 @@ impl Ops {
         Ok(None)
     }
     /// After a retry, waits for the instance's flows to process the entry again.
-    pub(super) async fn follow_entry(&self, t: &Target, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
+    pub(super) async fn follow_entry(&self, t: &Subject, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
         tokio::select! {
             r = self.follow_entry_to_end(t, progress) => r,
             _ = self.flight.stopped() => Ok(Outcome::Unknown(format!("queued again; {STOPPED}"))),
         }
     }
 
-    async fn follow_entry_to_end(&self, t: &Target, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
+    async fn follow_entry_to_end(&self, t: &Subject, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
         let table = self.client.table(t.entity).to_string();
         let start = tokio::time::Instant::now();
         let window = self.follow_timeout;

@@ -19,11 +19,12 @@ use serde_json::{Map, Value};
 use crate::audit::Audit;
 use crate::client::{Client, Error, Record};
 use crate::domain::state::QueueState;
-use crate::domain::{Entity, Operation, WorkOrderOp, rules};
+use crate::domain::{Entity, Operation, WorkOrderOp, rules, title_of};
 
-/// One record an operation is sent for.
+/// The record an operation is sent for: its subject (not to be confused with
+/// [`crate::target::Target`], the instance a command talks to).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub struct Subject {
     pub entity: Entity,
     pub sys_id: String,
     /// What the operator calls it (a number, a flow name).
@@ -32,16 +33,10 @@ pub struct Target {
     pub record: Record,
 }
 
-impl Target {
-    pub fn new(entity: Entity, record: &Record) -> Target {
-        Target { entity, sys_id: record.sys_id().to_string(), label: title_of(entity, record), record: record.clone() }
+impl Subject {
+    pub fn new(entity: Entity, record: &Record) -> Subject {
+        Subject { entity, sys_id: record.sys_id().to_string(), label: title_of(entity, record), record: record.clone() }
     }
-}
-
-/// What a record is called in breadcrumbs, previews and messages.
-pub fn title_of(e: Entity, r: &Record) -> String {
-    let t = r.show(e.title_field());
-    if t.is_empty() { r.sys_id().chars().take(8).collect() } else { t.to_string() }
 }
 
 /// How an operation ended, as far as hubtop can tell.
@@ -114,7 +109,7 @@ impl Ops {
     }
 
     /// Decides, audits, performs and (when `follow`) follows one operation.
-    pub async fn run(&self, op: &Operation, t: &Target, follow: bool, progress: impl Fn(Progress)) -> Sent {
+    pub async fn run(&self, op: &Operation, t: &Subject, follow: bool, progress: impl Fn(Progress)) -> Sent {
         if let Err(why) = rules::applies(op, t.entity, &t.record) {
             return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
         }
@@ -158,7 +153,7 @@ impl Ops {
     /// The operation with its fields and values checked against the table (the profile's
     /// mapping, else the built-in description) and choice values as the instance stores
     /// them; `Err` says what is wrong and what is valid.
-    pub fn checked(&self, op: &Operation, t: &Target) -> Result<Operation, String> {
+    pub fn checked(&self, op: &Operation, t: &Subject) -> Result<Operation, String> {
         match op {
             Operation::Update { changed, comment } => {
                 let changed = validate::changes(t.entity, &self.client.config.mapping, changed)?;
@@ -171,7 +166,7 @@ impl Ops {
     async fn perform(
         &self,
         op: &Operation,
-        t: &Target,
+        t: &Subject,
         follow: bool,
         progress: &impl Fn(Progress),
     ) -> Result<Outcome, Error> {

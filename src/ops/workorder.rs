@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value, json};
 
 use super::follow::Watch;
-use super::{Ops, Outcome, Progress, Target};
+use super::{Ops, Outcome, Progress, Subject};
 use crate::client::trigger::what_to_configure;
 use crate::client::{Error, Record};
 use crate::domain::state::WorkOrderState;
@@ -39,7 +39,7 @@ impl Ops {
     /// Cancel and update: one PATCH of the work order; IFM does the rest.
     pub(super) async fn patch_work_order(
         &self,
-        t: &Target,
+        t: &Subject,
         op: WorkOrderOp,
         body: Map<String, Value>,
         follow: bool,
@@ -67,7 +67,7 @@ impl Ops {
 
     pub(super) async fn cancel(
         &self,
-        t: &Target,
+        t: &Subject,
         follow: bool,
         progress: &impl Fn(Progress),
     ) -> Result<Outcome, Error> {
@@ -84,7 +84,7 @@ impl Ops {
 
     pub(super) async fn update(
         &self,
-        t: &Target,
+        t: &Subject,
         changed: &Map<String, Value>,
         comment: &str,
         follow: bool,
@@ -107,7 +107,7 @@ impl Ops {
     /// Create (or a resync): the provider's subflow through the profile's trigger.
     pub(super) async fn via_trigger(
         &self,
-        t: &Target,
+        t: &Subject,
         op: WorkOrderOp,
         purpose: &str,
         inputs: Map<String, Value>,
@@ -130,7 +130,12 @@ impl Ops {
     }
 
     /// A failed execution's flow again, with its recorded inputs, through the rerun trigger.
-    pub(super) async fn rerun(&self, t: &Target, follow: bool, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
+    pub(super) async fn rerun(
+        &self,
+        t: &Subject,
+        follow: bool,
+        progress: &impl Fn(Progress),
+    ) -> Result<Outcome, Error> {
         let (flow, inputs, source) = self.client.rerun_inputs(&t.sys_id).await?;
         let wo = (!source.is_empty()).then_some(source);
         let seen = match (&wo, follow) {
@@ -174,7 +179,7 @@ impl Ops {
     }
 }
 
-fn record_inputs(t: &Target) -> Map<String, Value> {
+fn record_inputs(t: &Subject) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("record".into(), json!(t.sys_id));
     m
@@ -198,7 +203,7 @@ impl Ops {
     /// What [`Ops::run`] would send for `op` (`--dry-run`): decided by the same rules and
     /// checks, found with reads only (the provider's subflow, a rerun's recorded inputs);
     /// nothing is sent and nothing is audited. `Err`: refused, with the exit code.
-    pub async fn preview(&self, op: &Operation, t: &Target) -> Result<Vec<Planned>, (u8, String)> {
+    pub async fn preview(&self, op: &Operation, t: &Subject) -> Result<Vec<Planned>, (u8, String)> {
         use crate::exit::USAGE;
         crate::domain::rules::applies(op, t.entity, &t.record).map_err(|why| (USAGE, format!("{}: {why}", t.label)))?;
         let op = self.checked(op, t).map_err(|why| (USAGE, why))?;
@@ -248,7 +253,7 @@ impl Ops {
 
     async fn planned_trigger(
         &self,
-        t: &Target,
+        t: &Subject,
         op: WorkOrderOp,
         purpose: &str,
         inputs: Map<String, Value>,

@@ -261,35 +261,11 @@ pub static TABLES: &[TableDef] = &[
     },
 ];
 
-/// The choice values of a choice field, in list order (what `sys_choice` serves).
+/// The choice values of a choice field, in list order (what `sys_choice` serves): the
+/// record kind's description holds them (`domain::records`), so what the instance
+/// serves and what the console acts on cannot differ.
 pub fn choices(table: &str, field: &str) -> &'static [&'static str] {
-    const QUEUE: &[&str] = &["ready", "processing", "processed", "error", "skipped"];
-    match (table, field) {
-        (FLOWS, "type") => &["flow", "subflow"],
-        (EXECUTIONS, "state") => &["QUEUED", "IN_PROGRESS", "WAITING", "COMPLETE", "CANCELLED", "ERROR"],
-        (OUTBOUND | INBOUND, "state") => QUEUE,
-        (OUTBOUND, "operation") => &["create", "update", "cancel"],
-        (INBOUND, "action_type") => &["insert", "update"],
-        (PROVIDERS, "kind") => &["fm_work_orders", "remote_instance", "incident_two_way"],
-        (PROVIDERS, "auth_method") => &["basic", "oauth", "api_key"],
-        (PROVIDERS, "outbound_state" | "inbound_state") => &["ready", "error"],
-        (WORK_ORDERS, "state") => &["new", "in_progress", "on_hold", "resolved", "closed", "canceled"],
-        (WORK_ORDERS, "priority") => &["1", "2", "3", "4"],
-        (WORK_ORDERS, "integration_state") => &[
-            "not_synced",
-            "create_pending",
-            "created",
-            "create_failed",
-            "update_pending",
-            "update_failed",
-            "cancel_pending",
-            "cancelled",
-            "cancel_failed",
-        ],
-        (HISTORY, "operation") => &["create", "update", "cancel", "inbound"],
-        (HISTORY, "status") => &["success", "failed"],
-        _ => &[],
-    }
+    crate::domain::Entity::by_default_table(table).and_then(|e| e.choices(field)).unwrap_or_default()
 }
 
 /// A table's label (`sys_db_object.label`): the documented ones where there are.
@@ -347,5 +323,44 @@ pub fn choice_label(value: &str) -> String {
     match chars.next() {
         Some(c) => c.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Entity;
+
+    /// (Was in `domain::mapping`: the domain does not look up at the instance.)
+    #[test]
+    fn the_domain_fields_are_what_the_embedded_instance_serves() {
+        let tables = crate::domain::Tables::default();
+        for e in Entity::ALL {
+            let def = table(tables.name(e)).expect("served");
+            let served: Vec<&str> = def.fields.iter().map(|f| f.name).filter(|f| !f.starts_with("sys_")).collect();
+            assert_eq!(served, crate::domain::mapping::domain_fields(e), "{e:?}");
+        }
+    }
+
+    /// Every choice field a kind's table serves has the kind's choice list, and every
+    /// choice list a description names is a choice field here.
+    #[test]
+    fn the_choice_fields_are_the_descriptions_choice_lists() {
+        for e in Entity::ALL {
+            let def = table(e.desc().default_table).expect("every kind is served");
+            for fd in def.fields {
+                let listed = e.choices(fd.name).is_some();
+                assert_eq!(
+                    fd.kind == Kind::Choice,
+                    listed,
+                    "{}.{}: a choice field iff it has a list",
+                    def.name,
+                    fd.name
+                );
+            }
+            for c in e.desc().choices {
+                assert!(def.col(c.field).is_some(), "{}.{} is not served", def.name, c.field);
+            }
+        }
     }
 }

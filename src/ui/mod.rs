@@ -8,7 +8,6 @@ pub mod overlay;
 pub mod overview;
 pub mod table;
 pub mod text_table;
-pub mod theme;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -18,8 +17,10 @@ use ratatui::widgets::Paragraph;
 use crate::app::keys::Action;
 use crate::app::layout::{self, FOOTER_ROWS, HEADER_ROWS, MIN_SIZE};
 use crate::app::{App, Level, Mode, Screen, VIEWS, ViewKind};
-use crate::domain::{Entity, Width};
-pub use theme::Theme;
+use crate::domain::{Entity, Verb, Width};
+/// The theme lives below the renderer (configuration checks its names); re-exported
+/// here, where every drawing function takes it.
+pub use crate::theme::{self, Theme};
 
 /// A list column as the renderer lays it out: the domain's column with a constraint.
 #[derive(Debug, Clone, Copy)]
@@ -156,18 +157,10 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         Screen::View(ViewKind::Fleet) => acts.extend([(Action::Enter, "switch to"), (Action::Refresh, "refresh")]),
         Screen::View(ViewKind::List(e)) => {
             acts.extend([(Action::Enter, "open"), (Action::Filter, "filter"), (Action::Sort, "sort")]);
-            match e {
-                Entity::Outbound | Entity::Inbound => {
-                    acts.extend([(Action::Retry, "retry"), (Action::Skip, "skip"), (Action::Mark, "mark")])
-                }
-                Entity::WorkOrders => acts.extend([
-                    (Action::Retry, "retry"),
-                    (Action::CreateWorkOrder, "create"),
-                    (Action::UpdateWorkOrder, "update"),
-                    (Action::CancelWorkOrder, "cancel"),
-                ]),
-                Entity::Executions => acts.push((Action::Retry, "rerun")),
-                _ => {}
+            // The operations the kind's description offers.
+            acts.extend(e.desc().verbs.iter().map(|v| (verb_action(*v), v.word())));
+            if e.is_queue() {
+                acts.push((Action::Mark, "mark"));
             }
         }
         Screen::Detail(d) => {
@@ -178,7 +171,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
                 (Action::Enter, "open"),
             ]);
             if d.entity != Entity::Providers {
-                acts.push((Action::Retry, if d.entity == Entity::Executions { "rerun" } else { "retry" }));
+                acts.push((Action::Retry, d.entity.retry_word()));
             }
         }
     }
@@ -186,6 +179,17 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
     // A read-only console offers no action that it would refuse.
     acts.retain(|(a, _)| !(app.settings.read_only && a.is_mutating()));
     acts.into_iter().map(|(a, label)| (app.keymap.first_key(a), label)).collect()
+}
+
+/// The key action that sends a verb.
+fn verb_action(v: Verb) -> Action {
+    match v {
+        Verb::Retry | Verb::Rerun => Action::Retry,
+        Verb::Skip => Action::Skip,
+        Verb::Create => Action::CreateWorkOrder,
+        Verb::Update => Action::UpdateWorkOrder,
+        Verb::Cancel => Action::CancelWorkOrder,
+    }
 }
 
 fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {

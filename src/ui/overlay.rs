@@ -72,7 +72,7 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
         .chain(dialogs.iter())
         .map(|a| {
             let keys = match a {
-                View(_) => "1–7".to_string(),
+                View(_) => format!("1–{}", crate::app::keys::VIEW_COUNT),
                 _ => app.keymap.keys_for(*a).join(" "),
             };
             (keys, a.describe())

@@ -1,12 +1,15 @@
 //! Flow executions (`sys_flow_context`, documented).
 
-use crate::domain::entity::{Desc, Width::*, col};
+use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Verb, Width::*, checked, col};
 use crate::domain::state::ExecState;
 
 pub static DESC: Desc = Desc {
     name: "executions",
+    aliases: &[],
+    key: "executions",
     label: "Executions",
     label_one: "Execution",
+    listed: true,
     default_table: "sys_flow_context",
     fields: &[
         "name",
@@ -44,9 +47,12 @@ pub static DESC: Desc = Desc {
     default_order: ("sys_updated_on", true),
     search_fields: &["name", "error_message", "state", "source_record"],
     get_columns: &["sys_id", "name", "state", "started", "run_time", "error_message"],
+    choices: &[checked("state", ExecState::VALUES)],
     state_field: Some("state"),
-    state_values: ExecState::values,
     provider_field: None,
     title_field: "name",
     time_fields: &["sys_updated_on", "started", "ended"],
+    verbs: &[Verb::Rerun],
+    execution: ExecLink::Itself,
+    related: &[Relation::one(Entity::WorkOrders, "Source record", "source_record")],
 };

@@ -1,13 +1,16 @@
 //! Sync history of work orders (label "Workplace Task Sync History" documented; the
 //! table name is ours until checked).
 
-use crate::domain::entity::{Desc, Width::*, col};
-use crate::domain::state::SyncStatus;
+use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Source, Width::*, checked, col};
+use crate::domain::state::{SyncOperation, SyncStatus};
 
 pub static DESC: Desc = Desc {
     name: "history",
+    aliases: &[],
+    key: "history",
     label: "Sync history",
     label_one: "Sync record",
+    listed: true,
     default_table: "sn_wsd_case_task_sync_history",
     fields: &[
         "task",
@@ -49,9 +52,12 @@ pub static DESC: Desc = Desc {
     default_order: ("sys_updated_on", true),
     search_fields: &["message", "fm_work_order_id", "status", "operation", "task.number"],
     get_columns: &["sys_created_on", "task", "provider", "operation", "status", "response_code", "message"],
+    choices: &[checked("status", SyncStatus::VALUES), checked("operation", SyncOperation::VALUES)],
     state_field: Some("status"),
-    state_values: SyncStatus::values,
     provider_field: Some("provider"),
     title_field: "operation",
     time_fields: &["sys_updated_on", "sys_created_on"],
+    verbs: &[],
+    execution: ExecLink::Field("flow_context"),
+    related: &[Relation::many(Entity::History, "Sync history of the record", "task", Source::Field("task"))],
 };

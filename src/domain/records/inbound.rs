@@ -1,12 +1,15 @@
 //! The inbound queue (`ih_sync_inbound_record`; documented as "Inbound Records").
 
-use crate::domain::entity::{Desc, Width::*, col};
+use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Source, Verb, Width::*, checked, choice, col};
 use crate::domain::state::QueueState;
 
 pub static DESC: Desc = Desc {
     name: "inbound",
+    aliases: &[],
+    key: "inbound",
     label: "Inbound",
     label_one: "Inbound message",
+    listed: true,
     default_table: "ih_sync_inbound_record",
     fields: &[
         "number",
@@ -48,9 +51,15 @@ pub static DESC: Desc = Desc {
     default_order: ("sys_updated_on", true),
     search_fields: &["number", "correlation_id", "error", "state", "document_id.number"],
     get_columns: &["number", "state", "sequence", "correlation_id", "provider", "error"],
+    choices: &[checked("state", QueueState::VALUES), choice("action_type", &["insert", "update"])],
     state_field: Some("state"),
-    state_values: QueueState::values,
     provider_field: Some("provider"),
     title_field: "number",
     time_fields: &["sys_updated_on"],
+    verbs: &[Verb::Retry, Verb::Skip],
+    execution: ExecLink::Field("flow_context"),
+    related: &[
+        Relation::many(Entity::History, "Sync history of the record", "task", Source::Field("document_id")),
+        Relation::one(Entity::WorkOrders, "Work order", "document_id"),
+    ],
 };

@@ -1,13 +1,16 @@
 //! The outbound queue (`ih_sync_outbound_record`; states documented as "Outbound Queue
 //! States" for Remote Process Sync).
 
-use crate::domain::entity::{Desc, Width::*, col};
+use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Source, Verb, Width::*, checked, choice, col};
 use crate::domain::state::QueueState;
 
 pub static DESC: Desc = Desc {
     name: "outbound",
+    aliases: &[],
+    key: "outbound",
     label: "Outbound",
     label_one: "Outbound entry",
+    listed: true,
     default_table: "ih_sync_outbound_record",
     fields: &[
         "number",
@@ -55,9 +58,19 @@ pub static DESC: Desc = Desc {
     default_order: ("sys_updated_on", true),
     search_fields: &["number", "last_error", "state", "operation", "document_id.number"],
     get_columns: &["number", "state", "operation", "document_id", "provider", "attempts", "next_attempt", "last_error"],
+    choices: &[
+        checked("state", QueueState::VALUES),
+        // What the entry syncs (SyncOperation without "inbound").
+        choice("operation", &["create", "update", "cancel"]),
+    ],
     state_field: Some("state"),
-    state_values: QueueState::values,
     provider_field: Some("provider"),
     title_field: "number",
     time_fields: &["sys_updated_on", "next_attempt"],
+    verbs: &[Verb::Retry, Verb::Skip],
+    execution: ExecLink::Field("flow_context"),
+    related: &[
+        Relation::many(Entity::History, "Sync history of the record", "task", Source::Field("document_id")),
+        Relation::one(Entity::WorkOrders, "Work order", "document_id"),
+    ],
 };

@@ -1,13 +1,16 @@
 //! FM providers and remote systems (`sn_wsd_case_fm_provider`; labels documented in
 //! "Create a facilities management provider").
 
-use crate::domain::entity::{Desc, Width::*, col};
+use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Source, Width::*, choice, col};
 use crate::domain::state::ProviderState;
 
 pub static DESC: Desc = Desc {
     name: "providers",
+    aliases: &[],
+    key: "providers",
     label: "Providers",
     label_one: "Provider",
+    listed: true,
     default_table: "sn_wsd_case_fm_provider",
     fields: &[
         "title",
@@ -56,11 +59,22 @@ pub static DESC: Desc = Desc {
     default_order: ("title", false),
     search_fields: &["title", "last_error", "connection_alias"],
     get_columns: &["title", "kind", "outbound_state", "inbound_state", "auth_method", "last_error"],
+    choices: &[
+        choice("kind", &["fm_work_orders", "remote_instance", "incident_two_way"]),
+        choice("auth_method", &["basic", "oauth", "api_key"]),
+        choice("outbound_state", ProviderState::VALUES),
+        choice("inbound_state", ProviderState::VALUES),
+    ],
     state_field: Some("outbound_state"),
-    state_values: ProviderState::values,
     provider_field: None,
     title_field: "title",
     time_fields: &["sys_updated_on"],
+    verbs: &[],
+    execution: ExecLink::None,
+    related: &[
+        Relation::many(Entity::Outbound, "Outbound in error", "provider", Source::SysId).in_error(),
+        Relation::many(Entity::History, "Sync history", "provider", Source::SysId),
+    ],
 };
 
 /// The provider's subflow for each work-order operation (documented form labels

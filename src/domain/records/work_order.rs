@@ -1,13 +1,16 @@
 //! Work orders: Workplace Tasks synced to a provider (`sn_wsd_core_workplace_task`,
 //! parent of Workplace Case; "FM Provider" and "FM Work Order Id" are documented labels).
 
-use crate::domain::entity::{Desc, Width::*, col};
-use crate::domain::state::IntegrationState;
+use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Source, Verb, Width::*, checked, choice, col};
+use crate::domain::state::{IntegrationState, WorkOrderState};
 
 pub static DESC: Desc = Desc {
     name: "workorders",
+    aliases: &[],
+    key: "work_orders",
     label: "Work orders",
     label_one: "Work order",
+    listed: true,
     default_table: "sn_wsd_core_workplace_task",
     fields: &[
         "number",
@@ -47,11 +50,21 @@ pub static DESC: Desc = Desc {
     default_order: ("sys_updated_on", true),
     search_fields: &["number", "short_description", "fm_work_order_id", "integration_state"],
     get_columns: &["number", "state", "integration_state", "fm_provider", "fm_work_order_id", "short_description"],
+    choices: &[
+        checked("state", WorkOrderState::VALUES),
+        choice("priority", &["1", "2", "3", "4"]),
+        checked("integration_state", IntegrationState::VALUES),
+    ],
     state_field: Some("integration_state"),
-    state_values: IntegrationState::values,
     provider_field: Some("fm_provider"),
     title_field: "number",
     time_fields: &["sys_updated_on"],
+    verbs: &[Verb::Retry, Verb::Create, Verb::Update, Verb::Cancel],
+    execution: ExecLink::Latest,
+    related: &[
+        Relation::many(Entity::Outbound, "Outbound", "document_id", Source::SysId),
+        Relation::many(Entity::History, "Sync history", "task", Source::SysId),
+    ],
 };
 
 /// The fields the update form offers (what the instance lets change after sync).
