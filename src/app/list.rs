@@ -110,7 +110,8 @@ impl ListState {
         self.quick = if self.is_drill_down() && !looks_encoded(text.trim()) {
             Some(refine(Query::new(), self.entity, text, providers))
         } else {
-            filter_query(self.entity, text, providers).ok()
+            let mapping = crate::domain::Mapping::default();
+            filter_query(self.entity, text, providers).and_then(|q| validate(self.entity, q, &mapping)).ok()
         };
     }
 
@@ -330,6 +331,14 @@ pub fn refine(base: Query, entity: Entity, text: &str, providers: &[Record]) -> 
         let c = query::Condition::new(f, query::Op::Like, text.trim());
         q = if i == 0 { q.and(c) } else { q.or(c) };
     }
+    // A choice shows its label but is stored by value: words that are a label (`Not
+    // synced`) find the rows in that state.
+    if let Some(f) = entity.state_field()
+        && let Some((v, _)) =
+            choices(entity, f).into_iter().flatten().find(|(_, l)| l.eq_ignore_ascii_case(text.trim()))
+    {
+        q = q.or(query::Condition::eq(f, v));
+    }
     // A reference shows its title but filters by sys_id: match the titles here.
     let needle = text.trim().to_lowercase();
     let ids: Vec<&str> =
@@ -393,4 +402,76 @@ pub fn matching(q: &Query, rows: &[Record]) -> Vec<usize> {
     }
     let Ok(compiled) = q.compile(|f| fields.iter().position(|x| x == f)) else { return Vec::new() };
     rows.iter().enumerate().filter(|(_, r)| compiled.matches(&row_values(&fields, r))).map(|(i, _)| i).collect()
+}
+
+/// The choice values (stored value, label) of a field that has a choice list.
+pub fn choices(e: Entity, field: &str) -> Option<Vec<(&'static str, &'static str)>> {
+    use crate::domain::state::*;
+    fn all<T: Copy>(
+        v: &[T],
+        f: impl Fn(T) -> (&'static str, &'static str),
+    ) -> Option<Vec<(&'static str, &'static str)>> {
+        Some(v.iter().map(|x| f(*x)).collect())
+    }
+    match (e, field) {
+        (Entity::Outbound | Entity::Inbound, "state") => all(QueueState::ALL, |s| (s.as_str(), s.label())),
+        (Entity::Executions, "state") => all(ExecState::ALL, |s| (s.as_str(), s.label())),
+        (Entity::WorkOrders, "integration_state") => all(IntegrationState::ALL, |s| (s.as_str(), s.label())),
+        (Entity::WorkOrders, "state") => all(WorkOrderState::ALL, |s| (s.as_str(), s.label())),
+        (Entity::History, "status") => all(SyncStatus::ALL, |s| (s.as_str(), s.label())),
+        (Entity::Providers, "outbound_state" | "inbound_state") => all(ProviderState::ALL, |s| (s.as_str(), s.label())),
+        (_, "operation") if matches!(e, Entity::Outbound | Entity::Inbound | Entity::History) => {
+            all(SyncOperation::ALL, |s| (s.as_str(), s.label()))
+        }
+        _ => None,
+    }
+}
+
+/// A typed filter checked and put in the instance's terms, as the CLI does: a column's
+/// heading (`TRIES`, `RECORD`) stands for its field; a field the list does not have is an
+/// error naming what it has; a choice is matched by its value or the label shown, in any
+/// case (`state=error` on executions is `ERROR`), and an unknown one is an error naming
+/// the choices.
+pub fn validate(e: Entity, mut q: Query, mapping: &crate::domain::Mapping) -> Result<Query, String> {
+    for c in q.alternatives.iter_mut().flatten().flatten() {
+        if c.field.is_empty() {
+            continue;
+        }
+        if !mapping.has_field(e, &c.field) {
+            match e.columns().iter().find(|col| col.title.eq_ignore_ascii_case(&c.field)) {
+                Some(col) => c.field = col.field.to_string(),
+                None => {
+                    let heads: Vec<String> = e.columns().iter().map(|c| format!("{} ({})", c.title, c.field)).collect();
+                    return Err(format!(
+                        "{} has no field or column `{}` (columns: {})",
+                        e.label().to_lowercase(),
+                        c.field,
+                        heads.join(", ")
+                    ));
+                }
+            }
+        }
+        let Some(list) = choices(e, &c.field) else { continue };
+        if !matches!(c.op, query::Op::Eq | query::Op::Ne | query::Op::In | query::Op::NotIn) {
+            continue;
+        }
+        let mut out = Vec::new();
+        for v in c.value.split(',').map(str::trim) {
+            match list.iter().find(|(val, label)| val.eq_ignore_ascii_case(v) || label.eq_ignore_ascii_case(v)) {
+                Some((val, _)) => out.push(val.to_string()),
+                None if v.is_empty() => out.push(String::new()),
+                None => {
+                    let names: Vec<String> = list.iter().map(|(v, l)| format!("{v} ({l})")).collect();
+                    return Err(format!(
+                        "`{v}` is not a {} {} (one of: {})",
+                        e.label_one().to_lowercase(),
+                        c.field,
+                        names.join(", ")
+                    ));
+                }
+            }
+        }
+        c.value = out.join(",");
+    }
+    Ok(q)
 }

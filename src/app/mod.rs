@@ -247,6 +247,11 @@ pub struct App {
     pub clear: bool,
     /// How often what is on screen is polled now.
     pub cadence: refresh::Cadence,
+    /// The key that opened a dialog (kept while the dialog is open and only it comes) or
+    /// answered one (once): pressed again at once, it is swallowed.
+    guard: Option<((crossterm::event::KeyCode, crossterm::event::KeyModifiers), bool)>,
+    /// The profile switched away from (and when), until the new one answers.
+    switch_from: Option<(String, Instant)>,
     next_seq: u64,
 }
 
@@ -273,6 +278,8 @@ impl App {
             dirty: true,
             clear: false,
             cadence: refresh::Cadence::default(),
+            guard: None,
+            switch_from: None,
             next_seq: 1,
         }
     }
@@ -286,9 +293,14 @@ impl App {
         self.stack.last().expect("the stack is never empty")
     }
 
-    /// Rows a list shows now.
+    /// Rows a list shows now (the status area takes one while a bulk job's line shows).
     pub fn viewport(&self) -> usize {
-        layout::list_rows(self.size.1)
+        layout::list_rows(self.size.1).saturating_sub(usize::from(self.job_rows())).max(1)
+    }
+
+    /// Rows the status area's bulk-job line takes (0 or 1).
+    pub fn job_rows(&self) -> u16 {
+        u16::from(self.actions.bulk_line(self.instant).is_some())
     }
 
     pub fn current_list(&self) -> Option<&ListState> {
@@ -370,6 +382,7 @@ impl App {
                 self.dirty |= now.timestamp() != self.now.timestamp();
                 self.instant = at;
                 self.now = now;
+                self.check_switch(None);
                 self.refresh_current(false)
             }
             Msg::Notice(level, text) => {
@@ -402,6 +415,7 @@ impl App {
         if self.conn.stale_since.take().is_some() {
             self.flash(Level::Success, "instance answering again");
         }
+        self.check_switch(Some(true));
     }
 
     fn failed(&mut self, e: &Error) {
@@ -416,6 +430,7 @@ impl App {
         }
         self.conn.reason = e.short();
         self.flash(Level::Error, e.to_string());
+        self.check_switch(Some(false));
     }
 }
 
@@ -434,7 +449,11 @@ fn common_prefix(msgs: &[String]) -> &str {
 pub use crate::ops::title_of;
 
 pub fn view_names() -> Vec<&'static str> {
-    VIEWS.iter().map(|v| v.name()).chain(["log", "fleet", "profile", "ctx", "quit", "help", "freeze"]).collect()
+    VIEWS
+        .iter()
+        .map(|v| v.name())
+        .chain(["log", "fleet", "profile", "ctx", "cancel", "quit", "help", "freeze"])
+        .collect()
 }
 
 /// Completions for the command palette.

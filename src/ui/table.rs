@@ -161,7 +161,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         title.push(Span::styled("⟳ ", t.running));
     }
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
-    let vp = crate::app::layout::list_rows(app.size.1);
+    let vp = app.viewport();
     // The cells of the visible rows first, so the columns can be sized to them.
     let mut lines: Vec<(usize, Option<Vec<Styled>>)> = Vec::new();
     for abs in l.scroll..(l.scroll + vp).min(l.len()) {
