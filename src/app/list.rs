@@ -309,6 +309,7 @@ pub fn filter_query(entity: Entity, text: &str, providers: &[Record]) -> Result<
         return Ok(Query::new());
     }
     if looks_encoded(t) {
+        let t = &headings_to_fields(entity, t);
         let q = query::parse(t).map_err(|e| e.to_string())?;
         return resolve_provider_titles(q, entity, providers);
     }
@@ -320,7 +321,38 @@ pub fn looks_encoded(t: &str) -> bool {
     ["=", "!=", ">", "<", "LIKE", "STARTSWITH", "ENDSWITH", "IN", "ISEMPTY", "ISNOTEMPTY", "ORDERBY", "^"]
         .iter()
         .any(|op| t.contains(op))
-        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase() || leads_with_heading(t))
+}
+
+/// Each term that starts with a column's heading in capitals (`RECORD=…`, `TRIES>1`)
+/// names that column's field instead (an encoded query's fields are lower case).
+fn headings_to_fields(e: Entity, t: &str) -> String {
+    t.split('^')
+        .map(|term| {
+            let (or, rest) = match term.strip_prefix("OR") {
+                Some(r) if leads_with_heading(r) => ("OR", r),
+                _ => ("", term),
+            };
+            if !leads_with_heading(rest) {
+                return term.to_string();
+            }
+            let word: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            match e.columns().iter().find(|c| c.title.eq_ignore_ascii_case(&word)) {
+                Some(c) => format!("{or}{}{}", c.field, &rest[word.len()..]),
+                None => format!("{or}{}{}", word.to_ascii_lowercase(), &rest[word.len()..]),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("^")
+}
+
+/// Whether `t` starts with a field-like word in capitals (a column's heading, `TRIES>1`)
+/// followed by an operator: a query, not words.
+fn leads_with_heading(t: &str) -> bool {
+    let word: String = t.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    !word.is_empty()
+        && word.chars().all(|c| !c.is_ascii_lowercase())
+        && t[word.len()..].starts_with(['=', '!', '>', '<'])
 }
 
 /// `base` AND (any of the list's search fields contains `text`, or the provider is one

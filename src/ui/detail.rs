@@ -95,7 +95,8 @@ fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState,
             if matches!(*k, "sys_updated_on" | "sys_created_on" | "started" | "ended" | "next_attempt")
                 && !r.get(k).is_empty()
             {
-                v = format!("{} ({v})", r.get(k));
+                // The time as stored, and its age beside it (never the date twice).
+                v = format!("{} ({})", r.get(k), crate::time::ago(r.get(k), app.now));
             }
             (k.to_string(), v, style)
         })
