@@ -149,10 +149,10 @@ impl Running {
         let t = self.tally();
         let mut lines = vec![self.line()];
         for (why, labels) in &t.groups {
-            lines.push(format!("  ✖ {} × {why}: {}", labels.len(), labels.join(", ")));
+            lines.push(format!("  {} × {why}: {}", labels.len(), labels.join(", ")));
         }
         for (label, why) in &t.unknown_why {
-            lines.push(format!("  ? {label}: {why}"));
+            lines.push(format!("  unknown: {label}: {why}"));
         }
         lines
     }

@@ -456,8 +456,12 @@ impl Client {
             let got = self.exchange(req, first_byte).await;
             drop(permit);
             if let Err(Failed { error: Error::Timeout(d), .. }) = &got {
-                last_deadline = match *d == first_byte {
-                    true => format!("no first byte of an answer within {}s", d.as_secs_f32()),
+                // Cut short by what was left of the call's budget, the budget ended it.
+                let cut = left < self.config.first_byte_timeout;
+                budget_out |= cut;
+                let fb = self.config.first_byte_timeout.as_secs_f32();
+                last_deadline = match *d == first_byte || cut {
+                    true => format!("no first byte of an answer within {fb}s"),
                     false => format!("an attempt's {}s limit", d.as_secs_f32()),
                 };
             }
