@@ -113,3 +113,65 @@ fn with_the_sync_history_table_missing_the_other_panels_keep_updating() {
     assert!(s.contains("Top error groups"), "{s}");
     t.send(&["q"]);
 }
+
+/// Combining marks (one, and several on one base) and zero-width-joiner sequences.
+const CLUSTERS: &str = "e\u{301} Z\u{351}\u{34b}\u{35b}a\u{336}l\u{35c}g\u{35d}o \u{1f469}\u{200d}\u{1f4bb} \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} n\u{303}\u{308} clusters";
+
+/// The display column of each char of a captured line.
+fn columns_of(line: &str) -> Vec<(usize, char)> {
+    let mut col = 0;
+    line.chars()
+        .map(|c| {
+            let at = col;
+            col += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            (at, c)
+        })
+        .collect()
+}
+
+/// Reproduction 14: records holding combining marks and ZWJ sequences under the help
+/// overlay at 160×45: the overlay's borders are whole on every line.
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+fn clusters_under_the_help_overlay_leave_its_borders_whole() {
+    let (_sim, url) = sim_child();
+    let dir = temp_dir("trust-clusters");
+    let cmd = format!(
+        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
+        d = dir.display(),
+        bin = bin()
+    );
+    let t = Tmux::new("trust-clusters", &cmd, 160, 45);
+    t.wait("the overview", T, |s| s.contains("Counts by state"));
+    let (code, body) =
+        http(&url, "GET", "/api/now/table/sn_wsd_core_workplace_task?sysparm_fields=sys_id&sysparm_limit=20", "");
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let ids: Vec<&str> = v["result"].as_array().expect("rows").iter().filter_map(|r| r["sys_id"].as_str()).collect();
+    // Each one column further right, so the clusters fall under every column of the overlay.
+    for (k, id) in ids.iter().enumerate() {
+        let patch = serde_json::json!({ "short_description": format!("{}{CLUSTERS}", "-".repeat(k * 3)) }).to_string();
+        let (code, body) = http(&url, "PATCH", &format!("/api/now/table/sn_wsd_core_workplace_task/{id}"), &patch);
+        assert_eq!(code, 200, "{body}");
+    }
+    t.send(&["3"]);
+    t.wait("the planted descriptions", T, |s| s.matches("clusters").count() >= 10);
+    t.send(&["?"]);
+    let s = t.wait("the help", T, |s| s.contains("Keys (any key closes)"));
+    let lines: Vec<&str> = s.lines().collect();
+    let top = lines.iter().position(|l| l.contains("Keys (any key closes)")).expect("title");
+    let cols = columns_of(lines[top]);
+    let left = cols.iter().find(|(_, c)| *c == '┌').map(|(x, _)| *x).expect("corner");
+    let right = cols.iter().filter(|(_, c)| *c == '┐').map(|(x, _)| *x).find(|x| *x > left).expect("corner");
+    let bottom = (top + 1..lines.len())
+        .find(|&i| columns_of(lines[i]).iter().any(|(x, c)| *x == left && *c == '└'))
+        .expect("the bottom corner");
+    for (y, line) in lines.iter().enumerate().take(bottom).skip(top + 1) {
+        let cols = columns_of(line);
+        let at = |x: usize| cols.iter().find(|(c, _)| *c == x).map(|(_, ch)| *ch);
+        assert_eq!(at(left), Some('│'), "row {y}: the left border\n{s}");
+        assert_eq!(at(right), Some('│'), "row {y}: the right border\n{s}");
+    }
+    t.send(&["q"]);
+    t.send(&["q"]);
+}

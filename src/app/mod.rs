@@ -300,7 +300,16 @@ impl App {
 
     /// Rows the status area's bulk-job line takes (0 or 1).
     pub fn job_rows(&self) -> u16 {
-        u16::from(self.actions.bulk_line(self.instant).is_some())
+        u16::from(self.job_line().is_some())
+    }
+
+    /// The bulk job's line in the status area: the job under way, or the last one for a
+    /// while after it finished (unless the status line says the same just now).
+    pub fn job_line(&self) -> Option<String> {
+        let line = self.actions.bulk_line(self.instant)?;
+        let repeated = self.actions.bulk_running().is_none()
+            && self.status.as_ref().is_some_and(|(_, m)| m.starts_with(line.as_str()));
+        (!repeated).then_some(line)
     }
 
     pub fn current_list(&self) -> Option<&ListState> {

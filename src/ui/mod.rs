@@ -220,13 +220,13 @@ fn header_line<'a>(app: &App, t: &Theme, compact: bool, user: bool) -> Vec<Span<
 
 /// The bulk job's line in the status area: never a dialog, never in the way of typing.
 fn draw_job(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let Some(line) = app.actions.bulk_line(app.instant) else { return };
-    let style = match app.actions.bulk_running() {
-        Some(_) => t.running,
-        None if line.contains("✖ 0 ") && !line.contains("unknown") => t.ok,
-        None => t.warn,
+    let Some(line) = app.job_line() else { return };
+    let (sym, style) = match app.actions.bulk_running() {
+        Some(_) => ("⟳", t.running),
+        None if line.contains("✖ 0 ") && !line.contains("unknown") => ("✔", t.ok),
+        None => ("■", t.warn),
     };
-    f.render_widget(Paragraph::new(Line::from(Span::styled(format!(" ⟳ {line}"), style))), area);
+    f.render_widget(Paragraph::new(Line::from(Span::styled(format!(" {sym} {line}"), style))), area);
 }
 
 /// The keys that work where the console is, from that layer's table of the keymap: the
@@ -319,15 +319,28 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         }
         _ => Line::from(""),
     };
+    let marked = app.current_list().map(|l| l.marks.len()).filter(|n| *n > 0).map(|n| format!("  {n} marked"));
+    // What does not fit goes, least needed first (help lists every key); never cut.
+    let mut items = footer_keys(app);
+    let room = usize::from(area.width).saturating_sub(marked.as_ref().map_or(0, |m| m.chars().count()));
+    let width =
+        |items: &[(String, &str)]| items.iter().map(|(k, l)| k.chars().count() + l.chars().count() + 3).sum::<usize>();
+    for drop in ["freeze", "resume", "sort", "filter", "open", "pane", "scroll", "mark", "refresh"] {
+        if width(&items) <= room {
+            break;
+        }
+        items.retain(|(_, l)| *l != drop);
+    }
+    while width(&items) > room && items.len() > 1 {
+        items.remove(items.len() - 2);
+    }
     let mut keys: Vec<Span> = Vec::new();
-    for (k, label) in footer_keys(app) {
+    for (k, label) in items {
         keys.push(Span::styled(format!(" {k}"), t.accent));
         keys.push(Span::styled(format!(" {label} "), t.muted));
     }
-    if let Some(l) = app.current_list()
-        && !l.marks.is_empty()
-    {
-        keys.push(Span::styled(format!("  {} marked", l.marks.len()), t.marked));
+    if let Some(m) = marked {
+        keys.push(Span::styled(m, t.marked));
     }
     f.render_widget(Paragraph::new(vec![status, Line::from(keys)]), area);
 }
