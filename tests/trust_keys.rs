@@ -238,3 +238,29 @@ fn help_names_the_dialog_keys_from_their_tables() {
     assert!(footer.iter().any(|(k, w)| k == "y" && *w == "send"), "{footer:?}");
     assert!(!footer.iter().any(|(_, w)| *w == "sort"), "no key of the list behind: {footer:?}");
 }
+
+/// The update form checks its fields before the preview: a state or priority must be
+/// one of its choices (by value or label, any case); nothing is previewed otherwise.
+#[test]
+fn the_update_form_checks_choices_before_the_preview() {
+    let (mut a, _) = opened(1);
+    // priority is the second field.
+    press(&mut a, KeyCode::Tab);
+    press(&mut a, KeyCode::Backspace);
+    for c in "urgent".chars() {
+        ch(&mut a, c);
+    }
+    assert!(press(&mut a, KeyCode::Enter).is_empty());
+    assert!(a.actions.confirm.is_none() && a.actions.form.is_some(), "the form stays open");
+    let st = a.status.as_ref().unwrap().1.clone();
+    assert!(st.contains("`urgent` is not a work order priority") && st.contains("1 (Critical)"), "{st}");
+    for _ in 0..6 {
+        press(&mut a, KeyCode::Backspace);
+    }
+    for c in "high".chars() {
+        ch(&mut a, c);
+    }
+    press(&mut a, KeyCode::Enter);
+    let c = a.actions.confirm.as_ref().expect("the preview");
+    assert!(c.lines.iter().any(|l| l.contains("priority") && l.contains("\"2\"")), "{:?}", c.lines);
+}

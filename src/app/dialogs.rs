@@ -136,6 +136,10 @@ impl UpdateForm {
                 if changed.is_empty() && comment.is_empty() {
                     return Step::Stay(Some((Level::Warn, "nothing changed and no comment: nothing sent".into())));
                 }
+                let changed = match check_update(changed) {
+                    Ok(c) => c,
+                    Err(why) => return Step::Stay(Some((Level::Warn, format!("update: {why}; nothing sent")))),
+                };
                 Step::Preview(Operation::Update { changed, comment }, self.target.clone())
             }
             _ => {
@@ -170,4 +174,30 @@ impl UpdateForm {
             .collect();
         (changed, self.comment.value().trim().to_string())
     }
+}
+
+/// The one place an update's fields are checked before the preview (the operations
+/// layer's own check can replace it here): a choice field takes one of its values or
+/// labels, in any case (stored as the value); the short description may not be emptied.
+pub fn check_update(mut changed: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    use crate::domain::state::WorkOrderState;
+    const PRIORITIES: [(&str, &str); 5] =
+        [("1", "Critical"), ("2", "High"), ("3", "Moderate"), ("4", "Low"), ("5", "Planning")];
+    for (field, v) in changed.iter_mut() {
+        let text = v.as_str().unwrap_or_default().trim().to_string();
+        let choices: Vec<(&str, &str)> = match field.as_str() {
+            "state" => WorkOrderState::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+            "priority" => PRIORITIES.to_vec(),
+            "short_description" if text.is_empty() => return Err("short_description may not be empty".into()),
+            _ => continue,
+        };
+        match choices.iter().find(|(val, label)| val.eq_ignore_ascii_case(&text) || label.eq_ignore_ascii_case(&text)) {
+            Some((val, _)) => *v = Value::String(val.to_string()),
+            None => {
+                let names: Vec<String> = choices.iter().map(|(v, l)| format!("{v} ({l})")).collect();
+                return Err(format!("`{text}` is not a work order {field} (one of: {})", names.join(", ")));
+            }
+        }
+    }
+    Ok(changed)
 }

@@ -80,18 +80,15 @@ impl App {
         let chord = (k.code, k.modifiers);
         // The key that opened a dialog, or answered one, pressed again at once (a double
         // tap) is swallowed: it never lands in a form's field nor acts on the screen behind.
-        if let Some((g, keep)) = self.guard.take() {
-            if g == chord {
-                if keep {
-                    self.guard = Some((g, keep));
-                }
-                let name = keys::key_name(k.code, k.modifiers);
-                self.flash(
-                    Level::Info,
-                    format!("`{name}` again ignored (pressed twice?) — press it once more if meant"),
-                );
-                return Vec::new();
+        if let Some((g, keep)) = self.guard.take()
+            && g == chord
+        {
+            if keep {
+                self.guard = Some((g, keep));
             }
+            let name = keys::key_name(k.code, k.modifiers);
+            self.flash(Level::Info, format!("`{name}` again ignored (pressed twice?) — press it once more if meant"));
+            return Vec::new();
         }
         let action = self.keymap.action_in(layer, &k);
         let fx = match layer {

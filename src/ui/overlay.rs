@@ -142,6 +142,5 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let r = centred(area, 80, lines.len() as u16 + 2);
         f.render_widget(Clear, r);
         f.render_widget(Paragraph::new(lines).block(panel(t, "Update work order")), r);
-        return;
     }
 }
