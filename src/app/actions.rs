@@ -123,7 +123,7 @@ impl Running {
             g => parts.push(format!("✖ {} {again} ({g} errors)", t.failed)),
         }
         if t.waiting + t.following > 0 {
-            parts.push(format!("⟳ {} waiting for the queue", t.waiting + t.following));
+            parts.push(format!("⟳ {} waiting", t.waiting + t.following));
         }
         if t.unknown > 0 {
             parts.push(format!("? {} unknown", t.unknown));
@@ -530,7 +530,7 @@ impl App {
                         _ => Level::Error,
                     };
                     if let Some(head) = lines.next() {
-                        self.flash(level.clone(), format!("{head} — :log has every entry"));
+                        self.flash(level.clone(), format!("{head} (:log lists each)"));
                     }
                     for l in lines {
                         self.log.push(self.now, level.clone(), &l);

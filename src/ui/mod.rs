@@ -315,7 +315,26 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Level::Warn => ("⚠", t.warn),
                 Level::Error => ("✖", t.error),
             };
-            Line::from(Span::styled(format!(" {sym} {msg}"), style))
+            // Cut to the screen with a sign that there is more (`:log` has it whole).
+            let text = format!(" {sym} {msg}");
+            let room = usize::from(area.width).max(2);
+            let text = match unicode_width::UnicodeWidthStr::width(text.as_str()) > room {
+                true => {
+                    let mut cut = String::new();
+                    for c in text.chars() {
+                        if unicode_width::UnicodeWidthStr::width(cut.as_str())
+                            + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+                            > room - 1
+                        {
+                            break;
+                        }
+                        cut.push(c);
+                    }
+                    cut + "…"
+                }
+                false => text,
+            };
+            Line::from(Span::styled(text, style))
         }
         _ => Line::from(""),
     };
