@@ -302,6 +302,12 @@ fn sort_and_filter_by_the_column_heading() {
     }
     assert!(said.iter().any(|s| s.contains("sorted by RECORD")), "{said:?}");
     assert!(!said.iter().any(|s| s.contains("document_id")), "{said:?}");
+    // `:sort` takes the heading (or the field).
+    let q = window_query(&command(&mut a, "sort record asc"));
+    assert!(q.ends_with("ORDERBYdocument_id"), "{q}");
+    assert!(status(&a).contains("sorted by RECORD ↑"), "{}", status(&a));
+    assert!(command(&mut a, "sort nope").is_empty());
+    assert!(status(&a).contains("no column `nope`") && status(&a).contains("TRIES"), "{}", status(&a));
     let q = window_query(&filter(&mut a, "tries>1"));
     assert!(q.starts_with("attempts>1"), "{q}");
     let q = window_query(&filter(&mut a, "RECORD=WPT0001"));

@@ -205,6 +205,9 @@ impl App {
         if let Some(("profile" | "ctx", arg)) = name.split_once(' ').or(Some((name, ""))) {
             return self.request_profile(arg);
         }
+        if let Some(("sort", arg)) = name.split_once(' ').or(Some((name, ""))) {
+            return self.sort_by(arg);
+        }
         match name {
             "fleet" => self.switch(ViewKind::Fleet),
             "q" | "quit" => self.act(Action::Quit),
@@ -220,6 +223,36 @@ impl App {
                 }
             },
         }
+    }
+
+    /// `:sort COLUMN [asc|desc]`: a list sorted by a column, named by its heading
+    /// (`RECORD`) or its field (`document_id`); `:sort` alone: newest first again.
+    pub(super) fn sort_by(&mut self, arg: &str) -> Vec<Effect> {
+        let mut words = arg.split_whitespace();
+        let (col, dir) = (words.next(), words.next());
+        let Some(l) = self.current_list_mut() else {
+            self.flash(Level::Info, "sort: only a list is sorted");
+            return Vec::new();
+        };
+        let cols = l.entity.columns();
+        let Some(col) = col else {
+            l.sort = None;
+            l.reset_window();
+            self.flash(Level::Info, "sorted newest first");
+            return self.refresh_current(true);
+        };
+        let Some(c) = cols.iter().find(|c| c.title.eq_ignore_ascii_case(col) || c.field.eq_ignore_ascii_case(col))
+        else {
+            let names: Vec<&str> = cols.iter().map(|c| c.title).collect();
+            self.flash(Level::Warn, format!("sort: no column `{col}` (columns: {})", names.join(", ")));
+            return Vec::new();
+        };
+        let desc = !matches!(dir, Some(d) if d.eq_ignore_ascii_case("asc"));
+        l.sort = Some(crate::query::OrderBy { field: c.field.to_string(), desc });
+        l.reset_window();
+        let title = c.title;
+        self.flash(Level::Info, format!("sorted by {title} {}", if desc { "↓" } else { "↑" }));
+        self.refresh_current(true)
     }
 
     /// `/` and Enter: a list is filtered; in the overview and a detail, `/` finds (the

@@ -461,7 +461,7 @@ pub fn view_names() -> Vec<&'static str> {
     VIEWS
         .iter()
         .map(|v| v.name())
-        .chain(["log", "fleet", "profile", "ctx", "cancel", "quit", "help", "freeze"])
+        .chain(["log", "fleet", "profile", "ctx", "sort", "cancel", "quit", "help", "freeze"])
         .collect()
 }
 
