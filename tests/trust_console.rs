@@ -287,6 +287,15 @@ fn a_switch_to_a_down_profile_says_so_and_offers_to_go_back() {
     a.update(Msg::Overview { seq, result: Err(err) });
     let st = status(&a);
     assert!(st.contains("profile b does not answer") && st.contains(":profile a goes back"), "{st}");
+    // Silence is said too: back to a, then to b, which never answers.
+    command(&mut a, "profile a");
+    a.switched(Settings { profile: Some("a".into()), ..Default::default() });
+    command(&mut a, "profile b");
+    a.switched(Settings { profile: Some("b".into()), ..Default::default() });
+    let later = a.instant + hubtop::app::fleet::SWITCH_SILENT + std::time::Duration::from_secs(1);
+    a.update(Msg::Tick(later, a.now));
+    let st = status(&a);
+    assert!(st.contains("profile b has not answered in 10s") && st.contains(":profile a goes back"), "{st}");
 }
 
 /// Reproduction 9: the sort names the column as headed, and a filter takes the heading.

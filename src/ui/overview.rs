@@ -12,8 +12,21 @@ use crate::app::App;
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let o = &app.overview;
     let Some(d) = &o.data else {
-        let msg = if o.in_flight { "loading the overview…" } else { "no data yet" };
-        f.render_widget(Paragraph::new(Span::styled(msg, t.muted)).block(Block::bordered().title(" Overview ")), area);
+        // Never a bare "no data yet" when the instance said why (the status line and
+        // `:log` have it whole).
+        let why = match (&app.status, o.last_refresh) {
+            (Some((crate::app::Level::Warn | crate::app::Level::Error, m)), Some(_)) => {
+                format!("the overview could not be loaded: {m}")
+            }
+            _ => "no data yet".to_string(),
+        };
+        let msg = if o.in_flight { "loading the overview…".to_string() } else { why };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, t.muted))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::bordered().title(" Overview ")),
+            area,
+        );
         return;
     };
     let wide = area.width >= 120;
