@@ -323,6 +323,37 @@ fn sort_and_filter_by_the_column_heading() {
     assert!(q.starts_with("document_id=WPT0001"), "{q}");
 }
 
+/// Reproduction 9: a reference column sorts by what it shows (the provider's title),
+/// not by the sys_id the instance orders it by.
+#[test]
+fn a_reference_column_sorts_by_its_display_value() {
+    let mut a = app();
+    a.start();
+    command(&mut a, "outbound");
+    let fx = command(&mut a, "sort provider asc");
+    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().find(|e| matches!(e, Effect::LoadWindow { .. })) else {
+        panic!("a window load")
+    };
+    // The instance's order: by sys_id (Keystone, Mangled, PagerLine, SlowCo, BrightFM, RapidFix).
+    let titles = ["Keystone", "Mangled", "PagerLine", "SlowCo", "BrightFM", "RapidFix"];
+    let rows: Vec<Record> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut r = rec(&format!("id{i}"), &format!("ISO{i}"), "error", "2026-11-24 10:00:00");
+            r.fields.insert(
+                "provider".into(),
+                hubtop::client::Field { value: format!("{i:032x}"), display: Some(t.to_string()) },
+            );
+            r
+        })
+        .collect();
+    let page = Page { records: rows, total: Some(6), next_offset: None };
+    a.update(Msg::Window { entity: Entity::Outbound, seq, offset: 0, result: Ok((page, None)) });
+    let shown: Vec<&str> = a.current_list().unwrap().rows.iter().map(|r| r.show("provider")).collect();
+    assert_eq!(shown, ["BrightFM", "Keystone", "Mangled", "PagerLine", "RapidFix", "SlowCo"]);
+}
+
 /// Reproduction 10: a refused filter's warning does not outlive the next filter, and
 /// a filter on a field the list does not have is refused before anything is asked.
 #[test]

@@ -195,10 +195,24 @@ impl ListState {
         self.loaded = true;
         self.needs_window = false;
         self.error = None;
+        self.sort_by_display();
         if let Some(id) = keep {
             self.reselect(&id);
         }
         self.fit();
+    }
+
+    /// A reference (or choice) column is sorted by what it shows (a provider's title,
+    /// not its sys_id) when the whole list is loaded: the instance orders a reference by
+    /// its stored value. A longer list keeps the instance's order.
+    fn sort_by_display(&mut self) {
+        let Some(o) = self.sort.clone() else { return };
+        let whole = self.window_offset == 0 && self.total.is_none_or(|t| t <= self.rows.len());
+        if !whole || !self.rows.iter().any(|r| r.show(&o.field) != r.get(&o.field)) {
+            return;
+        }
+        let key = |r: &Record| r.show(&o.field).to_lowercase();
+        self.rows.sort_by(|a, b| if o.desc { key(b).cmp(&key(a)) } else { key(a).cmp(&key(b)) });
     }
 
     fn reselect(&mut self, id: &str) {
@@ -257,6 +271,7 @@ impl ListState {
         }
         self.rows.truncate(WINDOW);
         self.total = Some(total.max(self.rows.len() as isize) as usize);
+        self.sort_by_display();
         if let Some(id) = keep {
             self.reselect(&id);
         }
