@@ -188,8 +188,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         (None, true) => "…".into(),
     };
     let pos = if l.is_empty() { String::new() } else { format!(" · {}/{}", l.selected + 1, l.len()) };
-    let sort =
-        l.sort.as_ref().map(|o| format!(" · by {} {}", o.field, if o.desc { "↓" } else { "↑" })).unwrap_or_default();
+    // The sort named as its column is headed.
+    let sort = l
+        .sort
+        .as_ref()
+        .map(|o| {
+            let title = all.iter().find(|c| c.field == o.field).map_or(o.field.as_str(), |c| c.title);
+            format!(" · by {title} {}", if o.desc { "↓" } else { "↑" })
+        })
+        .unwrap_or_default();
     let mut title = vec![
         Span::styled(format!(" {} ", e.label()), t.title),
         Span::styled(format!("[{total}]{pos}{sort} "), t.muted),
