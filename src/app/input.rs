@@ -276,7 +276,7 @@ impl App {
             Ok((list::refine(l.query.clone(), l.entity, t, &providers), label, false))
         } else {
             list::filter_query(l.entity, t, &providers)
-                .and_then(|q| list::validate(entity, q, &self.settings.mapping))
+                .and_then(|q| super::filter::validate(entity, q, &self.settings.mapping))
                 .map(|q| (q, t.to_string(), true))
         };
         match result {

@@ -3,8 +3,10 @@
 //! can be driven from a test by feeding it keys and messages.
 
 pub mod actions;
+pub mod bulk;
 pub mod detail;
 mod dialogs;
+pub mod filter;
 pub mod fleet;
 mod input;
 pub mod keys;

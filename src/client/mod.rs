@@ -18,8 +18,10 @@ pub mod actions;
 pub mod auth;
 pub mod batch;
 pub mod budget;
+mod deadline;
 pub mod error;
 pub mod health;
+pub mod held;
 pub mod lenient;
 pub mod limit;
 pub mod map;
@@ -40,6 +42,7 @@ use tokio::time::Instant;
 pub use auth::Auth;
 pub use error::{Error, Result};
 pub use health::{Health, RateLimitInfo};
+pub use held::{Held, MAX_HELD};
 pub use record::{Field, Record};
 pub use tables::{Entity, Tables};
 
@@ -155,59 +158,6 @@ pub struct Client {
     pub batch: Arc<batch::Support>,
     /// Answer bytes all requests in flight hold together (see [`MAX_HELD`]).
     pub held: Arc<Held>,
-}
-
-/// What all answers being read at once may hold together (a single answer may still be
-/// up to `max_body`, when that is larger): a server that answers every request of a
-/// screen with an endless body costs this much memory, not `max_body` times the requests.
-pub const MAX_HELD: usize = 64 * 1024 * 1024;
-
-/// Bytes held by answers being read now, and the most ever held at once.
-#[derive(Debug, Default)]
-pub struct Held {
-    now: std::sync::atomic::AtomicUsize,
-    peak: std::sync::atomic::AtomicUsize,
-}
-
-impl Held {
-    /// Takes `n` more bytes if the total stays within `cap`.
-    fn take(&self, n: usize, cap: usize) -> bool {
-        let mut cur = self.now.load(Ordering::Relaxed);
-        loop {
-            if cur + n > cap {
-                return false;
-            }
-            match self.now.compare_exchange_weak(cur, cur + n, Ordering::AcqRel, Ordering::Relaxed) {
-                Ok(_) => {
-                    self.peak.fetch_max(cur + n, Ordering::Relaxed);
-                    return true;
-                }
-                Err(x) => cur = x,
-            }
-        }
-    }
-
-    fn give(&self, n: usize) {
-        self.now.fetch_sub(n, Ordering::AcqRel);
-    }
-
-    /// The most answer bytes held at once so far.
-    pub fn peak(&self) -> usize {
-        self.peak.load(Ordering::Relaxed)
-    }
-
-    pub fn now(&self) -> usize {
-        self.now.load(Ordering::Relaxed)
-    }
-}
-
-/// Gives back what one answer took from [`Held`] when its reading ends, however it ends.
-struct Taken<'a>(&'a Held, usize);
-
-impl Drop for Taken<'_> {
-    fn drop(&mut self) {
-        self.0.give(self.1);
-    }
 }
 
 /// What came back from one HTTP exchange.
@@ -337,20 +287,15 @@ impl Client {
         let status = res.status();
         let headers = res.headers().clone();
         let mut body = Vec::new();
-        let cap = MAX_HELD.max(max);
-        let mut taken = Taken(&self.held, 0);
+        let mut taken = self.held.taker(MAX_HELD.max(max));
         while let Some(chunk) = res.chunk().await.map_err(|e| sent(self.net_error(e)))? {
             if body.len() + chunk.len() > max {
                 return Err(sent(Error::TooLarge { limit: max }));
             }
             // All answers being read share one allowance.
-            if !self.held.take(chunk.len(), cap) {
-                return Err(sent(Error::TooLarge { limit: cap }));
-            }
-            taken.1 += chunk.len();
+            taken.more(chunk.len()).map_err(sent)?;
             body.extend_from_slice(&chunk);
         }
-        drop(taken);
         self.traffic.requests.fetch_add(1, Ordering::Relaxed);
         self.traffic.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
         Ok(Answer { status, headers, body })
@@ -403,10 +348,7 @@ impl Client {
         flight: &mut Option<health::InFlight<'a>>,
     ) -> Result<Answer> {
         let mut last = Error::Network("no attempt".into());
-        let started = Instant::now();
-        // Which deadline the last timeout was, for the message a given-up call ends with.
-        let mut last_deadline = String::new();
-        let mut budget_out = false;
+        let mut deadlines = deadline::Deadlines::start(&self.config);
         let mut reauthed = false;
         let mut waited = false;
         let mut deadline = Instant::now() + self.config.budget;
@@ -416,7 +358,7 @@ impl Client {
             if attempt > 0 {
                 let pause = backoff(attempt, &last);
                 if Instant::now() + pause >= deadline {
-                    budget_out = true;
+                    deadlines.budget_out = true;
                     break;
                 }
                 tokio::time::sleep(pause).await;
@@ -456,14 +398,7 @@ impl Client {
             let got = self.exchange(req, first_byte).await;
             drop(permit);
             if let Err(Failed { error: Error::Timeout(d), .. }) = &got {
-                // Cut short by what was left of the call's budget, the budget ended it.
-                let cut = left < self.config.first_byte_timeout;
-                budget_out |= cut;
-                let fb = self.config.first_byte_timeout.as_secs_f32();
-                last_deadline = match *d == first_byte || cut {
-                    true => format!("no first byte of an answer within {fb}s"),
-                    false => format!("an attempt's {}s limit", d.as_secs_f32()),
-                };
+                deadlines.timed_out(*d, first_byte, left);
             }
             let ans = match got {
                 Ok(a) => a,
@@ -543,16 +478,7 @@ impl Client {
             return Ok(ans);
         }
         // A call that timed out says how long it really took and which deadline ended it.
-        if let Error::Timeout(_) = last {
-            let which = match budget_out {
-                true => {
-                    format!("the last: {last_deadline}; the call's {}s budget ran out", self.config.budget.as_secs())
-                }
-                false => format!("each: {last_deadline}; no attempts left"),
-            };
-            return Err(Error::TimedOut { elapsed: started.elapsed(), attempts: attempt, which });
-        }
-        Err(last)
+        Err(if let Error::Timeout(_) = last { deadlines.error(attempt) } else { last })
     }
 
     pub async fn get_json(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {
