@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
+pub use super::bulk::{REPORT_SHOWN, Running, Tally};
 use super::dialogs::{Confirm, UpdateForm};
 use super::keys::Action;
 use super::{App, Effect, Level, Screen, ViewKind};
 use crate::client::Record;
 use crate::domain::rules::{applies, retry_op};
-use crate::domain::state::QueueState;
 use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::ops::{Outcome, Subject};
 use tui_input::Input;
@@ -32,86 +32,13 @@ impl Job {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionEvent {
     /// A flow execution started for a target.
-    Started {
-        job: u64,
-        sys_id: String,
-        execution: String,
-    },
-    Done {
-        job: u64,
-        sys_id: String,
-        outcome: Outcome,
-    },
+    Started { job: u64, sys_id: String, execution: String },
+    /// A bulk retry set the entry back to ready; it is followed to what the queue does.
+    Queued { job: u64, sys_id: String },
+    /// A target's final outcome.
+    Done { job: u64, sys_id: String, outcome: Outcome },
     /// All targets are done (or the job was cancelled).
-    Finished {
-        job: u64,
-        cancelled: bool,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Running {
-    pub job: Job,
-    pub done: usize,
-    pub failed: usize,
-    pub unknown: usize,
-    pub results: Vec<(Subject, Outcome)>,
-    pub cancelling: bool,
-}
-
-impl Running {
-    pub fn remaining(&self) -> usize {
-        self.job.targets.len().saturating_sub(self.results.len())
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Summary {
-    pub verb: String,
-    pub ok: usize,
-    pub failed: Vec<(Subject, Outcome)>,
-    pub not_sent: usize,
-    pub selected: usize,
-    /// Entries set back to ready, followed through the list's live updates until the
-    /// queue processed them or they failed again (what a retry is for).
-    pub following: BTreeMap<String, Subject>,
-    pub processed: usize,
-    pub failed_again: usize,
-}
-
-impl Summary {
-    /// Takes the rows a live update brought: a followed entry that was processed, or is
-    /// in error again, has its outcome. Returns whether anything changed.
-    pub fn observe(&mut self, changed: &[Record]) -> bool {
-        let mut any = false;
-        for r in changed {
-            if !self.following.contains_key(r.sys_id()) {
-                continue;
-            }
-            let outcome = match QueueState::parse(r.get("state")) {
-                Some(QueueState::Processed) => {
-                    self.processed += 1;
-                    None
-                }
-                Some(QueueState::Error) => {
-                    self.failed_again += 1;
-                    let why = r.get("last_error");
-                    Some(Outcome::Failed(format!(
-                        "failed again: {}",
-                        if why.is_empty() { r.get("error") } else { why }
-                    )))
-                }
-                Some(QueueState::Skipped) => Some(Outcome::NotSent("skipped since".into())),
-                _ => continue,
-            };
-            let Some(t) = self.following.remove(r.sys_id()) else { continue };
-            if let Some(o) = outcome {
-                self.failed.push((Subject { record: r.clone(), ..t }, o));
-            }
-            any = true;
-        }
-        any
-    }
+    Finished { job: u64, cancelled: bool },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -119,18 +46,31 @@ pub struct Actions {
     pub confirm: Option<Confirm>,
     pub form: Option<UpdateForm>,
     pub running: BTreeMap<u64, Running>,
-    pub summary: Option<Summary>,
+    /// The last bulk job, once finished: its line stays in the status area a while.
+    pub report: Option<Running>,
     next_id: u64,
 }
 
 impl Actions {
+    /// A dialog or form is open (it takes every key). A bulk job is never modal.
     pub fn modal_open(&self) -> bool {
-        self.confirm.is_some() || self.form.is_some() || self.summary.is_some() || self.bulk_running().is_some()
+        self.confirm.is_some() || self.form.is_some()
     }
 
-    /// The bulk job in progress (its gauge is modal: Esc cancels it).
+    /// The bulk job in progress (its line is in the status area; `:cancel` stops it).
     pub fn bulk_running(&self) -> Option<&Running> {
         self.running.values().find(|r| r.job.is_bulk())
+    }
+
+    /// The bulk job the status area shows: the one under way, else the last one for a
+    /// while after it finished.
+    pub fn bulk_line(&self, now: std::time::Instant) -> Option<String> {
+        if let Some(r) = self.bulk_running() {
+            return Some(r.line());
+        }
+        let r = self.report.as_ref()?;
+        let (at, _) = r.finished?;
+        (now.saturating_duration_since(at) < REPORT_SHOWN).then(|| r.line())
     }
 
     /// Whether `op` is already in flight for this record.
@@ -223,13 +163,14 @@ impl App {
                             self.flash(Level::Warn, why);
                             return Vec::new();
                         }
-                        self.actions.form = Some(UpdateForm::new(Subject::new(e0, &r0)));
+                        self.actions.form = Some(UpdateForm::new(Subject::new(e0, &r0), self.settings.mapping.clone()));
                         return Vec::new();
                     }
                     _ => return Vec::new(),
                 };
-                // A create at a provider is shown first (what, to whom), even for one record.
-                let preview = a == Action::CreateWorkOrder;
+                // A create at a provider and a rerun are shown first (what, to whom, what
+                // the first run came to), even for one record.
+                let preview = a == Action::CreateWorkOrder || op == Operation::Rerun;
                 self.propose(op, targets, preview)
             }
         }
@@ -303,15 +244,47 @@ impl App {
         if n > 8 {
             lines.push(format!("  … and {} more", n - 8));
         }
+        if let Operation::Update { changed, comment } = &job.op {
+            for (f, v) in changed {
+                let was = job.targets[0].record.get(f).to_string();
+                lines.push(format!(
+                    "  {f}: {was:?} → {}",
+                    v.as_str().map_or_else(|| v.to_string(), |s| format!("{s:?}"))
+                ));
+            }
+            if !comment.is_empty() {
+                lines.push(format!("  comment: {comment:?}"));
+            }
+        }
+        let mut word = None;
+        if job.op == Operation::Rerun {
+            for t in job.targets.iter().take(3) {
+                let why = t.record.get("error_message");
+                let why = if why.is_empty() { "no error recorded" } else { why };
+                lines.push(format!("  first run: {} — {why}", t.record.show("state")));
+            }
+            if job.targets.iter().any(|t| rerun_may_duplicate(&t.record)) {
+                lines.push(
+                    "⚠ the provider answered 2xx (or its answer is unknown): it may already have the work order, \
+                     and a rerun may create a duplicate there — check at the provider first"
+                        .into(),
+                );
+                word = Some("rerun".to_string());
+            }
+        }
         for s in skipped.iter().take(3) {
             lines.push(format!("not included: {s}"));
         }
         if skipped.len() > 3 {
             lines.push(format!("not included: {} more", skipped.len() - 3));
         }
-        let typed = (self.settings.production && job.is_bulk()).then(Input::default);
+        if self.settings.production && job.is_bulk() {
+            word = Some(n.to_string());
+        }
+        let typed = word.is_some().then(Input::default);
+        let word = word.unwrap_or_default();
         let title = format!("{} {} {}?", capitalise(job.op.verb()), n, if n == 1 { "record" } else { "records" });
-        self.actions.confirm = Some(Confirm { job, title, lines, typed });
+        self.actions.confirm = Some(Confirm { job, title, lines, typed, word });
         Vec::new()
     }
 
@@ -334,10 +307,7 @@ impl App {
                 format!("{verb} of {n} records under way…")
             },
         );
-        self.actions.running.insert(
-            job.id,
-            Running { job: job.clone(), done: 0, failed: 0, unknown: 0, results: Vec::new(), cancelling: false },
-        );
+        self.actions.running.insert(job.id, Running::new(job.clone()));
         vec![Effect::Act(job)]
     }
 
@@ -356,18 +326,35 @@ impl App {
                 }
                 Vec::new()
             }
+            ActionEvent::Queued { job, sys_id } => {
+                let Some(r) = self.actions.running.get_mut(&job) else { return Vec::new() };
+                if !r.results.iter().any(|(t, _)| t.sys_id == sys_id) {
+                    r.queued.insert(sys_id.clone());
+                }
+                for l in self.lists.values_mut() {
+                    if let Some(p) = l.pending.get_mut(&sys_id) {
+                        *p = "queued again…".into();
+                    }
+                }
+                Vec::new()
+            }
             ActionEvent::Done { job, sys_id, outcome } => {
                 for l in self.lists.values_mut() {
                     l.pending.remove(&sys_id);
                 }
                 let Some(r) = self.actions.running.get_mut(&job) else { return Vec::new() };
                 let Some(t) = r.job.targets.iter().find(|t| t.sys_id == sys_id).cloned() else { return Vec::new() };
+                if r.results.iter().any(|(x, _)| x.sys_id == sys_id) {
+                    // Counted once, by its final state.
+                    return Vec::new();
+                }
                 match &outcome {
                     Outcome::Ok(_) => r.done += 1,
                     Outcome::Failed(_) => r.failed += 1,
                     Outcome::Unknown(_) => r.unknown += 1,
                     Outcome::NotSent(_) => {}
                 }
+                r.queued.remove(&sys_id);
                 let bulk = r.job.is_bulk();
                 let verb = r.job.op.verb();
                 r.results.push((t.clone(), outcome.clone()));
@@ -388,55 +375,65 @@ impl App {
                 self.refresh_current(true)
             }
             ActionEvent::Finished { job, cancelled } => {
-                let Some(r) = self.actions.running.remove(&job) else { return Vec::new() };
+                let Some(mut r) = self.actions.running.remove(&job) else { return Vec::new() };
                 if r.job.is_bulk() {
-                    let mut failed: Vec<(Subject, Outcome)> = r
-                        .results
-                        .iter()
-                        .filter(|(_, o)| matches!(o, Outcome::Failed(_) | Outcome::Unknown(_)))
-                        .cloned()
-                        .collect();
-                    let sent: std::collections::HashSet<&str> =
-                        r.results.iter().map(|(t, _)| t.sys_id.as_str()).collect();
-                    let not_sent = r.job.targets.iter().filter(|t| !sent.contains(t.sys_id.as_str())).count()
-                        + r.results.iter().filter(|(_, o)| matches!(o, Outcome::NotSent(_))).count();
-                    failed.truncate(500);
                     for t in &r.job.targets {
                         for l in self.lists.values_mut() {
                             l.pending.remove(&t.sys_id);
                         }
                     }
-                    // A retry is only done when the queue has processed the entry again.
-                    let following = match r.job.op {
-                        Operation::Retry => r
-                            .results
-                            .iter()
-                            .filter(|(_, o)| matches!(o, Outcome::Ok(_)))
-                            .map(|(t, _)| (t.sys_id.clone(), t.clone()))
-                            .collect(),
-                        _ => BTreeMap::new(),
+                    r.finished = Some((self.instant, cancelled));
+                    // The whole report goes to the session log; its first line (the
+                    // counts) also to the status line, which it replaces.
+                    let mut lines = r.report().into_iter();
+                    let t = r.tally();
+                    let level = match (t.failed + t.unknown, cancelled) {
+                        (0, false) => Level::Success,
+                        (0, true) => Level::Warn,
+                        _ => Level::Error,
                     };
-                    let verb = r.job.op.verb();
-                    self.actions.summary = Some(Summary {
-                        verb: verb.to_string(),
-                        ok: r.done,
-                        failed,
-                        not_sent,
-                        selected: 0,
-                        following,
-                        processed: 0,
-                        failed_again: 0,
-                    });
-                    // The "under way" line is over either way.
-                    match cancelled {
-                        true => self.flash(Level::Warn, format!("{verb} cancelled after {} sent", r.results.len())),
-                        false => self.flash(Level::Info, format!("{verb} of {} records: sent", r.job.targets.len())),
+                    if let Some(head) = lines.next() {
+                        self.flash(level.clone(), format!("{head} (:log lists each)"));
                     }
+                    for l in lines {
+                        self.log.push(self.now, level.clone(), &l);
+                    }
+                    self.actions.report = Some(r);
                 }
                 self.refresh_current(true)
             }
         }
     }
+
+    /// `:cancel`: stops the bulk job under way (what was sent stays sent, and is followed).
+    pub(super) fn cancel_bulk(&mut self) -> Vec<Effect> {
+        let Some(id) = self.actions.bulk_running().map(|r| r.job.id) else {
+            self.flash(Level::Info, "no bulk job under way");
+            return Vec::new();
+        };
+        if let Some(r) = self.actions.running.get_mut(&id) {
+            r.cancelling = true;
+        }
+        self.flash(Level::Warn, "cancelling: what was sent stays sent, the rest is not sent");
+        vec![Effect::CancelBulk(id)]
+    }
+}
+
+/// Whether a rerun of this execution may do at the provider what the first run already
+/// did: a create whose provider answered 2xx (its answer was not understood), or whose
+/// outcome is unknown (no answer recorded, a timeout).
+pub fn rerun_may_duplicate(exec: &Record) -> bool {
+    let name = format!("{} {}", exec.get("name"), exec.show("flow")).to_lowercase();
+    if !name.contains("create") {
+        return false;
+    }
+    let why = exec.get("error_message").to_lowercase();
+    let answered_2xx = why
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .collect::<Vec<_>>()
+        .windows(2)
+        .any(|w| matches!(w[0], "answered" | "http" | "status") && w[1].len() == 3 && w[1].starts_with('2'));
+    answered_2xx || why.is_empty() || why.contains("timed out") || why.contains("unknown") || why.contains("no answer")
 }
 
 fn capitalise(s: &str) -> String {

@@ -1,6 +1,7 @@
-//! The console's dialogs: the confirmation of what will be sent, the update form, the
-//! bulk job's gauge and its summary. Their keys come from the dialog and input layers of
-//! the keymap, never hard-coded.
+//! The console's dialogs: the confirmation of what will be sent and the update form. Each
+//! takes every key while open (its own layer of the keymap), decides what it means
+//! ([`Step`]), and the app applies that. A bulk job's progress and result are no dialog:
+//! they live in the status area (see `actions`).
 
 use crossterm::event::KeyEvent;
 use serde_json::{Map, Value};
@@ -19,8 +20,10 @@ pub struct Confirm {
     pub job: Job,
     pub title: String,
     pub lines: Vec<String>,
-    /// For bulk work on a production profile: the count must be typed.
+    /// What must be typed to send (the count, for bulk work on a production profile; a
+    /// word, for a rerun that may duplicate work at the provider), and what was typed.
     pub typed: Option<Input>,
+    pub word: String,
 }
 
 #[derive(Debug, Clone)]
@@ -31,105 +34,131 @@ pub struct UpdateForm {
     pub comment: Input,
     /// 0..fields.len() = a field, fields.len() = the comment.
     pub focus: usize,
+    /// The instance's names, to check fields and choices as the CLI checks `--set`.
+    pub mapping: crate::domain::Mapping,
+}
+
+/// What a key in a dialog comes to: the dialog decides, the app applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// The dialog stays open (with something to say, perhaps).
+    Stay(Option<(Level, String)>),
+    /// The dialog closes; nothing is sent.
+    Close(Option<(Level, String)>),
+    /// Send the job (the dialog closes).
+    Send(Job),
+    /// The form closes into the preview of what it would send.
+    Preview(Operation, Subject),
+}
+
+impl Confirm {
+    /// A key while the confirmation is open; `action` is what it means in its layer.
+    pub fn key(&mut self, k: KeyEvent, action: Option<Action>) -> Step {
+        match (action, self.typed.as_mut()) {
+            (Some(Action::Dismiss), _) => Step::Close(Some((Level::Info, "cancelled: nothing sent".into()))),
+            (Some(Action::Accept), Some(input)) => {
+                if input.value().trim() == self.word {
+                    return Step::Send(self.job.clone());
+                }
+                Step::Stay(Some((Level::Warn, format!("type {} to confirm, or Esc", self.word))))
+            }
+            (_, Some(input)) => {
+                input.handle_event(&crossterm::event::Event::Key(k));
+                Step::Stay(None)
+            }
+            (Some(Action::Confirm), None) => Step::Send(self.job.clone()),
+            _ => Step::Stay(None),
+        }
+    }
 }
 
 impl App {
-    /// A key while a confirmation, form, bulk gauge or summary is open: `action` is what
-    /// it means in the dialog (or text-entry) layer.
-    pub(super) fn dialog_key(&mut self, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-        let ev = crossterm::event::Event::Key(k);
-        if let Some(c) = self.actions.confirm.as_mut() {
-            match (action, c.typed.as_mut()) {
-                (Some(Action::Dismiss), _) => {
-                    self.actions.confirm = None;
-                    self.flash(Level::Info, "cancelled: nothing sent");
+    /// A key while a confirmation is open: it alone decides what the key does.
+    pub(super) fn confirm_key(&mut self, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+        let Some(c) = self.actions.confirm.as_mut() else { return Vec::new() };
+        let step = c.key(k, action);
+        self.apply_step(step)
+    }
+
+    /// A key while the update form is open: it alone decides what the key does.
+    pub(super) fn form_key(&mut self, k: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+        let Some(f) = self.actions.form.as_mut() else { return Vec::new() };
+        let step = f.key(k, action);
+        self.apply_step(step)
+    }
+
+    fn apply_step(&mut self, step: Step) -> Vec<Effect> {
+        match step {
+            Step::Stay(say) => {
+                if let Some((level, text)) = say {
+                    self.flash(level, text);
                 }
-                (Some(Action::Accept), Some(input)) => {
-                    if input.value().trim() == c.job.targets.len().to_string() {
-                        let job = self.actions.confirm.take().expect("open").job;
-                        return self.send(job);
-                    }
-                    let n = c.job.targets.len();
-                    self.flash(Level::Warn, format!("type {n} to confirm, or Esc"));
-                }
-                (_, Some(input)) => {
-                    input.handle_event(&ev);
-                }
-                (Some(Action::Confirm), None) => {
-                    let job = self.actions.confirm.take().expect("open").job;
-                    return self.send(job);
-                }
-                _ => {}
+                Vec::new()
             }
-            return Vec::new();
-        }
-        if let Some(f) = self.actions.form.as_mut() {
-            let n = f.fields.len() + 1;
-            match action {
-                Some(Action::Dismiss) => {
-                    self.actions.form = None;
-                    self.flash(Level::Info, "update cancelled: nothing sent");
+            Step::Close(say) => {
+                self.actions.confirm = None;
+                self.actions.form = None;
+                if let Some((level, text)) = say {
+                    self.flash(level, text);
                 }
-                Some(Action::Complete | Action::Down) => f.focus = (f.focus + 1) % n,
-                Some(Action::PrevField | Action::Up) => f.focus = (f.focus + n - 1) % n,
-                Some(Action::Accept) => {
-                    // Checked as the CLI checks `--set`, in the same words; the form stays open.
-                    let (changed, _) = f.changes();
-                    let e = f.target.entity;
-                    if let Err(why) = crate::ops::validate::changes(e, &self.settings.mapping, &changed) {
-                        self.flash(Level::Error, format!("refused: {why}; nothing was sent"));
-                        return Vec::new();
-                    }
-                    let f = self.actions.form.take().expect("open");
-                    let (changed, comment) = f.changes();
-                    if changed.is_empty() && comment.is_empty() {
-                        self.flash(Level::Warn, "nothing changed and no comment: nothing sent");
-                        return Vec::new();
-                    }
-                    let id = self.actions.id();
-                    return self.send(Job { id, op: Operation::Update { changed, comment }, targets: vec![f.target] });
-                }
-                _ => {
-                    if f.focus < f.fields.len() {
-                        f.fields[f.focus].2.handle_event(&ev);
-                    } else {
-                        f.comment.handle_event(&ev);
-                    }
-                }
+                Vec::new()
             }
-            return Vec::new();
-        }
-        if let Some(s) = self.actions.summary.as_mut() {
-            match action {
-                Some(Action::Dismiss) => self.actions.summary = None,
-                Some(Action::Down) => s.selected = (s.selected + 1).min(s.failed.len().saturating_sub(1)),
-                Some(Action::Up) => s.selected = s.selected.saturating_sub(1),
-                Some(Action::Confirm) => {
-                    let t = s.failed.get(s.selected).map(|(t, _)| t.clone());
-                    self.actions.summary = None;
-                    if let Some(t) = t {
-                        return self.push_detail(t.entity, &t.sys_id, &t.label, Some(t.record));
-                    }
-                }
-                _ => {}
+            Step::Send(job) => {
+                self.actions.confirm = None;
+                self.actions.form = None;
+                self.send(job)
             }
-            return Vec::new();
-        }
-        if let Some(id) = self.actions.bulk_running().map(|r| r.job.id)
-            && action == Some(Action::Dismiss)
-        {
-            if let Some(r) = self.actions.running.get_mut(&id) {
-                r.cancelling = true;
+            Step::Preview(op, target) => {
+                self.actions.form = None;
+                let e = target.entity;
+                let r = target.record.clone();
+                self.propose(op, vec![(e, r)], true)
             }
-            self.flash(Level::Warn, "cancelling: what was sent stays sent, the rest is not sent");
-            return vec![Effect::CancelBulk(id)];
         }
-        Vec::new()
     }
 }
 
 impl UpdateForm {
-    pub fn new(target: Subject) -> Self {
+    /// A key while the form is open: Tab / ↓ the next field, Shift-Tab / ↑ the previous,
+    /// Enter the preview of what it sends, Esc closes; anything else edits the field.
+    pub fn key(&mut self, k: KeyEvent, action: Option<Action>) -> Step {
+        let n = self.fields.len() + 1;
+        match action {
+            Some(Action::Dismiss) => Step::Close(Some((Level::Info, "update cancelled: nothing sent".into()))),
+            Some(Action::Complete | Action::Down) => {
+                self.focus = (self.focus + 1) % n;
+                Step::Stay(None)
+            }
+            Some(Action::PrevField | Action::Up) => {
+                self.focus = (self.focus + n - 1) % n;
+                Step::Stay(None)
+            }
+            Some(Action::Accept) => {
+                let (changed, comment) = self.changes();
+                if changed.is_empty() && comment.is_empty() {
+                    return Step::Stay(Some((Level::Warn, "nothing changed and no comment: nothing sent".into())));
+                }
+                // Checked as the CLI checks `--set` (one place, the same words).
+                let checked = check_update(changed)
+                    .and_then(|c| crate::ops::validate::changes(self.target.entity, &self.mapping, &c));
+                let changed = match checked {
+                    Ok(c) => c,
+                    Err(why) => return Step::Stay(Some((Level::Error, format!("refused: {why}; nothing was sent")))),
+                };
+                Step::Preview(Operation::Update { changed, comment }, self.target.clone())
+            }
+            _ => {
+                let ev = crossterm::event::Event::Key(k);
+                match self.fields.get_mut(self.focus) {
+                    Some(f) => f.2.handle_event(&ev),
+                    None => self.comment.handle_event(&ev),
+                };
+                Step::Stay(None)
+            }
+        }
+    }
+
+    pub fn new(target: Subject, mapping: crate::domain::Mapping) -> Self {
         let fields = UPDATE_FIELDS
             .iter()
             .map(|f| {
@@ -137,7 +166,7 @@ impl UpdateForm {
                 (f.to_string(), v.clone(), Input::new(v))
             })
             .collect();
-        UpdateForm { target, fields, comment: Input::default(), focus: 0 }
+        UpdateForm { target, fields, comment: Input::default(), focus: 0, mapping }
     }
 
     /// The changed fields (only those that differ) and the comment.
@@ -150,4 +179,14 @@ impl UpdateForm {
             .collect();
         (changed, self.comment.value().trim().to_string())
     }
+}
+
+/// What the form adds to the operations layer's check of an update (fields and choices,
+/// [`crate::ops::validate::changes`], the CLI's words): the short description may not be
+/// emptied.
+pub fn check_update(changed: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    if changed.get("short_description").is_some_and(|v| v.as_str().unwrap_or_default().trim().is_empty()) {
+        return Err("short_description may not be empty".into());
+    }
+    Ok(changed)
 }

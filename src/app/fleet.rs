@@ -23,6 +23,8 @@ pub const POLL_EVERY: Duration = Duration::from_secs(30);
 pub const MIN_GAP: Duration = Duration::from_secs(5);
 /// A poll unanswered this long shows as such (the others go on regardless).
 pub const SILENT_AFTER: Duration = Duration::from_secs(3);
+/// How long a profile just switched to may stay silent before the console says so.
+pub const SWITCH_SILENT: Duration = Duration::from_secs(10);
 /// What the embedded instance is called when no profile is named `demo`.
 pub const DEMO: &str = "demo";
 
@@ -303,7 +305,36 @@ impl App {
             return self.switch(ViewKind::Overview);
         }
         self.flash(Level::Info, format!("connecting to profile {name}…"));
+        // Where to offer to go back to, until the new profile answers.
+        self.switch_from = self.settings.profile.clone().map(|p| (p, self.instant));
         vec![Effect::SwitchProfile(name.to_string())]
+    }
+
+    /// After a switch: the new profile's first answer ends the offer to go back; a
+    /// failure, or silence past [`SWITCH_SILENT`], says so and offers it again.
+    pub(super) fn check_switch(&mut self, answered: Option<bool>) {
+        let Some((back, since)) = self.switch_from.clone() else { return };
+        let name = self.settings.profile.clone().unwrap_or_default();
+        match answered {
+            Some(true) => {
+                self.switch_from = None;
+                self.flash(Level::Success, format!("profile {name} answers: live"));
+            }
+            Some(false) => {
+                self.switch_from = None;
+                let why = self.status.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
+                self.flash(Level::Error, format!("profile {name} does not answer ({why}) — :profile {back} goes back"));
+            }
+            None if self.instant.saturating_duration_since(since) >= SWITCH_SILENT => {
+                self.switch_from = None;
+                let secs = SWITCH_SILENT.as_secs();
+                self.flash(
+                    Level::Error,
+                    format!("profile {name} has not answered in {secs}s (still trying) — :profile {back} goes back"),
+                );
+            }
+            None => {}
+        }
     }
 
     /// The console connected to another instance: everything loaded from the old one
@@ -318,9 +349,20 @@ impl App {
         self.conn = super::Conn::default();
         self.actions.confirm = None;
         self.actions.form = None;
-        self.actions.summary = None;
+        self.actions.report = None;
         self.frozen = false;
-        self.flash(Level::Success, format!("switched to profile {name} ({instance})"));
+        let back = self.switch_from.as_ref().map(|(p, _)| p.clone()).filter(|p| *p != name);
+        self.switch_from = back.clone().map(|p| (p, self.instant));
+        // Connected means configured, not answering: the first answer says it is live.
+        let down = self.fleet.rows.iter().find(|r| r.profile.name == name).and_then(|r| r.failing.clone());
+        let go_back = back.map(|p| format!(" — :profile {p} goes back")).unwrap_or_default();
+        match down {
+            Some((_, why)) => self.flash(
+                Level::Warn,
+                format!("profile {name} ({instance}) was down at the last fleet poll ({why}); trying it{go_back}"),
+            ),
+            None => self.flash(Level::Info, format!("connecting to profile {name} ({instance})…{go_back}")),
+        }
         self.switch(ViewKind::Overview)
     }
 }

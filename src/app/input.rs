@@ -1,40 +1,46 @@
-//! Keys and the mouse: what an event means in the layer the console is in. Text-entry
-//! layers (the filter and command prompts, the update form) own every printable key.
+//! Keys and the mouse: which layer receives an event (the open dialog, form, prompt or
+//! help, else the screen on top), and the prompts' own keys. Text-entry layers (the
+//! prompts, the update form, a typed confirmation) own every printable key.
 
 use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent, MouseEventKind};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::keys::{Action, Layer};
+use super::keys::{self, Action, Layer};
 use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, complete, layout, list, view_names};
 use crate::client::Record;
 
 impl App {
-    /// The layer the console is in, for what a key means.
+    /// The layer the console is in, for what a key means: an open dialog, form, prompt or
+    /// help takes every key; otherwise the screen on top of the stack.
     pub fn layer(&self) -> Layer {
-        let typing = matches!(self.mode, Mode::Filter(_) | Mode::Command(_))
-            || self.actions.form.is_some()
-            || self.actions.confirm.as_ref().is_some_and(|c| c.typed.is_some());
-        if typing {
-            Layer::Input
-        } else if self.actions.modal_open() || matches!(self.mode, Mode::Help) {
-            Layer::Dialog
+        if matches!(self.mode, Mode::Help) {
+            Layer::Help
+        } else if let Some(c) = &self.actions.confirm {
+            if c.typed.is_some() { Layer::TypedConfirm } else { Layer::Confirm }
+        } else if self.actions.form.is_some() {
+            Layer::Form
+        } else if matches!(self.mode, Mode::Filter(_) | Mode::Command(_)) {
+            Layer::Prompt
         } else {
             self.screen_layer()
         }
     }
 
-    /// The browsing layer of the screen on top of the stack, whatever is open over it.
+    /// The layer of the screen on top of the stack, whatever is open over it.
     pub fn screen_layer(&self) -> Layer {
         match self.screen() {
-            Screen::View(ViewKind::Overview | ViewKind::Log | ViewKind::Fleet) => Layer::Overview,
+            Screen::View(ViewKind::Overview) => Layer::Overview,
+            Screen::View(ViewKind::Log) => Layer::Log,
+            Screen::View(ViewKind::Fleet) => Layer::Fleet,
             Screen::View(ViewKind::List(_)) => Layer::List,
             Screen::Detail(_) => Layer::Detail,
         }
     }
 
     pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        if !matches!(self.layer(), Layer::List | Layer::Detail | Layer::Overview) {
+        // A dialog, form or prompt open: the screen behind it takes no clicks or wheel.
+        if !self.layer().is_screen() {
             return Vec::new();
         }
         match m.kind {
@@ -56,6 +62,8 @@ impl App {
         }
     }
 
+    /// Routes a key to the layer on top: the open dialog, form, prompt or help, else the
+    /// screen. Each handles its own keys and says what to do; nothing else sees the key.
     pub(super) fn on_key(&mut self, k: KeyEvent) -> Vec<Effect> {
         if k.kind == KeyEventKind::Release {
             return Vec::new();
@@ -69,18 +77,41 @@ impl App {
             };
         }
         let layer = self.layer();
+        let chord = (k.code, k.modifiers);
+        // The key that opened a dialog, or answered one, pressed again at once (a double
+        // tap) is swallowed: it never lands in a form's field nor acts on the screen behind.
+        if let Some((g, keep)) = self.guard.take()
+            && g == chord
+        {
+            if keep {
+                self.guard = Some((g, keep));
+            }
+            let name = keys::key_name(k.code, k.modifiers);
+            self.flash(Level::Info, format!("`{name}` again ignored (pressed twice?) — press it once more if meant"));
+            return Vec::new();
+        }
         let action = self.keymap.action_in(layer, &k);
-        match layer {
-            Layer::Input if self.actions.form.is_some() || self.actions.confirm.is_some() => self.dialog_key(k, action),
-            Layer::Input => self.prompt_key(k, action),
-            Layer::Dialog if matches!(self.mode, Mode::Help) => {
+        let fx = match layer {
+            Layer::Help => {
                 // Any key closes the help.
                 self.mode = Mode::Normal;
                 Vec::new()
             }
-            Layer::Dialog => self.dialog_key(k, action),
-            _ => action.map(|a| self.act(a)).unwrap_or_default(),
+            Layer::Confirm | Layer::TypedConfirm => self.confirm_key(k, action),
+            Layer::Form => self.form_key(k, action),
+            Layer::Prompt => self.prompt_key(k, action),
+            screen => action.map(|a| self.screen_key(screen, a)).unwrap_or_default(),
+        };
+        let now = self.layer();
+        let opened_dialog = matches!(now, Layer::Confirm | Layer::TypedConfirm | Layer::Form);
+        if layer.is_screen() && opened_dialog {
+            // Kept while the dialog is open and only this key comes.
+            self.guard = Some((chord, true));
+        } else if matches!(layer, Layer::Confirm | Layer::TypedConfirm | Layer::Form) && now.is_screen() {
+            // Once: the next key, if it is this one again.
+            self.guard = Some((chord, false));
         }
+        fx
     }
 
     /// A key in the filter or command prompt: editing keys edit, Enter accepts, Esc closes.
@@ -174,12 +205,16 @@ impl App {
         if let Some(("profile" | "ctx", arg)) = name.split_once(' ').or(Some((name, ""))) {
             return self.request_profile(arg);
         }
+        if let Some(("sort", arg)) = name.split_once(' ').or(Some((name, ""))) {
+            return self.sort_by(arg);
+        }
         match name {
             "fleet" => self.switch(ViewKind::Fleet),
             "q" | "quit" => self.act(Action::Quit),
             "help" => self.act(Action::Help),
             "freeze" => self.act(Action::Freeze),
-            "log" => self.switch(ViewKind::Log),
+            "log" => self.push_view(ViewKind::Log),
+            "cancel" => self.cancel_bulk(),
             _ => match VIEWS.iter().find(|v| v.name() == name || v.name().starts_with(name) && !name.is_empty()) {
                 Some(v) => self.switch(*v),
                 None => {
@@ -188,6 +223,36 @@ impl App {
                 }
             },
         }
+    }
+
+    /// `:sort COLUMN [asc|desc]`: a list sorted by a column, named by its heading
+    /// (`RECORD`) or its field (`document_id`); `:sort` alone: newest first again.
+    pub(super) fn sort_by(&mut self, arg: &str) -> Vec<Effect> {
+        let mut words = arg.split_whitespace();
+        let (col, dir) = (words.next(), words.next());
+        let Some(l) = self.current_list_mut() else {
+            self.flash(Level::Info, "sort: only a list is sorted");
+            return Vec::new();
+        };
+        let cols = l.entity.columns();
+        let Some(col) = col else {
+            l.sort = None;
+            l.reset_window();
+            self.flash(Level::Info, "sorted newest first");
+            return self.refresh_current(true);
+        };
+        let Some(c) = cols.iter().find(|c| c.title.eq_ignore_ascii_case(col) || c.field.eq_ignore_ascii_case(col))
+        else {
+            let names: Vec<&str> = cols.iter().map(|c| c.title).collect();
+            self.flash(Level::Warn, format!("sort: no column `{col}` (columns: {})", names.join(", ")));
+            return Vec::new();
+        };
+        let desc = !matches!(dir, Some(d) if d.eq_ignore_ascii_case("asc"));
+        l.sort = Some(crate::query::OrderBy { field: c.field.to_string(), desc });
+        l.reset_window();
+        let title = c.title;
+        self.flash(Level::Info, format!("sorted by {title} {}", if desc { "↓" } else { "↑" }));
+        self.refresh_current(true)
     }
 
     /// `/` and Enter: a list is filtered; in the overview and a detail, `/` finds (the
@@ -210,11 +275,15 @@ impl App {
             let label = format!("{} + \"{t}\"", l.query_label);
             Ok((list::refine(l.query.clone(), l.entity, t, &providers), label, false))
         } else {
-            list::filter_query(l.entity, t, &providers).map(|q| (q, t.to_string(), true))
+            list::filter_query(l.entity, t, &providers)
+                .and_then(|q| super::filter::validate(entity, q, &self.settings.mapping))
+                .map(|q| (q, t.to_string(), true))
         };
         match result {
             Ok((q, label, typed)) => {
                 let unknown = self.settings.mapping.unknown_fields(entity, &q);
+                // What the status line said of an earlier filter no longer holds: say
+                // what this one is.
                 if !unknown.is_empty() {
                     let msg = format!(
                         "filter: {} has no field {} — the instance ignores such a term; actions on this list are refused",
@@ -222,6 +291,10 @@ impl App {
                         unknown.join(", ")
                     );
                     self.flash(Level::Warn, msg);
+                } else if q.is_empty() {
+                    self.flash(Level::Info, "filter cleared");
+                } else {
+                    self.flash(Level::Info, format!("filter: {label}"));
                 }
                 let Some(l) = self.current_list_mut() else { return Vec::new() };
                 if typed {

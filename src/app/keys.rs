@@ -1,8 +1,10 @@
-//! The keymaps, one per layer of the console (lists, details, the overview, dialogs,
-//! text entry). A key means an action only in the layers that action works in; text-entry
-//! layers own every printable key. The help overlay and the footer are generated from
-//! the keymap, so they cannot drift from the behaviour. Remapping in the config adds
-//! bindings; navigation keys stay bound.
+//! The keymaps: one table per layer of the console — each screen (overview, lists,
+//! details, fleet, session log) and each dialog (confirmation, typed confirmation, update
+//! form, prompt, help). A screen or dialog handles the keys of its own layer only; while
+//! a dialog is open nothing behind it sees a key. Text-entry layers own every printable
+//! key. The help overlay and the footer are generated from these tables, so they cannot
+//! drift from the behaviour. Remapping in the config adds bindings to the screens'
+//! layers; navigation keys stay bound.
 
 use std::collections::HashMap;
 
@@ -55,22 +57,55 @@ pub enum Action {
     PrevField,
 }
 
-/// Where the console is, for what a key means there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Where the console is, for what a key means there: each screen and each dialog has a
+/// layer of its own with its own table of keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Layer {
     Overview,
     List,
     Detail,
-    /// A confirmation, a bulk job's gauge, a summary, the help.
-    Dialog,
-    /// The filter and command prompts, and the update form: printable keys are text.
-    Input,
+    Fleet,
+    Log,
+    /// A confirmation answered by a key (y / n).
+    Confirm,
+    /// A confirmation that needs a count or a word typed: printable keys are text.
+    TypedConfirm,
+    /// The update form: printable keys are text.
+    Form,
+    /// The filter and command prompts: printable keys are text.
+    Prompt,
+    /// The help overlay: any key closes it.
+    Help,
 }
 
 impl Layer {
+    /// The screens, in the order help lists them.
+    pub const SCREENS: [Layer; 5] = [Layer::Overview, Layer::List, Layer::Detail, Layer::Fleet, Layer::Log];
+    /// The layers drawn over a screen, which take every key while open.
+    pub const DIALOGS: [Layer; 5] = [Layer::Confirm, Layer::TypedConfirm, Layer::Form, Layer::Prompt, Layer::Help];
+
     /// Whether printable keys are text here, never actions.
     pub fn takes_text(self) -> bool {
-        self == Layer::Input
+        matches!(self, Layer::TypedConfirm | Layer::Form | Layer::Prompt)
+    }
+
+    pub fn is_screen(self) -> bool {
+        Layer::SCREENS.contains(&self)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Overview => "overview",
+            Layer::List => "list",
+            Layer::Detail => "detail",
+            Layer::Fleet => "fleet",
+            Layer::Log => "session log",
+            Layer::Confirm => "confirmation",
+            Layer::TypedConfirm => "typed confirmation",
+            Layer::Form => "update form",
+            Layer::Prompt => "filter / command prompt",
+            Layer::Help => "help",
+        }
     }
 }
 
@@ -122,26 +157,69 @@ impl Action {
         )
     }
 
-    /// The layers this action works in.
+    /// The screens this action works in (dialog layers have tables of their own).
     pub fn works_in(self, layer: Layer) -> bool {
         use Action::*;
-        use Layer::*;
+        use Layer::{Detail, List, Log, Overview};
+        if !layer.is_screen() {
+            return false;
+        }
         match self {
-            Confirm => layer == Dialog,
-            Dismiss => matches!(layer, Dialog | Input),
-            Accept | Complete | PrevField => layer == Input,
-            Up | Down => matches!(layer, Overview | List | Detail | Dialog | Input),
-            Quit | Help | Command | Refresh | Redraw | Freeze | View(_) => matches!(layer, Overview | List | Detail),
-            Back | Enter => matches!(layer, Overview | List | Detail),
-            PageUp | PageDown | Top | Bottom => matches!(layer, Overview | List | Detail),
-            NextFocus => layer == Detail,
+            Confirm | Dismiss | Accept | Complete | PrevField => false,
+            Quit | Help | Command | Refresh | Redraw | Freeze | View(_) | Back => true,
+            Up | Down | PageUp | PageDown | Top | Bottom => true,
+            Enter => layer != Log,
             Filter => matches!(layer, Overview | List | Detail),
+            NextFocus => layer == Detail,
             Sort | Mark | MarkAll => layer == List,
             Retry | Skip => matches!(layer, Overview | List | Detail),
             Copy | Open | Provider | History | CancelWorkOrder | CreateWorkOrder | UpdateWorkOrder => {
                 matches!(layer, List | Detail)
             }
         }
+    }
+
+    /// Where an action comes in the help and the footers.
+    fn rank(self) -> usize {
+        use Action::*;
+        const ORDER: [Action; 34] = [
+            Help,
+            Quit,
+            View(1),
+            Command,
+            Confirm,
+            Accept,
+            Dismiss,
+            Complete,
+            PrevField,
+            Enter,
+            Back,
+            NextFocus,
+            Up,
+            Down,
+            PageUp,
+            PageDown,
+            Top,
+            Bottom,
+            Filter,
+            Sort,
+            Freeze,
+            Refresh,
+            Redraw,
+            Copy,
+            Open,
+            Provider,
+            History,
+            Retry,
+            Skip,
+            CancelWorkOrder,
+            CreateWorkOrder,
+            UpdateWorkOrder,
+            Mark,
+            MarkAll,
+        ];
+        let a = if let View(_) = self { View(1) } else { self };
+        ORDER.iter().position(|x| *x == a).unwrap_or(ORDER.len())
     }
 
     /// The name used in the config's `[keys]` table.
@@ -159,15 +237,19 @@ impl Action {
     }
 }
 
+type Chord = (KeyCode, KeyModifiers);
+
 #[derive(Debug, Clone)]
 pub struct Keymap {
-    /// The browsing layers' bindings (overview, lists, details); remappable.
-    map: HashMap<(KeyCode, KeyModifiers), Action>,
-    /// Bindings of one layer only (dialogs, text entry).
-    layered: HashMap<(Layer, (KeyCode, KeyModifiers)), Action>,
+    /// The screens' bindings before they are split by layer; remappable (conflicts are
+    /// checked here).
+    browse: HashMap<Chord, Action>,
+    /// Each layer's own table: the screens' from `browse` (the actions that work there),
+    /// the dialogs' fixed.
+    tables: HashMap<Layer, HashMap<Chord, Action>>,
 }
 
-fn k(c: char) -> (KeyCode, KeyModifiers) {
+fn k(c: char) -> Chord {
     (KeyCode::Char(c), KeyModifiers::NONE)
 }
 
@@ -175,7 +257,7 @@ impl Default for Keymap {
     fn default() -> Self {
         use Action::*;
         let mut map = HashMap::new();
-        let mut bind = |key: (KeyCode, KeyModifiers), a: Action| {
+        let mut bind = |key: Chord, a: Action| {
             map.insert(key, a);
         };
         bind(k('q'), Quit);
@@ -217,29 +299,41 @@ impl Default for Keymap {
         for n in 1..=VIEW_COUNT {
             bind(k((b'0' + n) as char), View(n));
         }
-        let mut layered = HashMap::new();
-        let mut bind_in = |layer: Layer, key: (KeyCode, KeyModifiers), a: Action| {
-            layered.insert((layer, key), a);
-        };
-        let none = KeyModifiers::NONE;
-        bind_in(Layer::Dialog, k('y'), Confirm);
-        bind_in(Layer::Dialog, (KeyCode::Enter, none), Confirm);
-        bind_in(Layer::Dialog, k('n'), Dismiss);
-        bind_in(Layer::Dialog, k('q'), Dismiss);
-        bind_in(Layer::Dialog, (KeyCode::Esc, none), Dismiss);
-        bind_in(Layer::Dialog, k('j'), Down);
-        bind_in(Layer::Dialog, (KeyCode::Down, none), Down);
-        bind_in(Layer::Dialog, k('k'), Up);
-        bind_in(Layer::Dialog, (KeyCode::Up, none), Up);
-        bind_in(Layer::Input, (KeyCode::Enter, none), Accept);
-        bind_in(Layer::Input, (KeyCode::Esc, none), Dismiss);
-        bind_in(Layer::Input, (KeyCode::Tab, none), Complete);
-        bind_in(Layer::Input, (KeyCode::BackTab, KeyModifiers::SHIFT), PrevField);
-        bind_in(Layer::Input, (KeyCode::BackTab, none), PrevField);
-        bind_in(Layer::Input, (KeyCode::Down, none), Down);
-        bind_in(Layer::Input, (KeyCode::Up, none), Up);
-        Keymap { map, layered }
+        let mut km = Keymap { browse: map, tables: HashMap::new() };
+        km.build();
+        km
     }
+}
+
+/// The dialogs' tables: fixed, not remappable.
+fn dialog_table(layer: Layer) -> HashMap<Chord, Action> {
+    use Action::*;
+    let none = KeyModifiers::NONE;
+    let keys: &[(Chord, Action)] = match layer {
+        Layer::Confirm => &[
+            (k('y'), Confirm),
+            ((KeyCode::Enter, none), Confirm),
+            (k('n'), Dismiss),
+            (k('q'), Dismiss),
+            ((KeyCode::Esc, none), Dismiss),
+        ],
+        Layer::TypedConfirm | Layer::Prompt => {
+            &[((KeyCode::Enter, none), Accept), ((KeyCode::Esc, none), Dismiss), ((KeyCode::Tab, none), Complete)]
+        }
+        Layer::Form => &[
+            ((KeyCode::Enter, none), Accept),
+            ((KeyCode::Esc, none), Dismiss),
+            ((KeyCode::Tab, none), Complete),
+            ((KeyCode::Down, none), Complete),
+            ((KeyCode::BackTab, KeyModifiers::SHIFT), PrevField),
+            ((KeyCode::BackTab, none), PrevField),
+            ((KeyCode::Up, none), PrevField),
+        ],
+        // Any key closes the help; these are the ones it names.
+        Layer::Help => &[((KeyCode::Esc, none), Dismiss), (k('q'), Dismiss), (k('?'), Dismiss)],
+        _ => &[],
+    };
+    keys.iter().copied().collect()
 }
 
 /// Parses a key name from the config: `r`, `ctrl-r`, `enter`, `esc`, `f5`, `space`, `tab`.
@@ -293,42 +387,42 @@ pub fn key_name(code: KeyCode, mods: KeyModifiers) -> String {
 }
 
 impl Keymap {
-    /// What `ev` means in `layer`, if anything. In a text-entry layer a printable key is
-    /// text, whatever it is bound to elsewhere.
+    /// Splits the screens' bindings into their layers' tables.
+    fn build(&mut self) {
+        self.tables.clear();
+        for layer in Layer::SCREENS {
+            let t = self.browse.iter().filter(|(_, a)| a.works_in(layer)).map(|(c, a)| (*c, *a)).collect();
+            self.tables.insert(layer, t);
+        }
+        for layer in Layer::DIALOGS {
+            self.tables.insert(layer, dialog_table(layer));
+        }
+    }
+
+    /// What `ev` means in `layer`, if anything: that layer's table alone decides. In a
+    /// text-entry layer a printable key is text, whatever it is bound to elsewhere.
     pub fn action_in(&self, layer: Layer, ev: &KeyEvent) -> Option<Action> {
         let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
         let printable = matches!(ev.code, KeyCode::Char(_)) && mods.is_empty();
-        let lookup = |m: &HashMap<(KeyCode, KeyModifiers), Action>| {
-            m.get(&(ev.code, mods)).or_else(|| m.get(&(ev.code, ev.modifiers))).copied()
-        };
-        let own =
-            self.layered.get(&(layer, (ev.code, mods))).or_else(|| self.layered.get(&(layer, (ev.code, ev.modifiers))));
-        if let Some(a) = own {
-            return Some(*a);
-        }
         if layer.takes_text() && printable {
             return None;
         }
-        lookup(&self.map).filter(|a| a.works_in(layer))
+        let t = self.tables.get(&layer)?;
+        t.get(&(ev.code, mods)).or_else(|| t.get(&(ev.code, ev.modifiers))).copied()
     }
 
-    /// What `ev` means while browsing (lists, details, the overview).
+    /// What `ev` means on the screens (before a layer is known: the "too small" screen).
     pub fn action(&self, ev: &KeyEvent) -> Option<Action> {
         let mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT);
-        self.map.get(&(ev.code, mods)).or_else(|| self.map.get(&(ev.code, ev.modifiers))).copied()
+        self.browse.get(&(ev.code, mods)).or_else(|| self.browse.get(&(ev.code, ev.modifiers))).copied()
     }
 
     /// Adds bindings from the config (`action = "key"` or a list); returns the conflicts found.
     pub fn extend(&mut self, bindings: &[(String, String)]) -> Result<(), Vec<String>> {
-        let by_name: HashMap<String, Action> = self
-            .map
-            .values()
-            .copied()
-            .chain((1..=VIEW_COUNT).map(Action::View))
-            .map(|a| (a.config_name(), a))
-            .collect();
+        let by_name: HashMap<String, Action> =
+            self.browse.values().copied().chain((1..=VIEW_COUNT).map(Action::View)).map(|a| (a.config_name(), a)).collect();
         let mut problems = Vec::new();
-        let mut added: HashMap<(KeyCode, KeyModifiers), Action> = HashMap::new();
+        let mut added: HashMap<Chord, Action> = HashMap::new();
         for (action, key) in bindings {
             let Some(&a) = by_name.get(action.as_str()) else {
                 problems.push(format!("unknown action `{action}`"));
@@ -338,7 +432,7 @@ impl Keymap {
                 problems.push(format!("`{key}` (for {action}) is not a key name"));
                 continue;
             };
-            let existing = added.get(&kc).copied().or_else(|| self.map.get(&kc).copied().filter(|b| *b != a));
+            let existing = added.get(&kc).copied().or_else(|| self.browse.get(&kc).copied().filter(|b| *b != a));
             if let Some(other) = existing.filter(|b| *b != a) {
                 problems.push(format!("`{key}` is bound to both {} and {action}", other.config_name()));
                 continue;
@@ -348,15 +442,54 @@ impl Keymap {
         if !problems.is_empty() {
             return Err(problems);
         }
-        self.map.extend(added);
+        self.browse.extend(added);
+        self.build();
         Ok(())
     }
 
-    /// Every key bound to `a`, for help and footers.
+    /// The keys bound to `a` in `layer`, shortest first.
+    pub fn keys_in(&self, layer: Layer, a: Action) -> Vec<String> {
+        let t = self.tables.get(&layer).into_iter().flatten();
+        let mut ks: Vec<String> = t.filter(|(_, v)| **v == a).map(|((c, m), _)| key_name(*c, *m)).collect();
+        ks.sort_by_key(|s| (s.chars().count(), s.clone()));
+        ks.dedup();
+        ks
+    }
+
+    /// The first key bound to `a` in `layer` (`None`: it does not work there).
+    pub fn key_in(&self, layer: Layer, a: Action) -> Option<String> {
+        self.keys_in(layer, a).into_iter().next()
+    }
+
+    /// A layer's table, for help: each action with its keys, in a stable order; the
+    /// view keys as one entry.
+    pub fn table(&self, layer: Layer) -> Vec<(String, Action)> {
+        let mut acts: Vec<Action> = self.tables.get(&layer).into_iter().flatten().map(|(_, a)| *a).collect();
+        acts.sort_by_key(|a| (a.rank(), *a));
+        acts.dedup_by_key(|a| if let Action::View(_) = a { Action::View(1) } else { *a });
+        acts.into_iter()
+            .map(|a| match a {
+                Action::View(_) => {
+                    let mut views: Vec<u8> = self.tables[&layer]
+                        .values()
+                        .filter_map(|x| if let Action::View(n) = x { Some(*n) } else { None })
+                        .collect();
+                    views.sort_unstable();
+                    let keys = match (views.first(), views.last()) {
+                        (Some(a), Some(b)) if a != b => format!("{a}–{b}"),
+                        _ => self.keys_in(layer, a).join(" "),
+                    };
+                    (keys, a)
+                }
+                _ => (self.keys_in(layer, a).join(" "), a),
+            })
+            .collect()
+    }
+
+    /// Every key bound to `a` in any layer, for messages.
     pub fn keys_for(&self, a: Action) -> Vec<String> {
-        let browsing = self.map.iter().filter(|(_, v)| **v == a).map(|(k, _)| k);
-        let layered = self.layered.iter().filter(|(_, v)| **v == a).map(|((_, k), _)| k);
-        let mut ks: Vec<String> = browsing.chain(layered).map(|(c, m)| key_name(*c, *m)).collect();
+        let mut ks: Vec<String> =
+            Layer::SCREENS.iter().chain(&Layer::DIALOGS).flat_map(|l| self.keys_in(*l, a)).collect();
         ks.sort_by_key(|s| (s.chars().count(), s.clone()));
         ks.dedup();
         ks

@@ -110,7 +110,10 @@ impl ListState {
         self.quick = if self.is_drill_down() && !looks_encoded(text.trim()) {
             Some(refine(Query::new(), self.entity, text, providers))
         } else {
-            filter_query(self.entity, text, providers).ok()
+            let mapping = crate::domain::Mapping::default();
+            filter_query(self.entity, text, providers)
+                .and_then(|q| super::filter::validate(self.entity, q, &mapping))
+                .ok()
         };
     }
 
@@ -194,10 +197,24 @@ impl ListState {
         self.loaded = true;
         self.needs_window = false;
         self.error = None;
+        self.sort_by_display();
         if let Some(id) = keep {
             self.reselect(&id);
         }
         self.fit();
+    }
+
+    /// A reference (or choice) column is sorted by what it shows (a provider's title,
+    /// not its sys_id) when the whole list is loaded: the instance orders a reference by
+    /// its stored value. A longer list keeps the instance's order.
+    fn sort_by_display(&mut self) {
+        let Some(o) = self.sort.clone() else { return };
+        let whole = self.window_offset == 0 && self.total.is_none_or(|t| t <= self.rows.len());
+        if !whole || !self.rows.iter().any(|r| r.show(&o.field) != r.get(&o.field)) {
+            return;
+        }
+        let key = |r: &Record| r.show(&o.field).to_lowercase();
+        self.rows.sort_by(|a, b| if o.desc { key(b).cmp(&key(a)) } else { key(a).cmp(&key(b)) });
     }
 
     fn reselect(&mut self, id: &str) {
@@ -256,6 +273,7 @@ impl ListState {
         }
         self.rows.truncate(WINDOW);
         self.total = Some(total.max(self.rows.len() as isize) as usize);
+        self.sort_by_display();
         if let Some(id) = keep {
             self.reselect(&id);
         }
@@ -308,6 +326,7 @@ pub fn filter_query(entity: Entity, text: &str, providers: &[Record]) -> Result<
         return Ok(Query::new());
     }
     if looks_encoded(t) {
+        let t = &super::filter::headings_to_fields(entity, t);
         let q = query::parse(t).map_err(|e| e.to_string())?;
         return resolve_provider_titles(q, entity, providers);
     }
@@ -320,7 +339,7 @@ pub fn looks_encoded(t: &str) -> bool {
         .iter()
         .any(|op| t.contains(op))
         || query::is_encoded(t))
-        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && t.chars().next().is_some_and(|c| c.is_ascii_lowercase() || super::filter::leads_with_heading(t))
 }
 
 /// `base` AND (any of the list's search fields contains `text`, or the provider is one
@@ -330,6 +349,14 @@ pub fn refine(base: Query, entity: Entity, text: &str, providers: &[Record]) -> 
     for (i, f) in entity.desc().search_fields.iter().enumerate() {
         let c = query::Condition::new(f, query::Op::Like, text.trim());
         q = if i == 0 { q.and(c) } else { q.or(c) };
+    }
+    // A choice shows its label but is stored by value: words that are a label (`Not
+    // synced`) find the rows in that state.
+    if let Some(f) = entity.state_field()
+        && let Some((v, _)) =
+            super::filter::choices(entity, f).into_iter().flatten().find(|(_, l)| l.eq_ignore_ascii_case(text.trim()))
+    {
+        q = q.or(query::Condition::eq(f, v));
     }
     // A reference shows its title but filters by sys_id: match the titles here.
     let needle = text.trim().to_lowercase();

@@ -3,8 +3,10 @@
 //! can be driven from a test by feeding it keys and messages.
 
 pub mod actions;
+pub mod bulk;
 pub mod detail;
 mod dialogs;
+pub mod filter;
 pub mod fleet;
 mod input;
 pub mod keys;
@@ -248,6 +250,11 @@ pub struct App {
     pub clear: bool,
     /// How often what is on screen is polled now.
     pub cadence: refresh::Cadence,
+    /// The key that opened a dialog (kept while the dialog is open and only it comes) or
+    /// answered one (once): pressed again at once, it is swallowed.
+    guard: Option<((crossterm::event::KeyCode, crossterm::event::KeyModifiers), bool)>,
+    /// The profile switched away from (and when), until the new one answers.
+    switch_from: Option<(String, Instant)>,
     next_seq: u64,
 }
 
@@ -274,6 +281,8 @@ impl App {
             dirty: true,
             clear: false,
             cadence: refresh::Cadence::default(),
+            guard: None,
+            switch_from: None,
             next_seq: 1,
         }
     }
@@ -287,9 +296,23 @@ impl App {
         self.stack.last().expect("the stack is never empty")
     }
 
-    /// Rows a list shows now.
+    /// Rows a list shows now (the status area takes one while a bulk job's line shows).
     pub fn viewport(&self) -> usize {
-        layout::list_rows(self.size.1)
+        layout::list_rows(self.size.1).saturating_sub(usize::from(self.job_rows())).max(1)
+    }
+
+    /// Rows the status area's bulk-job line takes (0 or 1).
+    pub fn job_rows(&self) -> u16 {
+        u16::from(self.job_line().is_some())
+    }
+
+    /// The bulk job's line in the status area: the job under way, or the last one for a
+    /// while after it finished (unless the status line says the same just now).
+    pub fn job_line(&self) -> Option<String> {
+        let line = self.actions.bulk_line(self.instant)?;
+        let repeated = self.actions.bulk_running().is_none()
+            && self.status.as_ref().is_some_and(|(_, m)| m.starts_with(line.as_str()));
+        (!repeated).then_some(line)
     }
 
     pub fn current_list(&self) -> Option<&ListState> {
@@ -371,6 +394,7 @@ impl App {
                 self.dirty |= now.timestamp() != self.now.timestamp();
                 self.instant = at;
                 self.now = now;
+                self.check_switch(None);
                 self.refresh_current(false)
             }
             Msg::Notice(level, text) => {
@@ -403,6 +427,7 @@ impl App {
         if self.conn.stale_since.take().is_some() {
             self.flash(Level::Success, "instance answering again");
         }
+        self.check_switch(Some(true));
     }
 
     fn failed(&mut self, e: &Error) {
@@ -417,6 +442,7 @@ impl App {
         }
         self.conn.reason = e.short();
         self.flash(Level::Error, e.to_string());
+        self.check_switch(Some(false));
     }
 }
 
@@ -435,7 +461,11 @@ fn common_prefix(msgs: &[String]) -> &str {
 pub use crate::domain::title_of;
 
 pub fn view_names() -> Vec<&'static str> {
-    VIEWS.iter().map(|v| v.name()).chain(["log", "fleet", "profile", "ctx", "quit", "help", "freeze"]).collect()
+    VIEWS
+        .iter()
+        .map(|v| v.name())
+        .chain(["log", "fleet", "profile", "ctx", "sort", "cancel", "quit", "help", "freeze"])
+        .collect()
 }
 
 /// Completions for the command palette.

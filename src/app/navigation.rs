@@ -4,7 +4,7 @@
 use tui_input::Input;
 
 use super::detail::{self, DetailState};
-use super::keys::Action;
+use super::keys::{Action, Layer};
 use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, common_prefix, title_of};
 use crate::client::Record;
 use crate::domain::Entity;
@@ -61,8 +61,119 @@ impl App {
         self.refresh_current(true)
     }
 
+    /// Opens the session log (or another view) over what is on screen: Esc comes back.
+    pub(super) fn push_view(&mut self, v: ViewKind) -> Vec<Effect> {
+        if self.stack.last().is_some_and(|s| matches!(s, Screen::View(x) if *x == v)) {
+            return Vec::new();
+        }
+        self.stack.push(Screen::View(v));
+        self.mode = Mode::Normal;
+        self.refresh_current(true)
+    }
+
+    /// An action on the screen on top, as if its key was pressed there (the mouse, the
+    /// command prompt).
     pub fn act(&mut self, a: Action) -> Vec<Effect> {
+        let layer = self.screen_layer();
+        if a.works_in(layer) { self.screen_key(layer, a) } else { Vec::new() }
+    }
+
+    /// A key's action on a screen: each screen handles its own, then what all share.
+    pub(super) fn screen_key(&mut self, layer: Layer, a: Action) -> Vec<Effect> {
+        match layer {
+            Layer::Overview => self.overview_key(a),
+            Layer::List => self.list_key(a),
+            Layer::Detail => self.detail_key(a),
+            Layer::Fleet => self.fleet_key(a),
+            Layer::Log => self.log_key(a),
+            // Dialog layers are handled where they are drawn from.
+            _ => Vec::new(),
+        }
+    }
+
+    fn overview_key(&mut self, a: Action) -> Vec<Effect> {
         let vp = self.viewport();
+        match a {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.navigate(a, vp)
+            }
+            Action::Enter => self.enter(),
+            Action::Back => self.back(),
+            Action::Retry | Action::Skip => self.action_key(a),
+            other => self.global(other),
+        }
+    }
+
+    fn list_key(&mut self, a: Action) -> Vec<Effect> {
+        let vp = self.viewport();
+        match a {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.navigate(a, vp)
+            }
+            Action::Enter => self.enter(),
+            Action::Back => self.back(),
+            Action::Sort => self.sort_next(),
+            Action::Copy | Action::Open | Action::Provider | Action::History => self.record_action(a),
+            Action::Retry
+            | Action::Skip
+            | Action::CancelWorkOrder
+            | Action::CreateWorkOrder
+            | Action::UpdateWorkOrder
+            | Action::Mark
+            | Action::MarkAll => self.action_key(a),
+            other => self.global(other),
+        }
+    }
+
+    fn detail_key(&mut self, a: Action) -> Vec<Effect> {
+        let vp = self.viewport();
+        match a {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.navigate(a, vp)
+            }
+            Action::NextFocus => {
+                if let Some(d) = self.current_detail_mut() {
+                    d.next_focus();
+                }
+                Vec::new()
+            }
+            Action::Enter => self.enter(),
+            Action::Back => self.back(),
+            Action::Copy | Action::Open | Action::Provider | Action::History => self.record_action(a),
+            Action::Retry
+            | Action::Skip
+            | Action::CancelWorkOrder
+            | Action::CreateWorkOrder
+            | Action::UpdateWorkOrder => self.action_key(a),
+            other => self.global(other),
+        }
+    }
+
+    fn fleet_key(&mut self, a: Action) -> Vec<Effect> {
+        match a {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.fleet_navigate(a);
+                Vec::new()
+            }
+            Action::Enter => self.fleet_enter(),
+            Action::Back => self.back(),
+            other => self.global(other),
+        }
+    }
+
+    fn log_key(&mut self, a: Action) -> Vec<Effect> {
+        let vp = self.viewport();
+        match a {
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.navigate(a, vp)
+            }
+            Action::Back => self.back(),
+            other => self.global(other),
+        }
+    }
+
+    /// What every screen shares: quitting, help, views, the prompts, freezing, refreshing.
+    fn global(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Quit => {
                 self.quit = true;
@@ -104,56 +215,59 @@ impl App {
                 Some(v) => self.switch(*v),
                 None => Vec::new(),
             },
-            Action::Back => {
-                if let Some(l) = self.current_list_mut().filter(|l| !l.marks.is_empty()) {
-                    let n = l.marks.len();
-                    l.marks.clear();
-                    self.flash(Level::Info, format!("{n} marks cleared"));
-                    Vec::new()
-                } else if self.stack.len() > 1 {
-                    if let Some(Screen::View(ViewKind::List(e))) = self.stack.pop() {
-                        self.leave_drill_down(e);
-                    }
-                    self.refresh_current(true)
-                } else if let Some(l) =
-                    self.current_list_mut().filter(|l| !l.query.is_empty() || !l.quick_filter.is_empty())
-                {
-                    l.set_query(Query::new(), String::new());
-                    self.refresh_current(true)
-                } else {
-                    Vec::new()
-                }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Esc: clears a list's marks, else leaves what was opened over the first screen, else
+    /// clears a list's filter.
+    fn back(&mut self) -> Vec<Effect> {
+        if let Some(l) = self.current_list_mut().filter(|l| !l.marks.is_empty()) {
+            let n = l.marks.len();
+            l.marks.clear();
+            self.flash(Level::Info, format!("{n} marks cleared"));
+            Vec::new()
+        } else if self.stack.len() > 1 {
+            if let Some(Screen::View(ViewKind::List(e))) = self.stack.pop() {
+                self.leave_drill_down(e);
             }
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-                self.navigate(a, vp)
+            self.refresh_current(true)
+        } else if let Some(l) = self.current_list_mut().filter(|l| !l.query.is_empty() || !l.quick_filter.is_empty()) {
+            l.set_query(Query::new(), String::new());
+            self.refresh_current(true)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// `s`: the next column to sort by.
+    fn sort_next(&mut self) -> Vec<Effect> {
+        let Some(l) = self.current_list_mut() else { return Vec::new() };
+        let cols = l.entity.columns();
+        let cur = l.sort.as_ref().map(|o| (o.field.clone(), o.desc));
+        // Cycle: each column descending, then ascending, then back to newest first.
+        let next = match cur {
+            None => Some((cols[0].field.to_string(), true)),
+            Some((f, true)) => Some((f, false)),
+            Some((f, false)) => {
+                let i = cols.iter().position(|c| c.field == f).map(|i| i + 1).unwrap_or(0);
+                cols.get(i).map(|c| (c.field.to_string(), true))
             }
-            Action::NextFocus => {
-                if let Some(d) = self.current_detail_mut() {
-                    d.next_focus();
-                }
-                Vec::new()
-            }
-            Action::Enter => self.enter(),
-            Action::Sort => {
-                let Some(l) = self.current_list_mut() else { return Vec::new() };
-                let cols = l.entity.columns();
-                let cur = l.sort.as_ref().map(|o| (o.field.clone(), o.desc));
-                // Cycle: each column descending, then ascending, then back to newest first.
-                let next = match cur {
-                    None => Some((cols[0].field.to_string(), true)),
-                    Some((f, true)) => Some((f, false)),
-                    Some((f, false)) => {
-                        let i = cols.iter().position(|c| c.field == f).map(|i| i + 1).unwrap_or(0);
-                        cols.get(i).map(|c| (c.field.to_string(), true))
-                    }
-                };
-                l.sort = next.map(|(field, desc)| crate::query::OrderBy { field, desc });
-                let label =
-                    l.sort.as_ref().map(|o| format!("sorted by {} {}", o.field, if o.desc { "↓" } else { "↑" }));
-                l.reset_window();
-                self.flash(Level::Info, label.unwrap_or_else(|| "sorted newest first".into()));
-                self.refresh_current(true)
-            }
+        };
+        l.sort = next.map(|(field, desc)| crate::query::OrderBy { field, desc });
+        // Named as the column is headed (RECORD, not document_id).
+        let label = l.sort.as_ref().map(|o| {
+            let title = cols.iter().find(|c| c.field == o.field).map_or(o.field.as_str(), |c| c.title);
+            format!("sorted by {title} {}", if o.desc { "↓" } else { "↑" })
+        });
+        l.reset_window();
+        self.flash(Level::Info, label.unwrap_or_else(|| "sorted newest first".into()));
+        self.refresh_current(true)
+    }
+
+    /// Copy, open in the browser, the provider, the sync history: on the selected record.
+    fn record_action(&mut self, a: Action) -> Vec<Effect> {
+        match a {
             Action::Copy => match self.selected_record() {
                 Some((_, r)) => {
                     // What became of it (copied, sent unconfirmed, failed) comes back as a notice.
@@ -209,15 +323,7 @@ impl App {
                     }
                 }
             }
-            Action::Retry
-            | Action::Skip
-            | Action::CancelWorkOrder
-            | Action::CreateWorkOrder
-            | Action::UpdateWorkOrder
-            | Action::Mark
-            | Action::MarkAll => self.action_key(a),
-            // Dialog and prompt actions are handled by their layers.
-            Action::Confirm | Action::Dismiss | Action::Accept | Action::Complete | Action::PrevField => Vec::new(),
+            _ => Vec::new(),
         }
     }
 

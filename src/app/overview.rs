@@ -22,6 +22,16 @@ pub struct OverviewData {
     pub error_messages: Vec<(String, u64)>,
     /// Each shown message → the messages as the instance stores them (to query by only).
     pub raw_messages: Vec<(String, String)>,
+    /// Requests the instance refused: (panel, request index, why). That panel shows the
+    /// error; the others stay live.
+    pub failed: Vec<(&'static str, usize, String)>,
+}
+
+impl OverviewData {
+    /// The errors of one panel (`counts`, `providers`, `sync history`, `error groups`).
+    pub fn errors_of(&self, panel: &str) -> Vec<&str> {
+        self.failed.iter().filter(|(p, _, _)| *p == panel).map(|(_, _, w)| w.as_str()).collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

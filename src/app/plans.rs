@@ -38,6 +38,9 @@ pub enum Answer {
     Rows(Vec<Record>),
     Record(Record),
     Execution(Option<ExecView>),
+    /// The instance refused this request (a table not readable, no access): what it
+    /// feeds shows this error; the rest of the plan stands.
+    Failed(String),
 }
 
 impl Answer {
@@ -97,7 +100,24 @@ impl OverviewPlan {
         }
     }
 
+    /// Which overview panel each request feeds, in the plan's order (a refused request
+    /// shows its error in that panel).
+    pub const PANELS: [&'static str; 8] =
+        ["counts", "counts", "counts", "counts", "providers", "providers", "sync history", "error groups"];
+
     pub fn assemble(&self, answers: Vec<Answer>) -> OverviewData {
+        let mut failed = Vec::new();
+        let answers: Vec<Answer> = answers
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| match a {
+                Answer::Failed(why) => {
+                    failed.push((Self::PANELS.get(i).copied().unwrap_or("overview"), i, why));
+                    Answer::Rows(Vec::new())
+                }
+                a => a,
+            })
+            .collect();
         let mut a = answers.into_iter();
         let mut next = || a.next().unwrap_or(Answer::Rows(Vec::new()));
         let (ob, ib, ex, wo) = (next().counts(), next().counts(), next().counts(), next().counts());
@@ -122,6 +142,7 @@ impl OverviewPlan {
             recent,
             error_messages: msgs.iter().map(|(shown, _, n)| (shown.clone(), *n)).collect(),
             raw_messages: msgs.into_iter().map(|(shown, raw, _)| (shown, raw)).collect(),
+            failed,
         }
     }
 }

@@ -266,9 +266,6 @@ impl App {
                 self.cadence.saw(!changed.is_empty());
                 let l = self.lists.get_mut(&e).expect("present");
                 l.delta = Some(delta);
-                if let Some(s) = self.actions.summary.as_mut() {
-                    s.observe(&changed);
-                }
                 let l = self.lists.get_mut(&e).expect("present");
                 l.merge(changed);
                 self.ok();

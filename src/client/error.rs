@@ -39,6 +39,10 @@ pub enum Error {
     Tls(String),
     #[error("timed out after {0:?}")]
     Timeout(Duration),
+    /// A call given up on: how long it really waited (every attempt and pause), over how
+    /// many attempts, and which deadline ended it.
+    #[error("no answer after {}s ({attempts} attempt{}; {which})", elapsed.as_secs(), if *attempts == 1 { "" } else { "s" })]
+    TimedOut { elapsed: Duration, attempts: u32, which: String },
     /// A write was sent and no readable answer came back: it may or may not have been
     /// applied. Never retried automatically.
     #[error("outcome unknown: {0}; check the instance before trying again")]
@@ -90,6 +94,7 @@ impl Error {
             Error::RateLimited { until: None, .. }
                 | Error::Network(_)
                 | Error::Timeout(_)
+                | Error::TimedOut { .. }
                 | Error::Decode { .. }
                 | Error::Server { status: 500..=599, .. }
         )
@@ -106,7 +111,11 @@ impl Error {
         match self {
             Error::Auth { .. } => exit::AUTH,
             Error::Forbidden { .. } => exit::FORBIDDEN,
-            Error::Network(_) | Error::Tls(_) | Error::Timeout(_) | Error::NotAnInstance { .. } => exit::UNREACHABLE,
+            Error::Network(_)
+            | Error::Tls(_)
+            | Error::Timeout(_)
+            | Error::TimedOut { .. }
+            | Error::NotAnInstance { .. } => exit::UNREACHABLE,
             Error::Invalid(_) => exit::USAGE,
             _ => exit::FAILED,
         }
@@ -128,7 +137,7 @@ impl Error {
             Error::NotAnInstance { .. } => "not an instance".into(),
             Error::Network(_) => "unreachable".into(),
             Error::Tls(_) => "untrusted certificate".into(),
-            Error::Timeout(_) => "timeout".into(),
+            Error::Timeout(_) | Error::TimedOut { .. } => "timeout".into(),
             Error::OutcomeUnknown(_) => "outcome unknown".into(),
             Error::TooLarge { .. } => "answer too large".into(),
             Error::NotFound(_) => "not found".into(),

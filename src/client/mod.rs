@@ -18,8 +18,10 @@ pub mod actions;
 pub mod auth;
 pub mod batch;
 pub mod budget;
+mod deadline;
 pub mod error;
 pub mod health;
+pub mod held;
 pub mod lenient;
 pub mod limit;
 pub mod map;
@@ -40,6 +42,7 @@ use tokio::time::Instant;
 pub use auth::Auth;
 pub use error::{Error, Result};
 pub use health::{Health, RateLimitInfo};
+pub use held::{Held, MAX_HELD};
 pub use record::{Field, Record};
 pub use tables::{Entity, Tables};
 
@@ -153,6 +156,8 @@ pub struct Client {
     pub traffic: Arc<Traffic>,
     pub budget: Arc<budget::Budget>,
     pub batch: Arc<batch::Support>,
+    /// Answer bytes all requests in flight hold together (see [`MAX_HELD`]).
+    pub held: Arc<Held>,
 }
 
 /// What came back from one HTTP exchange.
@@ -222,6 +227,7 @@ impl Client {
             monitor: health::Monitor::default(),
             traffic: Arc::new(Traffic::default()),
             batch: Arc::default(),
+            held: Arc::default(),
         })
     }
 
@@ -281,10 +287,13 @@ impl Client {
         let status = res.status();
         let headers = res.headers().clone();
         let mut body = Vec::new();
+        let mut taken = self.held.taker(MAX_HELD.max(max));
         while let Some(chunk) = res.chunk().await.map_err(|e| sent(self.net_error(e)))? {
             if body.len() + chunk.len() > max {
                 return Err(sent(Error::TooLarge { limit: max }));
             }
+            // All answers being read share one allowance.
+            taken.more(chunk.len()).map_err(sent)?;
             body.extend_from_slice(&chunk);
         }
         self.traffic.requests.fetch_add(1, Ordering::Relaxed);
@@ -339,6 +348,7 @@ impl Client {
         flight: &mut Option<health::InFlight<'a>>,
     ) -> Result<Answer> {
         let mut last = Error::Network("no attempt".into());
+        let mut deadlines = deadline::Deadlines::start(&self.config);
         let mut reauthed = false;
         let mut waited = false;
         let mut deadline = Instant::now() + self.config.budget;
@@ -348,6 +358,7 @@ impl Client {
             if attempt > 0 {
                 let pause = backoff(attempt, &last);
                 if Instant::now() + pause >= deadline {
+                    deadlines.budget_out = true;
                     break;
                 }
                 tokio::time::sleep(pause).await;
@@ -383,8 +394,12 @@ impl Client {
             }
             let permit = self.limiter.acquire().await;
             flight.get_or_insert_with(|| self.monitor.begin());
-            let got = self.exchange(req, self.config.first_byte_timeout.min(left)).await;
+            let first_byte = self.config.first_byte_timeout.min(left);
+            let got = self.exchange(req, first_byte).await;
             drop(permit);
+            if let Err(Failed { error: Error::Timeout(d), .. }) = &got {
+                deadlines.timed_out(*d, first_byte, left);
+            }
             let ans = match got {
                 Ok(a) => a,
                 Err(Failed { error, sent }) => {
@@ -462,7 +477,8 @@ impl Client {
             }
             return Ok(ans);
         }
-        Err(last)
+        // A call that timed out says how long it really took and which deadline ended it.
+        Err(if let Error::Timeout(_) = last { deadlines.error(attempt) } else { last })
     }
 
     pub async fn get_json(&self, path: &str, query: &[(&str, String)]) -> Result<Value> {

@@ -18,7 +18,7 @@ use crate::app::{Effect, Msg};
 use crate::client::read::{Delta, ListSpec, Page};
 use crate::client::{Client, Error, budget};
 use crate::domain::Entity;
-use crate::ops::{Ops, Progress};
+use crate::ops::{BulkEvent, Ops, Progress};
 use crate::query::{Condition, Query};
 
 /// What the runner shares with its tasks.
@@ -67,7 +67,7 @@ impl Runner {
             Effect::LoadOverview { seq, plan } => {
                 let bg = self.polling("overview".into());
                 tokio::spawn(async move {
-                    let run = execute(r.client(), &plan.requests);
+                    let run = execute_degraded(r.client(), &plan.requests);
                     let result = in_background(bg, run).await.map(|a| plan.assemble(a));
                     let _ = r.tx.send(Msg::Overview { seq, result }).await;
                 });
@@ -100,38 +100,49 @@ impl Runner {
         }
     }
 
-    /// Runs every target of a job; bulk jobs keep up to the client's concurrency in
-    /// flight (the client paces them). Returns whether it was cancelled.
+    /// Runs every target of a job. A bulk job is the operations layer's (bounded
+    /// concurrency, retries followed together, each record audited with its final
+    /// outcome); its events are relayed in order. Returns whether it was cancelled.
     pub async fn run_job(&self, job: Job, cancel: &AtomicBool) -> bool {
-        let bulk = job.is_bulk();
-        let width = if bulk { self.client().config.concurrency.max(1) } else { 1 };
-        let sem = Arc::new(tokio::sync::Semaphore::new(width));
-        let mut tasks = tokio::task::JoinSet::new();
+        let id = job.id;
+        if job.is_bulk() {
+            let width = self.client().config.concurrency.max(1);
+            let (etx, mut erx) = mpsc::unbounded_channel::<ActionEvent>();
+            let tx = self.tx.clone();
+            let relay = tokio::spawn(async move {
+                while let Some(ev) = erx.recv().await {
+                    let _ = tx.send(Msg::Action(ev)).await;
+                }
+            });
+            let cancelled = self
+                .ops
+                .run_bulk(&job.op, job.targets.clone(), width, cancel, move |ev| {
+                    let _ = etx.send(match ev {
+                        BulkEvent::Queued { sys_id } => ActionEvent::Queued { job: id, sys_id },
+                        BulkEvent::Done { sys_id, outcome } => ActionEvent::Done { job: id, sys_id, outcome },
+                    });
+                })
+                .await;
+            let _ = relay.await;
+            return cancelled;
+        }
         for t in job.targets.clone() {
-            let permit = Arc::clone(&sem).acquire_owned().await.expect("semaphore open");
             if cancel.load(Ordering::SeqCst) {
                 break;
             }
-            let r = self.clone();
-            let op = job.op.clone();
-            let id = job.id;
-            tasks.spawn(async move {
-                let tx = r.tx.clone();
-                let sys_id = t.sys_id.clone();
-                let progress = move |p: Progress| match p {
-                    Progress::Started { execution } => {
-                        let ev = ActionEvent::Started { job: id, sys_id: sys_id.clone(), execution };
-                        let _ = tx.try_send(Msg::Action(ev));
-                    }
-                    Progress::Waiting { .. } => {}
-                };
-                let sent = r.ops.run(&op, &t, !bulk, progress).await;
-                drop(permit);
-                let done = ActionEvent::Done { job: id, sys_id: t.sys_id.clone(), outcome: sent.outcome };
-                let _ = r.tx.send(Msg::Action(done)).await;
-            });
+            let tx = self.tx.clone();
+            let sys_id = t.sys_id.clone();
+            let progress = move |p: Progress| match p {
+                Progress::Started { execution } => {
+                    let ev = ActionEvent::Started { job: id, sys_id: sys_id.clone(), execution };
+                    let _ = tx.try_send(Msg::Action(ev));
+                }
+                Progress::Waiting { .. } => {}
+            };
+            let sent = self.ops.run(&job.op, &t, true, progress).await;
+            let done = ActionEvent::Done { job: id, sys_id: t.sys_id.clone(), outcome: sent.outcome };
+            let _ = self.tx.send(Msg::Action(done)).await;
         }
-        while tasks.join_next().await.is_some() {}
         cancel.load(Ordering::SeqCst)
     }
 }
@@ -155,6 +166,31 @@ async fn in_background<F: std::future::Future>(bg: bool, f: F) -> F::Output {
 /// Executes every request of a plan at once; the answers come back in its order.
 pub async fn execute(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
     together(c, requests.iter().map(|r| answer(c, r)).collect()).await
+}
+
+/// As [`execute`], but a request the instance refuses (a table it cannot read) answers
+/// [`Answer::Failed`] instead of failing the plan: the overview shows that panel's error
+/// and keeps the rest live. A connection failure still fails it all (the header says so).
+pub async fn execute_degraded(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
+    let each = requests.iter().map(|r| async move {
+        match answer(c, r).await {
+            Err(e) if e.is_refusal() => Ok(Answer::Failed(refused(r, &e))),
+            other => other,
+        }
+    });
+    together(c, each.collect()).await
+}
+
+/// A refused request in words: which table, and what the instance said.
+fn refused(r: &Request, e: &Error) -> String {
+    let table = match r {
+        Request::Count { table, .. } | Request::CountRaw { table, .. } | Request::Record { table, .. } => {
+            table.as_str()
+        }
+        Request::List(spec) => spec.table.as_str(),
+        Request::Execution { table, .. } | Request::LatestExecution { table, .. } => table.as_str(),
+    };
+    format!("{table}: not readable ({e})")
 }
 
 /// Independent requests at once. A poll goes as one Batch API request where the

@@ -473,7 +473,10 @@ async fn operator_step(c: &mut Headless, rng: &mut ChaCha8Rng) {
             c.key(KeyCode::Char('x'));
             c.key(KeyCode::Char('y'));
             if rng.gen_bool(0.3) {
-                c.key(KeyCode::Esc);
+                // The bulk job is no dialog: `:cancel` stops it.
+                c.key(KeyCode::Char(':'));
+                c.keys("cancel");
+                c.key(KeyCode::Enter);
             }
             c.until(Duration::from_secs(5), |a| a.actions.bulk_running().is_none()).await;
             c.key(KeyCode::Esc);

@@ -4,6 +4,7 @@
 //! go the platform's way (`workorder`) and are followed by what every instance has
 //! (`follow`).
 
+mod bulk;
 pub mod flight;
 mod follow;
 pub mod validate;
@@ -20,6 +21,7 @@ use crate::audit::Audit;
 use crate::client::{Client, Error, Record};
 use crate::domain::state::QueueState;
 use crate::domain::{Entity, Operation, WorkOrderOp, rules, title_of};
+pub use bulk::{BulkEvent, QUEUED_AGAIN, entry_outcome};
 
 /// The record an operation is sent for: its subject (not to be confused with
 /// [`crate::target::Target`], the instance a command talks to).
@@ -110,24 +112,15 @@ impl Ops {
 
     /// Decides, audits, performs and (when `follow`) follows one operation.
     pub async fn run(&self, op: &Operation, t: &Subject, follow: bool, progress: impl Fn(Progress)) -> Sent {
-        if let Err(why) = rules::applies(op, t.entity, &t.record) {
-            return Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE };
-        }
         // Every field and value checked against the table before anything is sent.
         let op = &match self.checked(op, t) {
             Ok(op) => op,
             Err(why) => return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::USAGE },
         };
         let follow = follow && !self.follow_timeout.is_zero();
-        let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
-        let audit = Arc::clone(&self.audit);
-        let ticket = self.flight.enter(&t.label, || {
-            let id = audit.begin(op.verb(), &record, &op.inputs());
-            Box::new(move |word: &str, detail: &str| audit.complete(id, word, detail))
-        });
-        let Some(ticket) = ticket else {
-            let why = format!("{}: hubtop is stopping (a signal arrived)", t.label);
-            return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::FAILED };
+        let ticket = match self.begin(op, t) {
+            Ok(ticket) => ticket,
+            Err(sent) => return sent,
         };
         let sent = match self.perform(op, t, follow, &progress).await {
             Ok(outcome) => {
@@ -163,6 +156,24 @@ impl Ops {
         }
     }
 
+    /// Decides, then records "sent" in the audit log and in what is in flight; the
+    /// ticket's holder writes the outcome ([`flight::Flight::leave`]).
+    fn begin(&self, op: &Operation, t: &Subject) -> Result<flight::Ticket, Sent> {
+        if let Err(why) = rules::applies(op, t.entity, &t.record) {
+            return Err(Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE });
+        }
+        let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
+        let audit = Arc::clone(&self.audit);
+        let ticket = self.flight.enter(&t.label, || {
+            let id = audit.begin(op.verb(), &record, &op.inputs());
+            Box::new(move |word: &str, detail: &str| audit.complete(id, word, detail))
+        });
+        ticket.ok_or_else(|| {
+            let why = format!("{}: hubtop is stopping (a signal arrived)", t.label);
+            Sent { outcome: Outcome::NotSent(why), exit: crate::exit::FAILED }
+        })
+    }
+
     async fn perform(
         &self,
         op: &Operation,
@@ -193,7 +204,7 @@ impl Ops {
 }
 
 /// What an error means for an operation that was attempted.
-fn outcome_of(e: &Error) -> Outcome {
+pub(super) fn outcome_of(e: &Error) -> Outcome {
     match e {
         e if e.outcome_unknown() => Outcome::Unknown(format!("{e} — check the record before sending again")),
         // The client sent nothing: the instance asked for a pause until then.

@@ -95,7 +95,8 @@ fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState,
             if matches!(*k, "sys_updated_on" | "sys_created_on" | "started" | "ended" | "next_attempt")
                 && !r.get(k).is_empty()
             {
-                v = format!("{} ({v})", r.get(k));
+                // The time as stored, and its age beside it (never the date twice).
+                v = format!("{} ({})", r.get(k), crate::time::ago(r.get(k), app.now));
             }
             (k.to_string(), v, style)
         })
@@ -160,7 +161,7 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
                     Span::styled("Execution ", t.header),
                     Span::raw(exec.show("name").to_string()),
                     Span::raw("  "),
-                    Span::styled(format!("{sym} {}", exec.get("state")), style),
+                    Span::styled(format!("{sym} {}", super::overview::choice_label(exec.get("state"))), style),
                 ]),
                 Line::from(format!(
                     "started {}   ended {}   run time {} ms",
@@ -201,12 +202,19 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
         Some(ExecView::Loaded(x)) => {
             let e = &x.execution;
             let (sym, style) = t.state(e.get("state"));
-            let title = Line::from(vec![
-                Span::styled(format!(" {} ", e.get("name")), t.title),
-                Span::styled(format!("{sym} {} ", e.get("state")), style),
-            ]);
             let n = x.steps.len() as u16;
             let steps_h = (n + 3).min(area.height / 2).max(3);
+            // Steps that do not fit are counted in the title (↑↓ reach them).
+            let shown = steps_h.saturating_sub(3);
+            let more = match n.saturating_sub(shown) {
+                0 => String::new(),
+                k => format!("{n} steps, {k} not shown (↑↓) "),
+            };
+            let title = Line::from(vec![
+                Span::styled(format!(" {} ", e.get("name")), t.title),
+                Span::styled(format!("{sym} {} ", super::overview::choice_label(e.get("state"))), style),
+                Span::styled(more, t.warn),
+            ]);
             let [steps, detail] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
             let rows: Vec<Row> = x.steps.iter().enumerate().map(|(i, s)| step_line(t, s, i == d.step)).collect();
             let widths = [Constraint::Length(3), Constraint::Length(12), Constraint::Min(20), Constraint::Length(8)];

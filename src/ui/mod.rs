@@ -14,7 +14,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::keys::Action;
+use crate::app::keys::{Action, Layer};
 use crate::app::layout::{self, FOOTER_ROWS, HEADER_ROWS, MIN_SIZE};
 use crate::app::{App, Level, Mode, Screen, VIEWS, ViewKind};
 use crate::domain::{Entity, Verb, Width};
@@ -58,9 +58,13 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
-    let [header, main, footer] =
-        Layout::vertical([Constraint::Length(HEADER_ROWS), Constraint::Min(1), Constraint::Length(FOOTER_ROWS)])
-            .areas(area);
+    let [header, main, job, footer] = Layout::vertical([
+        Constraint::Length(HEADER_ROWS),
+        Constraint::Min(1),
+        Constraint::Length(app.job_rows()),
+        Constraint::Length(FOOTER_ROWS),
+    ])
+    .areas(area);
     draw_header(f, app, theme, header);
     match app.screen() {
         Screen::View(ViewKind::Overview) => overview::draw(f, app, theme, main),
@@ -69,57 +73,20 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         Screen::View(ViewKind::List(e)) => table::draw(f, app, theme, main, *e),
         Screen::Detail(d) => detail::draw(f, app, theme, main, d),
     }
+    draw_job(f, app, theme, job);
     draw_footer(f, app, theme, footer);
     overlay::draw(f, app, theme, area);
 }
 
 fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
-    let s = &app.settings;
-    let mut l1 = vec![Span::styled(" hubtop ", t.title.patch(t.selected)), Span::raw(" ")];
-    if let Some(p) = &s.profile {
-        // The profile first: several instances look alike by URL.
-        let style = if s.production { t.error } else { t.header };
-        l1.push(Span::styled(format!("⎈ {p}  "), style));
+    // Narrow terminals get the same facts in fewer words, never a cut-off word.
+    let width = usize::from(area.width);
+    let mut l1 = header_line(app, t, false, true);
+    if line_width(&l1) > width {
+        l1 = header_line(app, t, true, true);
     }
-    l1.extend([Span::styled(s.instance.clone(), t.accent), Span::styled(format!("  {}", s.user), t.muted)]);
-    if s.demo {
-        l1.push(Span::styled("  [DEMO]", t.warn));
-    }
-    if s.read_only {
-        l1.push(Span::styled("  [READ-ONLY]", t.warn));
-    }
-    if s.production {
-        l1.push(Span::styled("  [PRODUCTION]", t.error));
-    }
-    if app.frozen {
-        l1.push(Span::styled("  [FROZEN]", t.warn));
-    }
-    let waited = app.conn.waiting_since.map(|t| app.instant.saturating_duration_since(t).as_secs());
-    let live = match (&app.conn.stale_since, &app.conn.last_ok) {
-        _ if app.conn.rate_limited_until.is_some() => {
-            let until = chrono::DateTime::<chrono::Utc>::from(app.conn.rate_limited_until.expect("set"));
-            Span::styled(format!("  ⏸ rate limited until {} (nothing is sent)", until.format("%H:%M")), t.warn)
-        }
-        (None, _) if waited.is_some() => {
-            Span::styled(format!("  ⏳ instance silent for {}s (still trying)", waited.unwrap_or(0)), t.warn)
-        }
-        (None, Some(ok)) if app.frozen => Span::styled(
-            format!("  ❚❚ paused, last refreshed {}", crate::time::ago(&crate::time::format(*ok), app.now)),
-            t.muted,
-        ),
-        (Some(since), _) => {
-            Span::styled(format!("  ⚠ STALE since {} ({})", since.format("%H:%M:%S"), app.conn.reason), t.error)
-        }
-        (None, Some(ok)) => {
-            Span::styled(format!("  ● live, refreshed {}", crate::time::ago(&crate::time::format(*ok), app.now)), t.ok)
-        }
-        (None, None) => Span::styled("  ○ connecting…", t.muted),
-    };
-    l1.push(live);
-    // The hourly request budget, once it is tight (polls then wait for room).
-    if let Some(b) = s.meter.as_ref().map(|m| m.budget.state()).filter(|b| b.tight()) {
-        let held = if b.waiting > 0 { ", polling paused" } else { "" };
-        l1.push(Span::styled(format!("  budget {}/{} per hour{held}", b.used, b.limit), t.warn));
+    if line_width(&l1) > width {
+        l1 = header_line(app, t, true, false);
     }
     let crumbs = app.breadcrumbs().join(" › ");
     let mut l2 = vec![Span::styled(format!(" {crumbs}"), t.header)];
@@ -132,21 +99,161 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         Some(Screen::View(v)) => Some(*v),
         _ => None,
     };
-    let tabs: Vec<Span> = VIEWS
-        .iter()
-        .enumerate()
-        .flat_map(|(i, v)| {
-            let style = if Some(*v) == current { t.selected } else { t.muted };
-            [Span::styled(format!(" {} {} ", i + 1, v.title()), style), Span::raw(" ")]
-        })
-        .collect();
+    // The tab bar shortens its labels to fit (every view keeps its number): the first
+    // word, then its first letters, then the numbers alone.
+    let tabs_at = |short: u8| -> Vec<Span> {
+        VIEWS
+            .iter()
+            .enumerate()
+            .flat_map(|(i, v)| {
+                let style = if Some(*v) == current { t.selected } else { t.muted };
+                let full = v.title();
+                let word = full.split(' ').next().unwrap_or(full);
+                let title = match short {
+                    0 => format!(" {full}"),
+                    1 => format!(" {word}"),
+                    2 if word.chars().count() > 5 => format!(" {}.", word.chars().take(4).collect::<String>()),
+                    2 => format!(" {word}"),
+                    _ => String::new(),
+                };
+                // Narrow bars drop the gap between tabs before they cut a word.
+                let gap = if short == 0 { " " } else { "" };
+                [Span::styled(format!(" {}{title} ", i + 1), style), Span::raw(gap)]
+            })
+            .collect()
+    };
+    let mut tabs = tabs_at(0);
+    for short in 1..=3 {
+        if line_width(&tabs) <= width {
+            break;
+        }
+        tabs = tabs_at(short);
+    }
     let p = Paragraph::new(vec![Line::from(l1), Line::from(l2), Line::from(tabs)]);
     f.render_widget(p, area);
 }
 
-/// The keys that work on this screen, generated from the keymap.
+fn line_width(spans: &[Span]) -> usize {
+    spans.iter().map(|s| s.width()).sum()
+}
+
+/// The header's first line: profile, instance, flags, and how live the data is;
+/// `compact` says it in fewer words, `user` names the user.
+fn header_line<'a>(app: &App, t: &Theme, compact: bool, user: bool) -> Vec<Span<'a>> {
+    let s = &app.settings;
+    let mut l1 = vec![Span::styled(" hubtop ", t.title.patch(t.selected)), Span::raw(" ")];
+    if let Some(p) = &s.profile {
+        // The profile first: several instances look alike by URL.
+        let style = if s.production { t.error } else { t.header };
+        l1.push(Span::styled(format!("⎈ {p}  "), style));
+    }
+    let instance = match compact {
+        true => s.instance.trim_start_matches("https://").trim_start_matches("http://").to_string(),
+        false => s.instance.clone(),
+    };
+    l1.push(Span::styled(instance, t.accent));
+    if user {
+        l1.push(Span::styled(format!("  {}", s.user), t.muted));
+    }
+    let flag = |full: &'static str, short: &'static str| if compact { short } else { full };
+    if s.demo {
+        l1.push(Span::styled(flag("  [DEMO]", " DEMO"), t.warn));
+    }
+    if s.read_only {
+        l1.push(Span::styled(flag("  [READ-ONLY]", " RO"), t.warn));
+    }
+    if s.production {
+        l1.push(Span::styled(flag("  [PRODUCTION]", " PROD"), t.error));
+    }
+    if app.frozen {
+        l1.push(Span::styled(flag("  [FROZEN]", " FROZEN"), t.warn));
+    }
+    let waited = app.conn.waiting_since.map(|t| app.instant.saturating_duration_since(t).as_secs());
+    let ago = |at: &chrono::DateTime<chrono::Utc>| crate::time::ago(&crate::time::format(*at), app.now);
+    let live = match (&app.conn.stale_since, &app.conn.last_ok) {
+        _ if app.conn.rate_limited_until.is_some() => {
+            let until = chrono::DateTime::<chrono::Utc>::from(app.conn.rate_limited_until.expect("set"));
+            let text = match compact {
+                false => format!("  ⏸ rate limited until {} (nothing is sent)", until.format("%H:%M")),
+                true => format!("  ⏸ limited until {}", until.format("%H:%M")),
+            };
+            Span::styled(text, t.warn)
+        }
+        (None, _) if waited.is_some() => {
+            let w = waited.unwrap_or(0);
+            let text = match compact {
+                false => format!("  ⏳ instance silent for {w}s (still trying)"),
+                true => format!("  ⏳ silent {w}s"),
+            };
+            Span::styled(text, t.warn)
+        }
+        (None, Some(ok)) if app.frozen => {
+            let text = match compact {
+                false => format!("  ❚❚ paused, last refreshed {}", ago(ok)),
+                true => format!("  ❚❚ paused {}", ago(ok)),
+            };
+            Span::styled(text, t.muted)
+        }
+        (Some(since), _) => {
+            let text = match compact {
+                false => format!("  ⚠ STALE since {} ({})", since.format("%H:%M:%S"), app.conn.reason),
+                true => format!("  ⚠ STALE {} ({})", since.format("%H:%M"), app.conn.reason),
+            };
+            Span::styled(text, t.error)
+        }
+        (None, Some(ok)) => {
+            let text = match compact {
+                false => format!("  ● live, refreshed {}", ago(ok)),
+                true => format!("  ● live {}", ago(ok)),
+            };
+            Span::styled(text, t.ok)
+        }
+        (None, None) => Span::styled("  ○ connecting…", t.muted),
+    };
+    l1.push(live);
+    // The hourly request budget, once it is tight (polls then wait for room).
+    if let Some(b) = s.meter.as_ref().map(|m| m.budget.state()).filter(|b| b.tight()) {
+        let held = if b.waiting > 0 { ", polling paused" } else { "" };
+        l1.push(Span::styled(format!("  budget {}/{} per hour{held}", b.used, b.limit), t.warn));
+    }
+    l1
+}
+
+/// The bulk job's line in the status area: never a dialog, never in the way of typing.
+fn draw_job(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
+    let Some(line) = app.job_line() else { return };
+    let (sym, style) = match app.actions.bulk_running() {
+        Some(_) => ("⟳", t.running),
+        None if line.contains("✖ 0 ") && !line.contains("unknown") => ("✔", t.ok),
+        None => ("■", t.warn),
+    };
+    f.render_widget(Paragraph::new(Line::from(Span::styled(format!(" {sym} {line}"), style))), area);
+}
+
+/// The keys that work where the console is, from that layer's table of the keymap: the
+/// open dialog's, else the screen's (its verbs named for the screen).
 pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
-    let mut acts: Vec<(Action, &'static str)> = vec![(Action::Help, "help")];
+    let layer = app.layer();
+    let mut acts: Vec<(Action, &'static str)> = Vec::new();
+    match layer {
+        Layer::Confirm => acts.extend([(Action::Confirm, "send"), (Action::Dismiss, "back out")]),
+        Layer::TypedConfirm => acts.extend([(Action::Accept, "send"), (Action::Dismiss, "back out")]),
+        Layer::Form => acts.extend([
+            (Action::Complete, "next field"),
+            (Action::PrevField, "previous"),
+            (Action::Accept, "preview"),
+            (Action::Dismiss, "back out"),
+        ]),
+        Layer::Prompt => {
+            acts.extend([(Action::Accept, "apply"), (Action::Complete, "complete"), (Action::Dismiss, "close")])
+        }
+        Layer::Help => acts.push((Action::Dismiss, "close")),
+        _ => {}
+    }
+    if !layer.is_screen() {
+        return acts.into_iter().filter_map(|(a, label)| Some((app.keymap.key_in(layer, a)?, label))).collect();
+    }
+    acts.push((Action::Help, "help"));
     match app.screen() {
         Screen::View(ViewKind::Log) => {
             acts.extend([(Action::Up, "older"), (Action::Down, "newer"), (Action::Back, "back")])
@@ -178,7 +285,7 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
     acts.extend([(Action::Freeze, if app.frozen { "resume" } else { "freeze" }), (Action::Quit, "quit")]);
     // A read-only console offers no action that it would refuse.
     acts.retain(|(a, _)| !(app.settings.read_only && a.is_mutating()));
-    acts.into_iter().map(|(a, label)| (app.keymap.first_key(a), label)).collect()
+    acts.into_iter().filter_map(|(a, label)| Some((app.keymap.key_in(layer, a)?, label))).collect()
 }
 
 /// The key action that sends a verb.
@@ -212,19 +319,51 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Level::Warn => ("⚠", t.warn),
                 Level::Error => ("✖", t.error),
             };
-            Line::from(Span::styled(format!(" {sym} {msg}"), style))
+            // Cut to the screen with a sign that there is more (`:log` has it whole).
+            let text = format!(" {sym} {msg}");
+            let room = usize::from(area.width).max(2);
+            let text = match unicode_width::UnicodeWidthStr::width(text.as_str()) > room {
+                true => {
+                    let mut cut = String::new();
+                    for c in text.chars() {
+                        if unicode_width::UnicodeWidthStr::width(cut.as_str())
+                            + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+                            > room - 1
+                        {
+                            break;
+                        }
+                        cut.push(c);
+                    }
+                    cut + "…"
+                }
+                false => text,
+            };
+            Line::from(Span::styled(text, style))
         }
         _ => Line::from(""),
     };
+    let marked = app.current_list().map(|l| l.marks.len()).filter(|n| *n > 0).map(|n| format!("  {n} marked"));
+    // What does not fit goes, least needed first (help lists every key); never cut.
+    let mut items = footer_keys(app);
+    let room = usize::from(area.width).saturating_sub(marked.as_ref().map_or(0, |m| m.chars().count()));
+    let width =
+        |items: &[(String, &str)]| items.iter().map(|(k, l)| k.chars().count() + l.chars().count() + 3).sum::<usize>();
+    for drop in ["freeze", "resume", "sort", "filter", "open", "pane", "scroll", "mark", "refresh"] {
+        if width(&items) <= room {
+            break;
+        }
+        items.retain(|(_, l)| *l != drop);
+    }
+    while width(&items) > room && items.len() > 1 {
+        items.remove(items.len() - 2);
+    }
     let mut keys: Vec<Span> = Vec::new();
-    for (k, label) in footer_keys(app) {
+    for (k, label) in items {
         keys.push(Span::styled(format!(" {k}"), t.accent));
         keys.push(Span::styled(format!(" {label} "), t.muted));
     }
-    if let Some(l) = app.current_list()
-        && !l.marks.is_empty()
-    {
-        keys.push(Span::styled(format!("  {} marked", l.marks.len()), t.marked));
+    if let Some(m) = marked {
+        keys.push(Span::styled(m, t.marked));
     }
     f.render_widget(Paragraph::new(vec![status, Line::from(keys)]), area);
 }

@@ -1,13 +1,13 @@
-//! Things drawn over the screen: help, confirmations, the update form, the bulk gauge
-//! and its summary.
+//! Things drawn over the screen: help, confirmations and the update form. A bulk job's
+//! progress and result are not drawn here: they are in the status area (see `super`).
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::Theme;
-use crate::app::keys::Action;
+use crate::app::keys::{Action, Layer};
 use crate::app::{App, Mode};
 
 fn centred(area: Rect, w: u16, h: u16) -> Rect {
@@ -30,54 +30,49 @@ fn panel<'a>(t: &Theme, title: &'a str) -> Block<'a> {
     Block::default().borders(Borders::ALL).border_style(t.accent).title(Span::styled(format!(" {title} "), t.title))
 }
 
-/// The keys of the screen under the help, from the keymap (only the actions that work
-/// there, and none a read-only console refuses), then the keys of dialogs and prompts.
+/// The help: the keys of the screen under it, then the keys of the dialogs, the update
+/// form and the prompts, all from the keymap's layer tables (only what works there, and
+/// nothing a read-only console refuses). A section starts with its name.
 pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
-    let layer = app.screen_layer();
-    use Action::*;
-    let all = [
-        Help,
-        Quit,
-        View(1),
-        Command,
-        Enter,
-        Back,
-        NextFocus,
-        Up,
-        Down,
-        PageUp,
-        PageDown,
-        Top,
-        Bottom,
-        Filter,
-        Sort,
-        Freeze,
-        Refresh,
-        Redraw,
-        Copy,
-        Open,
-        Provider,
-        History,
-        Retry,
-        Skip,
-        CancelWorkOrder,
-        CreateWorkOrder,
-        UpdateWorkOrder,
-        Mark,
-        MarkAll,
-    ];
-    let dialogs = [Confirm, Dismiss, Accept, Complete];
-    all.iter()
-        .filter(|a| a.works_in(layer) && !(app.settings.read_only && a.is_mutating()))
-        .chain(dialogs.iter())
-        .map(|a| {
-            let keys = match a {
-                View(_) => format!("1–{}", crate::app::keys::VIEW_COUNT),
-                _ => app.keymap.keys_for(*a).join(" "),
-            };
-            (keys, a.describe())
-        })
-        .collect()
+    let screen = app.screen_layer();
+    let mut out = vec![(String::new(), layer_title(screen))];
+    for (keys, a) in app.keymap.table(screen) {
+        if !(app.settings.read_only && a.is_mutating()) {
+            out.push((keys, a.describe()));
+        }
+    }
+    // The dialogs' tables, each action once with every key that means it in any of them.
+    let dialogs = [Layer::Confirm, Layer::TypedConfirm, Layer::Form, Layer::Prompt];
+    let mut acts: Vec<(String, Action)> = Vec::new();
+    for layer in dialogs {
+        for (keys, a) in app.keymap.table(layer) {
+            match acts.iter_mut().find(|(_, x)| *x == a) {
+                Some((k, _)) => {
+                    for key in keys.split(' ') {
+                        if !k.split(' ').any(|x| x == key) {
+                            k.push(' ');
+                            k.push_str(key);
+                        }
+                    }
+                }
+                None => acts.push((keys, a)),
+            }
+        }
+    }
+    out.push((String::new(), "── dialogs, prompts"));
+    out.extend(acts.into_iter().map(|(k, a)| (k, a.describe())));
+    out
+}
+
+fn layer_title(l: Layer) -> &'static str {
+    match l {
+        Layer::Overview => "── overview",
+        Layer::List => "── list",
+        Layer::Detail => "── detail",
+        Layer::Fleet => "── fleet",
+        Layer::Log => "── session log",
+        _ => "── dialog",
+    }
 }
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -111,10 +106,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         lines.push(Line::from(""));
         match &c.typed {
             Some(input) => lines.push(Line::from(vec![
-                Span::styled(
-                    format!("production: type {} and Enter to send, Esc to back out: ", c.job.targets.len()),
-                    t.warn,
-                ),
+                Span::styled(format!("type {} and Enter to send, Esc to back out: ", c.word), t.warn),
                 Span::raw(input.value().to_string()),
             ])),
             None => {
@@ -146,83 +138,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Span::styled(format!("{} ", form.comment.value()), style),
         ]));
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled("Tab/↑↓ move  Enter send changed fields + comment  Esc back out", t.muted)));
+        lines.push(Line::from(Span::styled("Tab/↑↓ move  Enter preview what is sent  Esc back out", t.muted)));
         let r = centred(area, 80, lines.len() as u16 + 2);
         f.render_widget(Clear, r);
         f.render_widget(Paragraph::new(lines).block(panel(t, "Update work order")), r);
-        return;
-    }
-    if let Some(run) = a.bulk_running() {
-        let n = run.job.targets.len().max(1);
-        let r = centred(area, 70, 7);
-        f.render_widget(Clear, r);
-        let title = format!("{} of {} records", run.job.op.verb(), n);
-        let block = panel(t, &title);
-        let inner = block.inner(r);
-        f.render_widget(block, r);
-        let [g, info] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-        let done = run.results.len();
-        f.render_widget(
-            Gauge::default().ratio(done as f64 / n as f64).gauge_style(t.accent).label(format!("{done}/{n}")),
-            g,
-        );
-        let lines = vec![
-            Line::from(vec![
-                Span::styled(format!("✔ done {}  ", run.done), t.ok),
-                Span::styled(format!("✖ failed {}  ", run.failed), t.error),
-                Span::styled(format!("? unknown {}  ", run.unknown), t.warn),
-                Span::raw(format!("remaining {}", run.remaining())),
-            ]),
-            Line::from(Span::styled(
-                if run.cancelling {
-                    "cancelling: waiting for requests in flight…"
-                } else {
-                    "Esc cancels: what was sent stays sent"
-                },
-                t.muted,
-            )),
-        ];
-        f.render_widget(Paragraph::new(lines), info);
-        return;
-    }
-    if let Some(s) = &a.summary {
-        let mut lines = vec![Line::from(vec![
-            // What the instance accepted; a retry is then followed to its outcome.
-            Span::styled(
-                match s.verb.as_str() {
-                    "retry" => format!("✔ {} set back to ready   ", s.ok),
-                    "skip" => format!("✔ {} skipped   ", s.ok),
-                    _ => format!("✔ {} started   ", s.ok),
-                },
-                t.ok,
-            ),
-            Span::styled(format!("✖ {} failed or unknown   ", s.failed.len()), t.error),
-            Span::raw(format!("not sent {}", s.not_sent)),
-        ])];
-        if s.verb == "retry" {
-            lines.push(Line::from(vec![
-                Span::styled("then: ", t.muted),
-                Span::styled(format!("✔ {} processed   ", s.processed), t.ok),
-                Span::styled(format!("✖ {} failed again   ", s.failed_again), t.error),
-                Span::styled(
-                    match s.following.len() {
-                        0 => "nothing left to follow".to_string(),
-                        n => format!("⟳ {n} waiting for the queue…"),
-                    },
-                    t.running,
-                ),
-            ]));
-        }
-        lines.push(Line::from(""));
-        for (i, (tg, o)) in s.failed.iter().enumerate().take(12) {
-            let style = if i == s.selected { t.selected } else { t.text };
-            lines.push(Line::from(Span::styled(format!("{}: {}", tg.label, o.text()), style)));
-        }
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled("Enter open the selected failure   Esc close", t.muted)));
-        let r = centred(area, 90, wrapped_height(&lines, area.width.min(90)) + 2);
-        f.render_widget(Clear, r);
-        let title = format!("{} finished", s.verb);
-        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(panel(t, &title)), r);
     }
 }

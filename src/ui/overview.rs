@@ -12,8 +12,21 @@ use crate::app::App;
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let o = &app.overview;
     let Some(d) = &o.data else {
-        let msg = if o.in_flight { "loading the overview…" } else { "no data yet" };
-        f.render_widget(Paragraph::new(Span::styled(msg, t.muted)).block(Block::bordered().title(" Overview ")), area);
+        // Never a bare "no data yet" when the instance said why (the status line and
+        // `:log` have it whole).
+        let why = match (&app.status, o.last_refresh) {
+            (Some((crate::app::Level::Warn | crate::app::Level::Error, m)), Some(_)) => {
+                format!("the overview could not be loaded: {m}")
+            }
+            _ => "no data yet".to_string(),
+        };
+        let msg = if o.in_flight { "loading the overview…".to_string() } else { why };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, t.muted))
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .block(Block::bordered().title(" Overview ")),
+            area,
+        );
         return;
     };
     let wide = area.width >= 120;
@@ -30,11 +43,24 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             spans.push(Span::styled(format!("{total:>8}  "), t.muted));
             for (s, n) in states {
                 let (sym, style) = t.state(s);
-                spans.push(Span::styled(format!("{sym} {s} {n}   "), style));
+                spans.push(Span::styled(format!("{sym} {} {n}   ", choice_label(s)), style));
             }
             Line::from(spans)
         })
         .collect();
+    // A count the instance refused says so on its own line (the others stay).
+    let mut lines = lines;
+    for (panel, i, why) in &d.failed {
+        if *panel == "counts" {
+            let label = d.counts.get(*i).map(|(l, _)| *l).unwrap_or("counts");
+            if let Some(line) = lines.get_mut(*i) {
+                *line = Line::from(vec![
+                    Span::styled(format!("{label:<12}"), t.header),
+                    Span::styled(format!("{:>8}  ✖ {why}", "?"), t.error),
+                ]);
+            }
+        }
+    }
     let title = Line::from(vec![Span::styled(" Counts by state ", t.title), Span::styled("(Aggregate API) ", t.muted)]);
     f.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(t.border).title(title)),
@@ -120,13 +146,28 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let header = Row::new(cols.iter().map(|c| c.title)).style(t.header);
     let rows: Vec<Row> =
         cells.into_iter().map(|r| Row::new(r.into_iter().map(|(v, s)| Cell::from(Span::styled(v, s))))).collect();
-    let title = Line::from(vec![Span::styled(" Providers ", t.title), Span::styled("(recent sync history) ", t.muted)]);
-    f.render_widget(
-        Table::new(rows, widths)
-            .header(header)
-            .block(Block::default().borders(Borders::ALL).border_style(t.border).title(title)),
-        prov,
-    );
+    let mut title = vec![Span::styled(" Providers ", t.title), Span::styled("(recent sync history) ", t.muted)];
+    // What does not fit says how much more there is.
+    let room = usize::from(prov.height.saturating_sub(3));
+    if o.health.len() > room {
+        title.push(Span::styled(format!("+{} more (2 lists all) ", o.health.len() - room), t.warn));
+    }
+    let broken: Vec<&str> = d.errors_of("providers").into_iter().chain(d.errors_of("sync history")).collect();
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
+    if broken.is_empty() {
+        f.render_widget(Table::new(rows, widths).header(header).block(block), prov);
+    } else {
+        let mut lines: Vec<Line> = broken.iter().map(|w| Line::from(Span::styled(format!("✖ {w}"), t.error))).collect();
+        if !o.health.is_empty() {
+            lines.push(Line::from(Span::styled("(health below is from what could be read)", t.muted)));
+        }
+        let inner = block.inner(prov);
+        f.render_widget(block, prov);
+        let n = (lines.len() as u16).min(inner.height);
+        let [top, rest] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
+        f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }), top);
+        f.render_widget(Table::new(rows, widths).header(header), rest);
+    }
     // Top error groups.
     let rows: Vec<Row> = o
         .groups
@@ -141,18 +182,42 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         })
         .collect();
     let empty = rows.is_empty();
-    let title = Line::from(vec![
+    let mut title = vec![
         Span::styled(" Top error groups ", t.title),
         Span::styled(format!("(outbound in error, Enter to drill) {} ", o.groups.len()), t.muted),
-    ]);
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(title);
-    if empty {
+    ];
+    let room = usize::from(groups.height.saturating_sub(2));
+    if o.groups.len() > room {
+        title.push(Span::styled(format!("+{} more ", o.groups.len() - room), t.warn));
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
+    let refused = d.errors_of("error groups");
+    if !refused.is_empty() {
+        // Never "no entries in error" when they could not be counted.
+        let lines: Vec<Line> = refused.iter().map(|w| Line::from(Span::styled(format!("✖ {w}"), t.error))).collect();
+        f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }).block(block), groups);
+    } else if empty {
         f.render_widget(Paragraph::new(Span::styled("✔ no outbound entries in error", t.ok)).block(block), groups);
     } else {
         let table = Table::new(rows, [Constraint::Length(6), Constraint::Min(10)]).block(block);
         let mut state = ratatui::widgets::TableState::default().with_selected(Some(o.selected_group));
         f.render_stateful_widget(table, groups, &mut state);
     }
+}
+
+/// A stored choice value as the operator reads it elsewhere (`COMPLETE` → Complete,
+/// `create_failed` → Create failed); a value no choice list has, as it is.
+pub fn choice_label(v: &str) -> String {
+    use crate::domain::state::*;
+    let up = v.to_ascii_uppercase();
+    QueueState::parse(v)
+        .map(QueueState::label)
+        .or_else(|| IntegrationState::parse(v).map(IntegrationState::label))
+        .or_else(|| ExecState::parse(v).or_else(|| ExecState::parse(&up)).map(ExecState::label))
+        .or_else(|| WorkOrderState::parse(v).map(WorkOrderState::label))
+        .or_else(|| SyncStatus::parse(v).map(SyncStatus::label))
+        .map(str::to_string)
+        .unwrap_or_else(|| v.to_string())
 }
 
 fn tail(v: &[u64], n: u16) -> &[u64] {

@@ -141,9 +141,46 @@ pub fn content_widths(cols: &[Column], widest: &[u16], avail: u16) -> Vec<Constr
     w.into_iter().map(Constraint::Length).collect()
 }
 
+/// The Providers list's columns computed from the recent sync history, as the overview
+/// shows them: health, share of syncs that succeeded, entries in error.
+const HEALTH: &str = "~health";
+const OK_RATE: &str = "~ok";
+const ERRORS: &str = "~errors";
+
+fn computed(app: &App, t: &Theme, field: &str, r: &Record) -> Option<Styled> {
+    if !field.starts_with('~') {
+        return None;
+    }
+    let Some(h) = app.overview.health.iter().find(|h| h.provider_id == r.sys_id()) else {
+        return Some(("–".into(), t.muted));
+    };
+    Some(match field {
+        HEALTH => (format!("{} {}", h.health.tone().symbol(), h.health.label()), t.tone(h.health.tone())),
+        OK_RATE => match h.success_rate() {
+            Some(x) => (
+                format!("{:.0}%", x * 100.0),
+                if x < 0.5 {
+                    t.error
+                } else if x < 0.9 {
+                    t.warn
+                } else {
+                    t.ok
+                },
+            ),
+            None => ("–".into(), t.muted),
+        },
+        _ => (h.errors.to_string(), if h.errors > 0 { t.error } else { t.muted }),
+    })
+}
+
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
     let Some(l) = app.lists.get(&e) else { return };
-    let all = columns(e);
+    let mut all = columns(e);
+    if e == Entity::Providers {
+        let c = |field, title, n, keep| Column { field, title, width: Constraint::Length(n), keep };
+        let at = all.len().min(2);
+        all.splice(at..at, [c(HEALTH, "HEALTH", 10, 3), c(OK_RATE, "OK%", 4, 2), c(ERRORS, "ERR", 4, 2)]);
+    }
     let avail = area.width.saturating_sub(2);
     let total = match (l.total, l.quick_filter.is_empty()) {
         (_, false) => format!("{} of {} loaded match \"{}\"", l.len(), l.rows.len(), l.quick_filter),
@@ -151,8 +188,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         (None, true) => "…".into(),
     };
     let pos = if l.is_empty() { String::new() } else { format!(" · {}/{}", l.selected + 1, l.len()) };
-    let sort =
-        l.sort.as_ref().map(|o| format!(" · by {} {}", o.field, if o.desc { "↓" } else { "↑" })).unwrap_or_default();
+    // The sort named as its column is headed.
+    let sort = l
+        .sort
+        .as_ref()
+        .map(|o| {
+            let title = all.iter().find(|c| c.field == o.field).map_or(o.field.as_str(), |c| c.title);
+            format!(" · by {title} {}", if o.desc { "↓" } else { "↑" })
+        })
+        .unwrap_or_default();
     let mut title = vec![
         Span::styled(format!(" {} ", e.label()), t.title),
         Span::styled(format!("[{total}]{pos}{sort} "), t.muted),
@@ -161,7 +205,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         title.push(Span::styled("⟳ ", t.running));
     }
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
-    let vp = crate::app::layout::list_rows(app.size.1);
+    let vp = app.viewport();
     // The cells of the visible rows first, so the columns can be sized to them.
     let mut lines: Vec<(usize, Option<Vec<Styled>>)> = Vec::new();
     for abs in l.scroll..(l.scroll + vp).min(l.len()) {
@@ -175,7 +219,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let (mut text, mut style) = cell(t, e, c.field, r, app.now);
+                let (mut text, mut style) =
+                    computed(app, t, c.field, r).unwrap_or_else(|| cell(t, e, c.field, r, app.now));
                 if let Some(p) = pending.filter(|_| c.field == "state" || c.field == "integration_state") {
                     text = format!("⟳ {p}");
                     style = t.running;

@@ -1,0 +1,177 @@
+//! The real binary in tmux: a bulk retry whose entries all fail again ends in one
+//! summary, counted once and grouped by error, reachable in `:log`, with typing during
+//! the job never swallowed and the audit log holding each final outcome; an overview
+//! whose sync-history table is missing keeps its other panels updating. Reported as
+//! ignored where tmux is not installed.
+
+mod e2e_common;
+
+use e2e_common::*;
+use std::io::BufRead;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(60);
+
+fn put(url: &str, path: &str, body: &str) {
+    let (code, text) = http(url, "PUT", path, body);
+    assert!((200..300).contains(&code), "PUT {path} {body}: {code} {text}");
+}
+
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+fn a_bulk_retry_of_eleven_that_fail_again_is_one_summary_counted_once_in_the_log_and_the_audit() {
+    let (_sim, url) = sim_child();
+    // Every provider now rejects the credentials: each retry fails again.
+    for slug in ["acme", "brightfm", "slowco", "keystone", "rapidfix", "mangled", "pagerline", "northwind"] {
+        put(&url, &format!("/sim/providers/{slug}"), "broken_credentials");
+    }
+    let dir = temp_dir("trust-bulk");
+    let cmd = format!(
+        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
+        d = dir.display(),
+        bin = bin()
+    );
+    let t = Tmux::new("trust-bulk", &cmd, 160, 45);
+    t.wait("the overview", T, |s| s.contains("Counts by state"));
+    t.send(&["4"]);
+    t.wait("outbound", T, |s| s.contains("Outbound ["));
+    t.send(&["/"]);
+    t.send(&["-l", "state=error"]);
+    t.send(&["Enter"]);
+    t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 11);
+    for _ in 0..11 {
+        t.send(&["Space"]);
+    }
+    t.wait("eleven marked", T, |s| s.contains("11 marked"));
+    t.send(&["r"]);
+    t.wait("the confirmation", T, |s| s.contains("Retry 11 records?"));
+    // Confirm, then at once type `:log` and Enter while the job runs: both land.
+    t.send(&["y"]);
+    t.send(&[":"]);
+    t.send(&["-l", "log"]);
+    t.send(&["Enter"]);
+    let s = t
+        .wait("the summary in the session log", T, |s| s.contains("Session log") && s.contains("retry of 11 finished"));
+    assert!(s.contains("✔ 0 processed") && s.contains("✖ 11 failed again"), "counted once, by final state:\n{s}");
+    assert!(!s.contains("set back to ready"), "{s}");
+    // Grouped: each error once, with a count and its entries; the counts make 11.
+    let groups: Vec<&str> = s.lines().filter(|l| l.contains(" × ")).collect();
+    let total: usize =
+        groups.iter().filter_map(|l| l.split(" × ").next()?.split_whitespace().last()?.parse::<usize>().ok()).sum();
+    assert!(!groups.is_empty() && groups.len() < 11, "grouped by error:\n{s}");
+    assert_eq!(total, 11, "the groups count 11 entries:\n{s}");
+    assert!(!s.contains("Enter open the selected failure"), "no dialog:\n{s}");
+    // The audit: eleven retries, each with one outcome, "failed".
+    let (sent, done) = audit(&dir);
+    let retries: Vec<_> = sent.iter().filter(|l| l["action"] == "retry").collect();
+    assert_eq!(retries.len(), 11, "{sent:?}");
+    for s in &retries {
+        let mine: Vec<_> = done.iter().filter(|d| d["id"] == s["id"]).collect();
+        assert_eq!(mine.len(), 1, "one outcome for {s}");
+        assert_eq!(mine[0]["outcome"], "failed", "{}", mine[0]);
+    }
+    // Esc leaves the log, back to the list.
+    t.send(&["Escape"]);
+    t.wait("the list again", T, |s| s.contains("Outbound [") && !s.contains("Session log"));
+    t.send(&["q"]);
+}
+
+/// `hubtop sim` with the sync-history table missing and traffic on.
+fn broken_sim() -> (KillOnDrop, String) {
+    let mut child = Command::new(bin())
+        .args(["sim", "--port", "0", "--traffic", "240", "--break", "table:sn_wsd_case_task_sync_history"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("sim");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
+    (KillOnDrop(child), line.trim().trim_start_matches("listening on ").to_string())
+}
+
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+fn with_the_sync_history_table_missing_the_other_panels_keep_updating() {
+    let (_sim, url) = broken_sim();
+    let dir = temp_dir("trust-break");
+    let cmd = format!(
+        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
+        d = dir.display(),
+        bin = bin()
+    );
+    let t = Tmux::new("trust-break", &cmd, 160, 45);
+    let s = t.wait("the overview with the panel's error", T, |s| {
+        s.contains("Counts by state") && s.contains("sn_wsd_case_task_sync_history: not readable")
+    });
+    assert!(!s.contains("no data yet"), "{s}");
+    assert!(s.contains("● live"), "the instance answers:\n{s}");
+    let outbound = |s: &str| s.lines().find(|l| l.contains("Outbound ") && l.contains("│Outbound")).map(str::to_string);
+    let first = outbound(&s).unwrap_or_else(|| panic!("the outbound counts:\n{s}"));
+    // The traffic adds work orders: the counts move while the broken panel stays broken.
+    let s = t.wait("the counts to move", T, |s| outbound(s).is_some_and(|l| l != first));
+    assert!(s.contains("sn_wsd_case_task_sync_history: not readable"), "{s}");
+    assert!(s.contains("Top error groups"), "{s}");
+    t.send(&["q"]);
+}
+
+/// Combining marks (one, and several on one base) and zero-width-joiner sequences.
+const CLUSTERS: &str = "e\u{301} Z\u{351}\u{34b}\u{35b}a\u{336}l\u{35c}g\u{35d}o \u{1f469}\u{200d}\u{1f4bb} \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} n\u{303}\u{308} clusters";
+
+/// The display column of each char of a captured line.
+fn columns_of(line: &str) -> Vec<(usize, char)> {
+    let mut col = 0;
+    line.chars()
+        .map(|c| {
+            let at = col;
+            col += unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            (at, c)
+        })
+        .collect()
+}
+
+/// Reproduction 14: records holding combining marks and ZWJ sequences under the help
+/// overlay at 160×45: the overlay's borders are whole on every line.
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+fn clusters_under_the_help_overlay_leave_its_borders_whole() {
+    let (_sim, url) = sim_child();
+    let dir = temp_dir("trust-clusters");
+    let cmd = format!(
+        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
+        d = dir.display(),
+        bin = bin()
+    );
+    let t = Tmux::new("trust-clusters", &cmd, 160, 45);
+    t.wait("the overview", T, |s| s.contains("Counts by state"));
+    let (code, body) =
+        http(&url, "GET", "/api/now/table/sn_wsd_core_workplace_task?sysparm_fields=sys_id&sysparm_limit=20", "");
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let ids: Vec<&str> = v["result"].as_array().expect("rows").iter().filter_map(|r| r["sys_id"].as_str()).collect();
+    // Each one column further right, so the clusters fall under every column of the overlay.
+    for (k, id) in ids.iter().enumerate() {
+        let patch = serde_json::json!({ "short_description": format!("{}{CLUSTERS}", "-".repeat(k * 3)) }).to_string();
+        let (code, body) = http(&url, "PATCH", &format!("/api/now/table/sn_wsd_core_workplace_task/{id}"), &patch);
+        assert_eq!(code, 200, "{body}");
+    }
+    t.send(&["3"]);
+    t.wait("the planted descriptions", T, |s| s.matches("clusters").count() >= 10);
+    t.send(&["?"]);
+    let s = t.wait("the help", T, |s| s.contains("Keys (any key closes)"));
+    let lines: Vec<&str> = s.lines().collect();
+    let top = lines.iter().position(|l| l.contains("Keys (any key closes)")).expect("title");
+    let cols = columns_of(lines[top]);
+    let left = cols.iter().find(|(_, c)| *c == '┌').map(|(x, _)| *x).expect("corner");
+    let right = cols.iter().filter(|(_, c)| *c == '┐').map(|(x, _)| *x).find(|x| *x > left).expect("corner");
+    let bottom = (top + 1..lines.len())
+        .find(|&i| columns_of(lines[i]).iter().any(|(x, c)| *x == left && *c == '└'))
+        .expect("the bottom corner");
+    for (y, line) in lines.iter().enumerate().take(bottom).skip(top + 1) {
+        let cols = columns_of(line);
+        let at = |x: usize| cols.iter().find(|(c, _)| *c == x).map(|(_, ch)| *ch);
+        assert_eq!(at(left), Some('│'), "row {y}: the left border\n{s}");
+        assert_eq!(at(right), Some('│'), "row {y}: the right border\n{s}");
+    }
+    t.send(&["q"]);
+    t.send(&["q"]);
+}
