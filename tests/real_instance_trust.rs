@@ -465,10 +465,12 @@ fn the_console_update_form_refuses_with_the_cli_words() {
     assert!(fx.is_empty(), "nothing sent: {fx:?}");
     assert_eq!(a.status, Some((Level::Error, PRIORITY_9.to_string())));
     assert!(a.actions.form.is_some(), "the form stays open to be corrected");
-    // Corrected (by its value), it goes.
+    // Corrected (by its value), Enter previews what it sends and `y` sends it.
     key(&mut a, KeyCode::Backspace);
     key(&mut a, KeyCode::Char('1'));
     let fx = key(&mut a, KeyCode::Enter);
+    assert!(fx.is_empty() && a.actions.confirm.is_some(), "a preview first: {fx:?}");
+    let fx = key(&mut a, KeyCode::Char('y'));
     assert!(fx.iter().any(|e| matches!(e, Effect::Act(_))), "{fx:?}");
 }
 

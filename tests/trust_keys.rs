@@ -253,13 +253,12 @@ fn the_update_form_checks_choices_before_the_preview() {
     assert!(press(&mut a, KeyCode::Enter).is_empty());
     assert!(a.actions.confirm.is_none() && a.actions.form.is_some(), "the form stays open");
     let st = a.status.as_ref().unwrap().1.clone();
-    assert!(st.contains("`urgent` is not a work order priority") && st.contains("1 (Critical)"), "{st}");
+    // The CLI's words for `--set priority=urgent` (one check, ops::validate).
+    assert_eq!(st, "refused: `urgent` is not a priority of work orders; valid values: 1, 2, 3, 4; nothing was sent");
     for _ in 0..6 {
         press(&mut a, KeyCode::Backspace);
     }
-    for c in "high".chars() {
-        ch(&mut a, c);
-    }
+    ch(&mut a, '2');
     press(&mut a, KeyCode::Enter);
     let c = a.actions.confirm.as_ref().expect("the preview");
     assert!(c.lines.iter().any(|l| l.contains("priority") && l.contains("\"2\"")), "{:?}", c.lines);
