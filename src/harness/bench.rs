@@ -15,6 +15,7 @@ use crossterm::event::KeyCode;
 use serde::Serialize;
 
 mod polite;
+pub mod views;
 
 use super::headless::Headless;
 use crate::app::actions::Job;
@@ -397,6 +398,8 @@ pub async fn run(opts: &BenchOptions) -> anyhow::Result<Vec<Figure>> {
 
     eprintln!("a real instance's view (paused clock, 300 ms latency): idle polling, round trips, budget…");
     out.extend(polite::figures()?);
+    eprintln!("every view, idle and at 30 changes/min, and ten consoles (paused clock, 100 ms latency)…");
+    out.extend(views::measured()?);
     let mb = polite::binary_mb().unwrap_or(0.0);
     out.push(fig("binary_mb", mb, "MB", None, "≤ 16 (release build)"));
     Ok(out)
