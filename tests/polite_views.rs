@@ -117,5 +117,13 @@ async fn ten_consoles_sharing_their_polls_cost_the_instance_a_fraction_of_ten() 
     let (one, _) = views::measure(&s, View::List(Entity::Outbound), 1, None).await.unwrap();
     assert!(shared <= 3.0 * one, "ten sharing consoles: {shared} a minute; one alone: {one}");
     assert_eq!(held, 0);
+    // A console that shares with nobody costs what it did.
+    let dir = std::env::temp_dir().join(format!("hubtop-share-alone-{}", std::process::id()));
+    let (alone, _) = views::measure(&s, View::List(Entity::Outbound), 1, Some(&dir)).await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(alone <= 12.0, "a console sharing with nobody: {alone} a minute");
+    // An answer serves half the idle interval, and a console answered by the others
+    // asks every half interval: what it shows is never older than the idle interval.
+    assert_eq!(hubtop::client::share::MAX_AGE, IDLE / 2);
     s.shutdown().await;
 }
