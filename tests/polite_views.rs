@@ -91,8 +91,16 @@ async fn a_change_on_a_quiet_list_shows_within_the_idle_interval_and_a_round_tri
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_detail_and_the_fleet_cost_one_request_a_poll_and_a_hidden_view_nothing() {
     let s = views::instance(0).await.unwrap();
-    let (detail, held) = views::measure(&s, View::Detail, 1, None).await.unwrap();
-    assert!((6.0..=12.0).contains(&detail), "an idle detail: {detail} requests a minute");
+    let (detail, held) = views::measure(&s, View::Detail(Entity::Outbound), 1, None).await.unwrap();
+    assert!((6.0..=12.0).contains(&detail), "an idle outbound entry's detail: {detail} requests a minute");
+    // A work order's newest execution is asked beside a check that it still is: one round.
+    let (wo, _) = views::measure(&s, View::Detail(Entity::WorkOrders), 1, None).await.unwrap();
+    assert!((6.0..=12.0).contains(&wo), "an idle work order's detail: {wo} requests a minute");
+    let mut d = Driven::new(views::console(&s.base_url, None));
+    d.open(View::Detail(Entity::WorkOrders), &s.base_url).await.unwrap();
+    let shows = d.h.app.current_detail().and_then(|x| x.data.as_ref()).is_some_and(|x| x.exec.is_some());
+    assert!(shows, "the work order measured shows its newest execution");
+    drop(d);
     let (fleet, _) = views::measure(&s, View::Fleet, 1, None).await.unwrap();
     assert!((1.0..=2.0).contains(&fleet), "the fleet asks each instance once every 30 s: {fleet}");
     assert_eq!(held, 0);

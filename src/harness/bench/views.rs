@@ -32,8 +32,10 @@ pub const CHANGES_PER_MIN: u32 = 30;
 pub enum View {
     Overview,
     List(Entity),
-    /// An outbound entry's detail (its execution, its work order, the record's sync history).
-    Detail,
+    /// A record's detail opened from its list: an outbound entry's (its execution, its
+    /// work order, the record's sync history), a work order's (its newest execution, its
+    /// outbound entries and sync history).
+    Detail(Entity),
     /// The fleet, with one profile: this instance.
     Fleet,
 }
@@ -46,7 +48,7 @@ pub const VIEWS: [(View, &str, &str); 8] = [
     (View::List(Entity::Executions), "idle_requests_per_min_executions", "changing_requests_per_min_executions"),
     (View::List(Entity::History), "idle_requests_per_min_history", "changing_requests_per_min_history"),
     (View::List(Entity::WorkOrders), "idle_requests_per_min_work_orders", "changing_requests_per_min_work_orders"),
-    (View::Detail, "idle_requests_per_min_detail", "changing_requests_per_min_detail"),
+    (View::Detail(Entity::Outbound), "idle_requests_per_min_detail", "changing_requests_per_min_detail"),
     (View::Fleet, "idle_requests_per_min_fleet", "changing_requests_per_min_fleet"),
 ];
 
@@ -147,15 +149,20 @@ impl Driven {
                 let fx = self.h.app.switch(ViewKind::List(e));
                 self.apply(fx);
             }
-            View::Detail => {
-                let fx = self.h.app.switch(ViewKind::List(Entity::Outbound));
+            View::Detail(e) => {
+                let fx = self.h.app.switch(ViewKind::List(e));
                 self.apply(fx);
                 let loaded = |a: &crate::app::App| a.current_list().is_some_and(|l| l.loaded && !l.rows.is_empty());
-                anyhow::ensure!(self.until(Duration::from_secs(30), loaded).await, "the outbound list never loaded");
+                anyhow::ensure!(self.until(Duration::from_secs(30), loaded).await, "the list never loaded");
                 let rows = &self.h.app.current_list().expect("a list").rows;
                 let at = rows
                     .iter()
-                    .position(|r| !r.get("flow_context").is_empty() && !r.get("document_id").is_empty())
+                    .position(|r| match e {
+                        Entity::Outbound => !r.get("flow_context").is_empty() && !r.get("document_id").is_empty(),
+                        // One synced, so it has executions.
+                        Entity::WorkOrders => !matches!(r.get("integration_state"), "" | "not_synced"),
+                        _ => true,
+                    })
                     .unwrap_or(0);
                 for _ in 0..at {
                     self.h.key(KeyCode::Down);
@@ -164,6 +171,8 @@ impl Driven {
                 let side = std::mem::take(&mut self.h.side_effects);
                 self.apply(side);
                 anyhow::ensure!(self.h.app.current_detail().is_some(), "no detail opened");
+                let opened = |a: &crate::app::App| a.current_detail().is_some_and(|d| d.data.is_some());
+                anyhow::ensure!(self.until(Duration::from_secs(30), opened).await, "the detail never loaded");
             }
             View::Fleet => {
                 let c = ClientConfig::new(url, Auth::Basic { user: "admin".into(), password: "admin".into() });
@@ -226,13 +235,13 @@ pub async fn measure(s: &SimHandle, view: View, n: usize, share: Option<&PathBuf
     // Still on the view it opened (nothing failed it back).
     for c in &cs {
         let on = match (view, c.h.app.screen()) {
-            (View::Detail, crate::app::Screen::Detail(_)) => true,
-            (View::Detail, _) => false,
+            (View::Detail(_), crate::app::Screen::Detail(_)) => true,
+            (View::Detail(_), _) => false,
             (v, crate::app::Screen::View(k)) => match v {
                 View::Overview => *k == ViewKind::Overview,
                 View::List(e) => *k == ViewKind::List(e),
                 View::Fleet => *k == ViewKind::Fleet,
-                View::Detail => false,
+                View::Detail(_) => false,
             },
             _ => false,
         };
