@@ -58,6 +58,12 @@ pub const MAX_AGE: Duration = Duration::from_millis(2_500);
 /// claimed and then failed, or stopped, holds nobody back longer).
 pub const CLAIM: Duration = Duration::from_millis(1_500);
 
+/// Stores between two prunings of the share's directory.
+const PRUNE_EVERY: u64 = 64;
+
+/// How long a file no console rewrote stays in the share.
+pub const KEEP: Duration = Duration::from_secs(120);
+
 pub struct Share {
     dir: PathBuf,
     /// Answers younger than this serve a poll.
@@ -146,8 +152,11 @@ impl Share {
         let written = write_private(&tmp, v.to_string().as_bytes()).and_then(|()| std::fs::rename(&tmp, &path));
         match written {
             Ok(()) => {
-                self.stored.fetch_add(1, Ordering::Relaxed);
+                let n = self.stored.fetch_add(1, Ordering::Relaxed);
                 let _ = std::fs::remove_file(path.with_extension("claim"));
+                if n.is_multiple_of(PRUNE_EVERY) {
+                    self.prune();
+                }
             }
             Err(_) => {
                 let _ = std::fs::remove_file(&tmp);
@@ -191,6 +200,28 @@ impl Share {
         }
         // Two consoles claiming in the same instant both fetch: harmless, only wasted.
         std::fs::write(&lock, now.to_string()).is_ok()
+    }
+
+    /// Removes what no console can use any more (an answer's URL names a watermark, so
+    /// a changing table leaves a file behind at every change): files untouched for
+    /// [`KEEP`].
+    pub fn prune(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        let now = SystemTime::now();
+        for e in entries.flatten() {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() >= KEEP);
+            if old {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+
+    /// Files in the share now.
+    pub fn files(&self) -> usize {
+        std::fs::read_dir(&self.dir).map(|d| d.count()).unwrap_or(0)
     }
 
     /// Whether the last poll was answered wholly by the others (the cadence then asks
@@ -240,6 +271,14 @@ mod tests {
         assert!(other_user.lookup("/api/now/stats/t?q=1").is_none(), "another user's share");
         tokio::time::advance(Duration::from_millis(2500)).await;
         assert!(b.lookup("/api/now/stats/t?q=1").is_none(), "too old");
+        // Left behind (its URL named a watermark long passed): pruned.
+        a.store("/api/now/stats/t?q=3", &ans);
+        assert_eq!(a.files(), 2);
+        let stale = std::fs::File::options().write(true).open(a.path("/api/now/stats/t?q=1")).unwrap();
+        stale.set_modified(SystemTime::now() - KEEP - Duration::from_secs(1)).unwrap();
+        a.prune();
+        assert_eq!(a.files(), 1, "only the fresh one stays");
+        assert!(a.lookup("/api/now/stats/t?q=3").is_some());
         let _ = std::fs::remove_dir_all(&base);
     }
 }
