@@ -71,4 +71,17 @@ fn bench_reports_every_figure_as_json_lines() {
     assert!(value("idle_requests_per_min") < base("idle_requests_per_min"), "{stdout}");
     assert!(value("overview_rtts") >= 1.0 && value("detail_rtts") >= 1.0, "at least one round trip:\n{stdout}");
     assert!(value("binary_mb") > 1.0);
+    // Every view polls like the overview (paused clock, counted at the instance).
+    for view in ["overview", "outbound", "inbound", "executions", "history", "work_orders", "detail", "fleet"] {
+        let idle = format!("idle_requests_per_min_{view}");
+        let changing = format!("changing_requests_per_min_{view}");
+        assert!(figures.contains_key(&idle) && figures.contains_key(&changing), "{view} missing:\n{stdout}");
+        assert!(figures[&idle]["baseline"].as_f64().is_some(), "beside the overview's figure:\n{stdout}");
+        assert!(value(idle.as_str()) <= 12.0, "{idle} {}:\n{stdout}", value(idle.as_str()));
+        assert!(value(changing.as_str()) <= 15.0, "{changing} {}:\n{stdout}", value(changing.as_str()));
+    }
+    assert_eq!(value("views_budget_held"), 0.0, "the budget never held a poll back:\n{stdout}");
+    for name in ["team_requests_per_min", "team_requests_per_min_overview"] {
+        assert!(value(name) < base(name), "sharing costs less than ten consoles alone:\n{stdout}");
+    }
 }

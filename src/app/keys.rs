@@ -419,8 +419,13 @@ impl Keymap {
 
     /// Adds bindings from the config (`action = "key"` or a list); returns the conflicts found.
     pub fn extend(&mut self, bindings: &[(String, String)]) -> Result<(), Vec<String>> {
-        let by_name: HashMap<String, Action> =
-            self.browse.values().copied().chain((1..=VIEW_COUNT).map(Action::View)).map(|a| (a.config_name(), a)).collect();
+        let by_name: HashMap<String, Action> = self
+            .browse
+            .values()
+            .copied()
+            .chain((1..=VIEW_COUNT).map(Action::View))
+            .map(|a| (a.config_name(), a))
+            .collect();
         let mut problems = Vec::new();
         let mut added: HashMap<Chord, Action> = HashMap::new();
         for (action, key) in bindings {

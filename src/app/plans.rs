@@ -152,7 +152,14 @@ impl OverviewPlan {
 enum Slot {
     Record,
     Execution,
-    Related { entity: Entity, label: &'static str },
+    Related {
+        entity: Entity,
+        label: &'static str,
+    },
+    /// The sys_id of the newest execution of the record, to check the one asked is it.
+    Latest {
+        known: String,
+    },
 }
 
 /// A record's detail: the record, the execution behind it with its steps, and the
@@ -208,6 +215,43 @@ impl DetailPlan {
         plan
     }
 
+    /// A poll of a detail already shown: a work order's newest execution, known from the
+    /// last load, is asked directly beside a check that it is still the newest (one
+    /// round, not two). When the check says otherwise the detail is planned again.
+    pub fn knowing(mut self, execution: Option<String>) -> DetailPlan {
+        let Some(known) = execution else { return self };
+        let Some(i) = self.requests.iter().position(|r| matches!(r, Request::LatestExecution { .. })) else {
+            return self;
+        };
+        let Request::LatestExecution { table, source_record } = self.requests[i].clone() else { return self };
+        self.requests[i] = Request::Execution { table: table.clone(), id: known.clone() };
+        let mut newest = ListSpec::new(&table);
+        newest.query = Query::new().and(Condition::eq("source_record", &source_record)).order_desc("sys_updated_on");
+        newest.fields = vec!["sys_id".into()];
+        newest.limit = 1;
+        newest.no_count = true;
+        self.push(Slot::Latest { known }, Request::List(newest));
+        self
+    }
+
+    /// The execution this plan assumed newest, if it assumed one.
+    fn known(&self) -> Option<String> {
+        self.slots.iter().find_map(|s| match s {
+            Slot::Latest { known } => Some(known.clone()),
+            _ => None,
+        })
+    }
+
+    /// Whether `answers` are what this plan assumed (the execution asked is still the
+    /// record's newest).
+    pub fn current(&self, answers: &[Answer]) -> bool {
+        self.slots.iter().zip(answers).all(|(slot, a)| match (slot, a) {
+            (Slot::Latest { known }, Answer::Rows(rows)) => rows.first().is_some_and(|r| r.sys_id() == known),
+            (Slot::Latest { .. }, _) => false,
+            _ => true,
+        })
+    }
+
     fn push(&mut self, slot: Slot, r: Request) {
         self.slots.push(slot);
         self.requests.push(r);
@@ -216,7 +260,7 @@ impl DetailPlan {
     /// Whether this plan, built from `basis`, still fits the record as loaded: when a
     /// reference it followed changed (or was unknown), the detail is planned again.
     pub fn fits(&self, tables: &Tables, entity: Entity, record: &Record) -> bool {
-        *self == DetailPlan::new(tables, entity, record.sys_id(), record)
+        *self == DetailPlan::new(tables, entity, record.sys_id(), record).knowing(self.known())
     }
 
     pub fn assemble(&self, answers: Vec<Answer>) -> DetailData {
@@ -228,6 +272,7 @@ impl DetailPlan {
                 (Slot::Related { entity, label }, a) => {
                     data.related.push(Related { entity: *entity, label: label.to_string(), rows: a.rows() })
                 }
+                (Slot::Latest { .. }, _) => {}
                 _ => {}
             }
         }
@@ -273,6 +318,22 @@ mod tests {
         assert_eq!(d.related.len(), 2);
         assert_eq!(d.related[0].label, "Outbound in error");
         assert_eq!(d.related[0].rows.len(), 1);
+    }
+
+    #[test]
+    fn a_work_order_polled_again_asks_its_known_execution_beside_a_check_in_one_round() {
+        let wo = rec(&[("sys_id", "w1")]);
+        let first = DetailPlan::new(&Tables::default(), Entity::WorkOrders, "w1", &wo);
+        assert!(first.requests.iter().any(|r| matches!(r, Request::LatestExecution { .. })), "two rounds: {first:?}");
+        let p = first.knowing(Some("x1".into()));
+        assert!(p.requests.contains(&Request::Execution { table: "sys_flow_context".into(), id: "x1".into() }));
+        assert!(!p.requests.iter().any(|r| matches!(r, Request::LatestExecution { .. })));
+        assert!(p.fits(&Tables::default(), Entity::WorkOrders, &wo));
+        let mut answers = vec![Answer::Rows(Vec::new()); p.requests.len()];
+        *answers.last_mut().unwrap() = Answer::Rows(vec![rec(&[("sys_id", "x1")])]);
+        assert!(p.current(&answers));
+        *answers.last_mut().unwrap() = Answer::Rows(vec![rec(&[("sys_id", "x2")])]);
+        assert!(!p.current(&answers), "a newer execution: planned again");
     }
 
     #[test]

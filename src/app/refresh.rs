@@ -1,13 +1,17 @@
 //! Keeping what is on screen live: one request in flight per view, the latest wins, and
 //! answers from stale requests are dropped.
 //!
-//! Only the screen on top polls, never while frozen, and adaptively ([`Cadence`]): every
-//! `refresh` right after an action or while answers bring changes, then twice as slow with
-//! each answer that brings nothing new, up to [`IDLE`] for a poll that costs one request (the
-//! Batch API) — an idle overview costs at most 12 requests a minute and a change shows
-//! within [`IDLE`] plus one round trip. A poll that costs more requests (no Batch API) is
-//! spaced so that it costs no more, and polling is never planned beyond the hourly
-//! request budget (which the client enforces itself).
+//! Only the screen on top polls, never while frozen, and each poll of any view costs one
+//! request where the instance has the Batch API (the overview's and a detail's plan, a
+//! list's delta check with its header's count and, while its table changes fast, the
+//! changed rows). Polls come every [`IDLE`] per request a poll costs — whatever the
+//! instance does: a busy instance has its changes fetched in the same round, never
+//! polled faster — so a change shows within [`IDLE`] plus one round trip and a console
+//! costs at most 12 requests a minute. Faster only right after the operator acted
+//! (every `refresh` for [`AFTER_ACTION`]) and while a running execution is followed,
+//! and then out of a small allowance ([`BURST`] polls, earned back at one per [`IDLE`]):
+//! at most 15 polls in any minute. Polling is never planned beyond the hourly request
+//! budget (which the client enforces itself).
 
 use std::time::{Duration, Instant};
 
@@ -24,21 +28,52 @@ pub const IDLE: Duration = Duration::from_secs(5);
 /// How long polling stays fast after an action.
 pub const AFTER_ACTION: Duration = Duration::from_secs(30);
 
+/// Polls beyond the steady one per [`IDLE`] that may go in a burst: 12 + 3 in any minute.
+pub const BURST: f64 = 3.0;
+
+/// How often a scrolled list's window is loaded again only to place the rows the live
+/// changes brought above it (the rows on screen are kept current by the delta meanwhile;
+/// only their positions may lag).
+pub const PLACE_EVERY: Duration = Duration::from_secs(60);
+
 /// Where the screen on top is in its polling.
 #[derive(Debug, Clone, Default)]
 pub struct Cadence {
-    /// The screen being polled (a new screen starts fast).
+    /// The screen being polled.
     screen: String,
     /// Answers in a row that brought nothing new.
     pub quiet: u32,
     /// Fast until then (an action ran).
     busy_until: Option<Instant>,
+    /// Polls that may still go sooner than [`IDLE`] (up to [`BURST`]), as of `credit_at`.
+    credit: f64,
+    credit_at: Option<Instant>,
+    /// When each list last loaded its window.
+    windows: std::collections::HashMap<Entity, Instant>,
 }
 
 impl Cadence {
     /// An answer came: `changed` if it brought anything new.
     pub fn saw(&mut self, changed: bool) {
         self.quiet = if changed { 0 } else { self.quiet.saturating_add(1) };
+    }
+
+    /// The allowance at `now`, earned back at one poll per `every`.
+    fn credit(&self, now: Instant, every: Duration) -> f64 {
+        match self.credit_at {
+            None => BURST,
+            Some(t) => {
+                let earned = now.saturating_duration_since(t).as_secs_f64() / every.as_secs_f64().max(0.001);
+                (self.credit + earned).min(BURST)
+            }
+        }
+    }
+
+    /// One poll goes (a forced one is the operator's and spends nothing).
+    fn spend(&mut self, now: Instant, every: Duration, forced: bool) {
+        let c = self.credit(now, every);
+        self.credit = if forced { c } else { (c - 1.0).max(0.0) };
+        self.credit_at = Some(now);
     }
 }
 
@@ -59,13 +94,42 @@ impl App {
         // Never planned beyond the budget (the operator's requests come first anyway).
         let floor = budget::WINDOW.mul_f64(f64::from(cost) / f64::from(limit.max(1)));
         let busy = !self.actions.running.is_empty() || self.cadence.busy_until.is_some_and(|t| self.instant < t);
-        let idle = (IDLE * cost).max(fast);
-        let wanted = if busy { fast } else { (fast * 2u32.pow(self.cadence.quiet.min(8))).min(idle) };
+        let wanted = if busy { fast } else { self.steady_interval(cost) };
         wanted.max(floor)
     }
 
+    /// The interval of polls that cost `cost` requests each when nothing hurries them.
+    fn steady_interval(&self, cost: u32) -> Duration {
+        if self.settings.meter.as_ref().is_some_and(|m| m.served_by_others()) {
+            // Answered from what the other consoles fetched (younger than half of IDLE):
+            // asking that often keeps what shows no older than IDLE, at no request.
+            return IDLE / 2 * cost.max(1);
+        }
+        (IDLE * cost.max(1)).max(self.settings.refresh)
+    }
+
+    /// What one poll of `requests` costs, in requests.
+    fn poll_cost(&self, requests: usize) -> u32 {
+        self.settings.meter.as_ref().map_or(1, |m| m.cost(requests)).max(1) as u32
+    }
+
+    /// Whether a poll of the screen on top may go sooner than the steady interval.
+    fn may_hurry(&self, requests: usize) -> bool {
+        !self.settings.adaptive
+            || self.cadence.credit(self.instant, self.steady_interval(self.poll_cost(requests))) >= 1.0
+    }
+
     fn poll_due(&self, last: Option<Instant>, requests: usize) -> bool {
-        last.is_none_or(|t| self.instant.saturating_duration_since(t) >= self.poll_interval(requests))
+        let Some(t) = last else { return true };
+        let since = self.instant.saturating_duration_since(t);
+        let steady = !self.settings.adaptive || since >= self.steady_interval(self.poll_cost(requests));
+        since >= self.poll_interval(requests) && (steady || self.may_hurry(requests))
+    }
+
+    /// Books a poll of `requests` going now.
+    fn spend(&mut self, requests: usize, forced: bool) {
+        let every = self.steady_interval(self.poll_cost(requests));
+        self.cadence.spend(self.instant, every, forced);
     }
 
     /// Notes which screen is on top and whether the operator just acted.
@@ -146,6 +210,7 @@ impl App {
                 if self.overview.in_flight || !(force || (live && due)) {
                     return Vec::new();
                 }
+                self.spend(plan.requests.len(), force);
                 let seq = self.seq();
                 self.overview.seq = seq;
                 self.overview.in_flight = true;
@@ -158,12 +223,15 @@ impl App {
             Some(Screen::Detail(_)) => {
                 let tables = self.settings.tables.clone();
                 let d = self.current_detail().expect("detail on top");
-                // Planned from what is known of the record: its row, or its last load.
-                let plan = DetailPlan::new(&tables, d.entity, &d.sys_id, d.basis());
-                let due = self.poll_due(d.last_refresh, plan.requests.len()) || self.following_fast(d);
+                // Planned from what is known of the record: its row, or its last load (and
+                // the execution it last showed, so a poll is one round).
+                let plan = DetailPlan::new(&tables, d.entity, &d.sys_id, d.basis()).knowing(shown_execution(d));
+                let n = plan.requests.len();
+                let due = self.poll_due(d.last_refresh, n) || (self.following_fast(d) && self.may_hurry(n));
                 if d.in_flight || !(force || (live && due)) {
                     return Vec::new();
                 }
+                self.spend(n, force);
                 let seq = self.seq();
                 let d = self.current_detail_mut().expect("detail on top");
                 d.seq = seq;
@@ -175,7 +243,8 @@ impl App {
         }
     }
 
-    /// An execution still running refreshes every second, so its steps appear live.
+    /// An execution still running refreshes every second (out of the allowance for hurried
+    /// polls), so its steps appear live.
     pub(super) fn following_fast(&self, d: &DetailState) -> bool {
         !d.exec_finished()
             && d.last_refresh.is_some_and(|t| self.instant.saturating_duration_since(t) >= Duration::from_secs(1))
@@ -186,12 +255,33 @@ impl App {
         let vp = self.viewport();
         let seq = self.seq();
         let instant = self.instant;
-        let refresh = self.poll_interval(1);
-        let l = self.lists.get_mut(&e).expect("every entity has a list");
-        if l.in_flight {
+        let (due, waits, lazy) = {
+            let l = &self.lists[&e];
+            // A window the live changes asked for while what the operator sees is still
+            // loaded waits for a poll's turn rather than costing one more request: rows
+            // they brought that belong somewhere in a sorted window, or a filter only the
+            // instance evaluates, at the next poll; rows that belong above a scrolled
+            // newest-first window (the rows in view are kept current by the delta, only
+            // their positions lag) every PLACE_EVERY.
+            let hi = l.window_offset + l.rows.len();
+            let in_view = l.scroll >= l.window_offset && (l.scroll + vp).min(l.len()) <= hi;
+            let waits = l.loaded && l.needs_window && in_view && l.quick_filter.is_empty();
+            let fields = l.entity.list_fields();
+            let lazy = l.default_order() && l.query.compile(|f| fields.iter().position(|x| *x == f)).is_ok();
+            (!l.in_flight && l.loaded && self.poll_due(l.last_refresh, 1), waits, lazy)
+        };
+        if due && !force && live {
+            self.spend(1, false);
+        }
+        if self.lists[&e].in_flight || (waits && !(force || (live && due))) {
             return Vec::new();
         }
-        if l.needs_window || !l.loaded {
+        let placed = self.cadence.windows.get(&e).copied();
+        let place = force || !lazy || placed.is_none_or(|t| instant.saturating_duration_since(t) >= PLACE_EVERY);
+        let l = self.lists.get_mut(&e).expect("every entity has a list");
+        if (l.needs_window || !l.loaded) && (!waits || place) {
+            self.cadence.windows.insert(e, instant);
+            let l = self.lists.get_mut(&e).expect("every entity has a list");
             let offset = if l.loaded { l.wanted_offset(vp) } else { 0 };
             l.seq = seq;
             l.in_flight = true;
@@ -205,11 +295,12 @@ impl App {
             });
             return vec![Effect::LoadWindow { entity: e, seq, spec, prime }];
         }
-        let due = l.last_refresh.is_none_or(|t| instant.saturating_duration_since(t) >= refresh);
         if !(force || (live && due)) {
             return Vec::new();
         }
-        let Some(delta) = l.delta.clone() else { return Vec::new() };
+        let Some(mut delta) = l.delta.clone() else { return Vec::new() };
+        // The header's count of the list, asked in the same round.
+        delta.count = Some(l.query.clone());
         l.seq = seq;
         l.in_flight = true;
         l.last_refresh = Some(instant);
@@ -266,15 +357,33 @@ impl App {
                 self.cadence.saw(!changed.is_empty());
                 let l = self.lists.get_mut(&e).expect("present");
                 l.delta = Some(delta);
+                let vp = self.viewport();
                 let l = self.lists.get_mut(&e).expect("present");
+                let total = l.delta.as_ref().and_then(|d| d.total);
                 l.merge(changed);
+                // The instance's count of the list's filter, from the same round.
+                if let Some(n) = total {
+                    l.total = Some(n as usize);
+                    let sel = l.selected;
+                    l.select(sel, vp);
+                }
                 self.ok();
                 if self.lists.get(&e).is_some_and(|l| l.needs_window) {
-                    return self.refresh_current(true);
+                    return self.refresh_current(false);
                 }
             }
             Err(err) => self.failed(&err),
         }
         Vec::new()
+    }
+}
+
+/// The execution a detail shows, once loaded (a work order's newest: its next poll
+/// checks that it still is, in the same round).
+fn shown_execution(d: &DetailState) -> Option<String> {
+    match d.data.as_ref()?.exec.as_ref()? {
+        super::detail::ExecView::Loaded(x) => Some(x.execution.sys_id().to_string()).filter(|s| !s.is_empty()),
+        super::detail::ExecView::NotInstalled(r, _) => Some(r.sys_id().to_string()).filter(|s| !s.is_empty()),
+        super::detail::ExecView::None => None,
     }
 }

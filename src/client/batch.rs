@@ -65,6 +65,10 @@ struct Round {
 struct RoundState {
     active: usize,
     waiting: Vec<Pending>,
+    /// Items answered from the share (never stored again as if fetched), and whether
+    /// any went to the instance.
+    shared: std::collections::HashSet<String>,
+    fetched: bool,
 }
 
 impl RoundState {
@@ -182,7 +186,12 @@ impl Client {
                 r
             }
         });
-        ROUND.scope(Arc::clone(&round), try_join_all(each)).await
+        let out = ROUND.scope(Arc::clone(&round), try_join_all(each)).await;
+        if let Some(share) = &self.config.share {
+            let s = round.state.lock();
+            share.set_served_last(!s.shared.is_empty() && !s.fetched);
+        }
+        out
     }
 
     /// A GET made inside [`Client::batched`]: waits for its round's batch. `None`: send
@@ -192,10 +201,11 @@ impl Client {
             return None;
         }
         let round = ROUND.try_with(Arc::clone).ok()?;
+        let url = relative_url(path, query);
         let (tx, rx) = oneshot::channel();
         let ready = {
             let mut s = round.state.lock();
-            s.waiting.push(Pending { url: relative_url(path, query), path: path.to_string(), reply: tx });
+            s.waiting.push(Pending { url, path: path.to_string(), reply: tx });
             s.ready()
         };
         if let Some(p) = ready {
@@ -204,8 +214,52 @@ impl Client {
         rx.await.ok().flatten()
     }
 
+    /// A poll's GET answered from what another console on the instance and user fetched
+    /// a moment ago (see [`super::share`]), or `None`: send it.
+    pub(super) async fn shared_answer(&self, method: &Method, path: &str, query: &[(&str, String)]) -> Option<Answer> {
+        let share = self.config.share.as_ref().filter(|_| *method == Method::GET && super::budget::is_background())?;
+        if ROUND.try_with(|_| ()).is_ok() && self.batch.get() != Some(false) {
+            // In a round: the round is shared whole (see `flush`).
+            return None;
+        }
+        let url = relative_url(path, query);
+        share.round(&[url]).await.and_then(|mut a| a.pop())
+    }
+
+    /// Leaves a poll's answer for the other consoles.
+    pub(super) fn leave_shared(&self, method: &Method, path: &str, query: &[(&str, String)], a: &Answer) {
+        let Some(share) =
+            self.config.share.as_ref().filter(|_| *method == Method::GET && super::budget::is_background())
+        else {
+            return;
+        };
+        let url = relative_url(path, query);
+        if ROUND.try_with(|r| r.state.lock().shared.contains(&url)).unwrap_or(false) {
+            // Served from the share: it is there already, with the time it was fetched.
+            return;
+        }
+        share.store(&url, a);
+    }
+
     /// Sends one round as a batch and hands each waiting request its answer.
     async fn flush(&self, pending: Vec<Pending>) {
+        // A poll's round answered whole from what another console fetched a moment ago
+        // (never in parts: its items would then age apart, and each part cost a request).
+        if let Some(share) = self.config.share.as_ref().filter(|_| super::budget::is_background()) {
+            let urls: Vec<String> = pending.iter().map(|p| p.url.clone()).collect();
+            if let Some(answers) = share.round(&urls).await {
+                if let Ok(round) = ROUND.try_with(Arc::clone) {
+                    round.state.lock().shared.extend(urls);
+                }
+                for (p, a) in pending.into_iter().zip(answers) {
+                    let _ = p.reply.send(Some(Ok(a)));
+                }
+                return;
+            }
+        }
+        if let Ok(round) = ROUND.try_with(Arc::clone) {
+            round.state.lock().fetched = true;
+        }
         if pending.len() < 2 {
             // One request gains nothing from a batch.
             for p in pending {

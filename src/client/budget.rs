@@ -66,6 +66,9 @@ struct State {
 pub struct Budget {
     configured: u32,
     state: Mutex<State>,
+    /// Background requests that ever had to wait for room (what the benchmark checks
+    /// stays 0: the cadence, not the budget, keeps polling polite).
+    held: std::sync::atomic::AtomicU64,
 }
 
 impl Budget {
@@ -73,7 +76,7 @@ impl Budget {
     pub fn new(per_hour: u32) -> Budget {
         let configured = if per_hour == 0 { u32::MAX } else { per_hour };
         let state = State { sent: VecDeque::new(), limit: configured, lowered_at: None, waiting: 0 };
-        Budget { configured, state: Mutex::new(state) }
+        Budget { configured, state: Mutex::new(state), held: Default::default() }
     }
 
     fn settle(&self, s: &mut State, now: Instant) {
@@ -106,6 +109,7 @@ impl Budget {
                 }
                 if !waited {
                     s.waiting += 1;
+                    self.held.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
                 // Room comes when enough of the oldest requests leave the window.
                 let excess = s.sent.len() - s.limit as usize;
@@ -154,6 +158,11 @@ impl Budget {
         }
     }
 
+    /// Background requests that had to wait for room, ever.
+    pub fn held(&self) -> u64 {
+        self.held.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn state(&self) -> BudgetState {
         let mut s = self.state.lock();
         self.settle(&mut s, Instant::now());
@@ -173,6 +182,8 @@ impl Budget {
 pub struct Meter {
     pub budget: Arc<Budget>,
     pub batch: Arc<super::batch::Support>,
+    /// Polls shared with the other consoles on the instance and user, if they are.
+    pub share: Option<Arc<super::share::Share>>,
 }
 
 impl std::fmt::Debug for Meter {
@@ -183,7 +194,7 @@ impl std::fmt::Debug for Meter {
 
 impl super::Client {
     pub fn meter(&self) -> Meter {
-        Meter { budget: Arc::clone(&self.budget), batch: Arc::clone(&self.batch) }
+        Meter { budget: Arc::clone(&self.budget), batch: Arc::clone(&self.batch), share: self.config.share.clone() }
     }
 }
 
@@ -194,6 +205,11 @@ impl Meter {
     pub fn cost(&self, n: usize) -> usize {
         if n > 1 && self.batch.get() != Some(false) { 1 } else { n }
     }
+
+    /// Whether the last poll was answered wholly by the other consoles sharing polls.
+    pub fn served_by_others(&self) -> bool {
+        self.share.as_ref().is_some_and(|s| s.served_last())
+    }
 }
 
 #[cfg(test)]
@@ -202,7 +218,7 @@ mod tests {
 
     #[test]
     fn a_poll_costs_one_request_unless_the_instance_lacks_the_batch_api() {
-        let m = Meter { budget: Arc::new(Budget::new(1800)), batch: Arc::default() };
+        let m = Meter { budget: Arc::new(Budget::new(1800)), batch: Arc::default(), share: None };
         assert_eq!(m.cost(8), 1, "not known yet: assumed, so the first poll is not eight times later");
         m.batch.set(true);
         assert_eq!(m.cost(8), 1);

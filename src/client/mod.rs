@@ -27,6 +27,7 @@ pub mod limit;
 pub mod map;
 pub mod read;
 pub mod record;
+pub mod share;
 pub mod status;
 pub mod tables;
 pub mod trigger;
@@ -85,6 +86,8 @@ pub struct ClientConfig {
     /// A PEM file of extra trusted roots (a private CA), added to the OS store and the
     /// bundled roots.
     pub ca_file: Option<std::path::PathBuf>,
+    /// Polls shared with the other consoles on the same instance and user (see [`share`]).
+    pub share: Option<std::sync::Arc<share::Share>>,
 }
 
 /// The URL without `user:password@`, and whether there was any: use it wherever a URL
@@ -122,6 +125,7 @@ impl ClientConfig {
             max_requests_per_hour: budget::DEFAULT_PER_HOUR,
             url_had_credentials,
             ca_file: None,
+            share: None,
         }
     }
 
@@ -324,11 +328,20 @@ impl Client {
         body: Option<&Value>,
         kind: Idempotence,
     ) -> Result<Answer> {
+        if let Some(a) = self.shared_answer(&method, path, query).await {
+            return Ok(a);
+        }
         if let Some(r) = self.gathered(&method, path, query).await {
+            if let Ok(a) = &r {
+                self.leave_shared(&method, path, query, a);
+            }
             return r;
         }
         let mut flight = None;
         let r = self.send_inner(&method, path, query, body, kind, &mut flight).await;
+        if let Ok(a) = &r {
+            self.leave_shared(&method, path, query, a);
+        }
         match &r {
             // A refusal in the instance's own words: it is there and answering.
             Ok(_) => self.monitor.ok(),

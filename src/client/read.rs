@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use reqwest::Method;
 use serde_json::Value;
 
+mod poll;
+
 use super::record::{self, Record};
 use super::{Client, Entity, Error, Idempotence, Result};
 use crate::query::{Condition, Query};
@@ -234,6 +236,13 @@ pub struct Delta {
     delivered: HashMap<(String, String), String>,
     /// (count, sum of sys_mod_count) of the rows at or after the watermark, as last seen.
     fingerprint: Option<(u64, f64)>,
+    /// A filter whose count [`Delta::poll_once`] asks in the same round (the list's
+    /// total, as its header shows it); the answer lands in `total`.
+    pub count: Option<Query>,
+    pub total: Option<u64>,
+    /// Polls in a row that brought nothing new (a table that changes fast has its
+    /// changed rows asked in the same round as the check).
+    pub quiet: u32,
 }
 
 const KEY_FIELDS: [&str; 3] = ["sys_id", "sys_updated_on", "sys_mod_count"];
@@ -259,7 +268,15 @@ impl Delta {
             }
         }
         spec.limit = spec.limit.clamp(1, 1000);
-        Delta { spec, watermark: None, delivered: HashMap::new(), fingerprint: None }
+        Delta {
+            spec,
+            watermark: None,
+            delivered: HashMap::new(),
+            fingerprint: None,
+            count: None,
+            total: None,
+            quiet: 0,
+        }
     }
 
     /// Starts from a known watermark instead of the whole table.

@@ -127,6 +127,10 @@ pub struct Profile {
     pub follow_secs: Option<u64>,
     /// Seconds between polls of `hubtop metrics` (default 60).
     pub metrics_interval_secs: Option<u64>,
+    /// Share polls with the other consoles of this OS user on the same instance and
+    /// user (answers kept a few seconds in the data directory; see client::share).
+    #[serde(default)]
+    pub share_polls: bool,
     #[serde(default)]
     pub tables: Tables,
     /// Field names and choice values of this instance (`hubtop doctor --write` fills it).
@@ -350,6 +354,19 @@ pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolve
     c.max_body = p.max_response_mb.max(1) * 1024 * 1024;
     c.tables = p.tables.clone();
     c.max_requests_per_hour = p.max_requests_per_hour;
+    if p.share_polls {
+        let user = p.user.clone().or_else(|| p.client_id.clone()).unwrap_or_default();
+        c.share = crate::client::share::Share::open(
+            &data_dir().join("share"),
+            &c.base_url,
+            &user,
+            crate::client::share::MAX_AGE,
+            crate::client::share::Origin::now(),
+        )
+        .map_err(|e| format!("profile `{name}`: share_polls: {e}"))
+        .map(std::sync::Arc::new)
+        .map(Some)?;
+    }
     if let Some(ca) = &p.ca_file {
         if !ca.is_file() {
             return Err(format!("profile `{name}`: ca_file {} is not a readable file", ca.display()));

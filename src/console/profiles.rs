@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::{OnceCell, mpsc};
 
-use super::runner::{Runner, channel, execute};
+use super::runner::{Runner, channel, poll};
 use crate::app::fleet::{DEMO, FleetPlan, FleetProfile, FleetSample};
 use crate::app::{Msg, Settings};
 use crate::cli::Global;
@@ -180,7 +180,7 @@ impl Profiles {
                 })
                 .await;
             let result = match clients.get(&profile) {
-                Some(Ok(c)) => execute(c, &plan.requests)
+                Some(Ok(c)) => poll(c, &plan.requests)
                     .await
                     .map(|answers| FleetSample { counts: plan.assemble(answers), rate: c.rate_limit() }),
                 Some(Err(why)) => Err(Error::Invalid(why.clone())),

@@ -60,7 +60,7 @@ impl Runner {
             Effect::Delta { entity, seq, mut delta } => {
                 self.polling(format!("list {}", entity.name()));
                 tokio::spawn(async move {
-                    let result = budget::background(delta.poll(r.client())).await.map(|changed| (delta, changed));
+                    let result = budget::background(delta.poll_once(r.client())).await.map(|changed| (delta, changed));
                     let _ = r.tx.send(Msg::Delta { entity, seq, result }).await;
                 });
             }
@@ -247,14 +247,23 @@ async fn execution(c: &Client, table: &str, id: &str) -> Result<ExecView, Error>
 }
 
 /// Loads a detail in one round of requests; when what it was planned from turns out
-/// incomplete (opened by sys_id alone), once more with the record as loaded.
+/// incomplete (opened by sys_id alone) or out of date (a newer execution than the one it
+/// asked), once more with the record as loaded.
 async fn load_detail(c: &Client, entity: Entity, plan: DetailPlan) -> Result<crate::app::detail::DetailData, Error> {
-    let data = plan.assemble(execute(c, &plan.requests).await?);
-    if plan.fits(&c.config.tables, entity, &data.record) {
+    let answers = execute(c, &plan.requests).await?;
+    let current = plan.current(&answers);
+    let data = plan.assemble(answers);
+    if current && plan.fits(&c.config.tables, entity, &data.record) {
         return Ok(data);
     }
     let again = DetailPlan::new(&c.config.tables, entity, data.record.sys_id(), &data.record);
     Ok(again.assemble(execute(c, &again.requests).await?))
+}
+
+/// One poll of a plan (background: one Batch API request where the instance has it, and
+/// waiting for room in the request budget). The fleet's polls go this way.
+pub async fn poll(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
+    budget::background(execute(c, requests)).await
 }
 
 enum Got {

@@ -15,6 +15,7 @@ use crossterm::event::KeyCode;
 use serde::Serialize;
 
 mod polite;
+pub mod views;
 
 use super::headless::Headless;
 use crate::app::actions::Job;
@@ -265,8 +266,30 @@ async fn refresh_cost(url: &str) -> anyhow::Result<Vec<Figure>> {
     let (r1, b1) = counters(&c);
     anyhow::ensure!(changed.len() == n, "saw {} of {n} changed rows", changed.len());
     let (ch_req, ch_bytes) = (r1 - r0, b1 - b0);
+    // What the console polls: one round with the list's count, the changed rows in it.
+    let mut live = delta.clone();
+    live.count = Some(Query::new());
+    live.poll_once(&c).await?;
+    let (r0, b0) = counters(&c);
+    let changed = crate::client::budget::background(live.poll_once(&c)).await?;
+    let (r1, b1) = counters(&c);
+    anyhow::ensure!(changed.is_empty(), "the instance changed during the no-change poll");
+    let (poll_req, poll_bytes) = (r1 - r0, b1 - b0);
+    for r in rows.iter().skip(5 + n).take(n) {
+        let to = if r.get("state") == QueueState::Skipped.as_str() { QueueState::Error } else { QueueState::Skipped };
+        writer.set_entry_state(Entity::Outbound, r.sys_id(), to.as_str()).await?;
+    }
+    let (r0, b0) = counters(&c);
+    let changed = crate::client::budget::background(live.poll_once(&c)).await?;
+    let (r1, b1) = counters(&c);
+    anyhow::ensure!(changed.len() == n, "the poll saw {} of {n} changed rows", changed.len());
+    let (pch_req, pch_bytes) = (r1 - r0, b1 - b0);
     let nb = naive_bytes as f64;
     Ok(vec![
+        fig("poll_requests", poll_req as f64, "requests", Some(idle_req as f64), "console poll, no change, with count"),
+        fig("poll_bytes", poll_bytes as f64, "bytes", Some(idle_bytes as f64), "console poll, no change, with count"),
+        fig("poll_changed_requests", pch_req as f64, "requests", Some(ch_req as f64), "console poll, 1% changed"),
+        fig("poll_changed_bytes", pch_bytes as f64, "bytes", Some(ch_bytes as f64), "console poll, 1% changed"),
         fig("refresh_requests", idle_req as f64, "requests", Some(naive_req as f64), "no-change refresh"),
         fig("refresh_bytes", idle_bytes as f64, "bytes", Some(nb), "no-change refresh"),
         fig("refresh_bytes_ratio", idle_bytes as f64 / nb, "ratio", None, "≤ 0.02"),
@@ -397,6 +420,8 @@ pub async fn run(opts: &BenchOptions) -> anyhow::Result<Vec<Figure>> {
 
     eprintln!("a real instance's view (paused clock, 300 ms latency): idle polling, round trips, budget…");
     out.extend(polite::figures()?);
+    eprintln!("every view, idle and at 30 changes/min, and ten consoles (paused clock, 100 ms latency)…");
+    out.extend(views::measured()?);
     let mb = polite::binary_mb().unwrap_or(0.0);
     out.push(fig("binary_mb", mb, "MB", None, "≤ 16 (release build)"));
     Ok(out)
@@ -405,13 +430,13 @@ pub async fn run(opts: &BenchOptions) -> anyhow::Result<Vec<Figure>> {
 pub fn table(figs: &[Figure], opts: &BenchOptions) -> String {
     let mut s = format!("hubtop bench — {} rows{}\n", opts.rows, if opts.quick { " (quick)" } else { "" });
     s.push_str(&format!(
-        "{:<26} {:>14} {:<11} {:>12} {:>8}  {}\n",
+        "{:<37} {:>14} {:<11} {:>12} {:>8}  {}\n",
         "figure", "value", "unit", "baseline", "ratio", "target"
     ));
     for f in figs {
         let b = f.baseline.map(|b| format!("{b:.2}")).unwrap_or_else(|| "–".into());
         let r = f.ratio.map(|r| format!("{r:.3}")).unwrap_or_else(|| "–".into());
-        s.push_str(&format!("{:<26} {:>14.3} {:<11} {:>12} {:>8}  {}\n", f.name, f.value, f.unit, b, r, f.target));
+        s.push_str(&format!("{:<37} {:>14.3} {:<11} {:>12} {:>8}  {}\n", f.name, f.value, f.unit, b, r, f.target));
     }
     s
 }
