@@ -31,7 +31,7 @@ fn status(a: &App) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_and_cancel_from_the_console_without_a_trigger_and_a_bulk_retry_on_an_unknown_field_is_refused() {
-    let without = Without { flow_trigger: true, companion: true };
+    let without = Without { flow_trigger: true, companion: true, ..Default::default() };
     let cfg =
         SimConfig { demo: true, traffic: 0, retry_interval: Duration::from_secs(3600), without, ..Default::default() };
     let h = sim::start(cfg).await.expect("sim starts");

@@ -85,12 +85,13 @@ pub async fn examine(c: &Client, profile: &str) -> (Vec<Check>, Found) {
         }
     }
     // 6. The companion, 7. the triggers.
-    let companion = answers(c, "GET", "/api/x_hubtop/console/executions/".to_string() + NO_ID).await;
+    let scope = &c.config.companion;
+    let companion = answers(c, "GET", crate::client::trigger::companion_detail(scope, NO_ID)).await;
     out.push(Check {
         ok: companion,
         required: false,
         text: format!(
-            "companion API x_hubtop/console {}",
+            "companion API {scope}/console {}",
             if companion { "installed (step detail, trigger)" } else { "not installed (optional)" }
         ),
         fix: "for each step's inputs and outputs, and a trigger for create and rerun: install \
@@ -100,7 +101,7 @@ pub async fn examine(c: &Client, profile: &str) -> (Vec<Check>, Found) {
     let mut settings = Vec::new();
     for purpose in ["create", "rerun"] {
         let setting = c.config.triggers.of(purpose).to_string();
-        let ok = match crate::client::trigger::path_of(&setting, NO_ID) {
+        let ok = match crate::client::trigger::path_of(&setting, NO_ID, scope) {
             Some(path) => answers(c, "POST", path).await,
             None => false,
         };

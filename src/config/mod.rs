@@ -122,6 +122,13 @@ pub struct Profile {
     /// How create and rerun start a flow (`[profiles.NAME.triggers]`).
     #[serde(default)]
     pub triggers: crate::client::trigger::Triggers,
+    /// The companion update set's application scope (`companion = "x_acme_hubtop"`).
+    #[serde(default = "default_companion")]
+    pub companion: String,
+}
+
+fn default_companion() -> String {
+    crate::client::trigger::DEFAULT_COMPANION.into()
 }
 
 fn default_max_response_mb() -> usize {
@@ -337,6 +344,7 @@ pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolve
     c.max_body = p.max_response_mb.max(1) * 1024 * 1024;
     c.tables = p.tables.clone();
     c.max_requests_per_hour = p.max_requests_per_hour;
+    c.companion = p.companion.clone();
     if let Some(ca) = &p.ca_file {
         if !ca.is_file() {
             return Err(format!("profile `{name}`: ca_file {} is not a readable file", ca.display()));

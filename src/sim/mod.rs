@@ -121,6 +121,8 @@ impl Breaks {
 pub struct Without {
     pub flow_trigger: bool,
     pub companion: bool,
+    /// Flow reporting is off: the companion answers `step_detail: not_recorded`.
+    pub flow_reporting: bool,
 }
 
 impl Without {
@@ -130,8 +132,9 @@ impl Without {
             match n.as_ref().trim() {
                 "flow-trigger" => w.flow_trigger = true,
                 "companion" => w.companion = true,
+                "flow-reporting" => w.flow_reporting = true,
                 "" => {}
-                other => return Err(format!("`{other}` (known: flow-trigger, companion)")),
+                other => return Err(format!("`{other}` (known: flow-trigger, companion, flow-reporting)")),
             }
         }
         Ok(w)
