@@ -139,18 +139,14 @@ fn java_hash(s: &str) -> i32 {
     s.encode_utf16().fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
 }
 
+/// Escapes an attribute value.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape_text(s).replace('"', "&quot;")
+}
+
+/// Escapes element text (quotes stay, as in an export).
+pub fn escape_text(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
 /// One field of a record: plain, a reference (`display_value` and the sys_id), or empty.
@@ -221,11 +217,11 @@ impl Ctx<'_> {
                     let _ = write!(x, "<{k}/>");
                 }
                 F::V(val) => {
-                    let _ = write!(x, "<{k}>{}</{k}>", escape(val));
+                    let _ = write!(x, "<{k}>{}</{k}>", escape_text(val));
                 }
                 F::Ref { display, id, extra } => {
                     let extra = extra.as_ref().map(|(a, b)| format!(" {a}=\"{}\"", escape(b))).unwrap_or_default();
-                    let _ = write!(x, "<{k} display_value=\"{}\"{extra}>{}</{k}>", escape(display), escape(id));
+                    let _ = write!(x, "<{k} display_value=\"{}\"{extra}>{}</{k}>", escape(display), escape_text(id));
                 }
             }
         }
@@ -449,8 +445,8 @@ pub fn generate(spec: &Spec, scope: &str) -> String {
         an = escape(&app.name),
         aid = cx.app_id,
         ver = escape(&app.version),
-        desc = escape(&meta.description.replace("@SCOPE@", scope)),
-        sn = escape(set_name),
+        desc = escape_text(&meta.description.replace("@SCOPE@", scope)),
+        sn = escape_text(set_name),
     );
     for (i, u) in updates.iter().enumerate() {
         let payload = cx.payload(u);
@@ -459,7 +455,7 @@ pub fn generate(spec: &Spec, scope: &str) -> String {
         let table = if u.update_table.is_empty() {
             "<table/>".to_string()
         } else {
-            format!("<table>{}</table>", escape(&u.update_table))
+            format!("<table>{}</table>", escape_text(&u.update_table))
         };
         let _ = write!(
             x,
@@ -488,11 +484,11 @@ pub fn generate(spec: &Spec, scope: &str) -> String {
             aid = cx.app_id,
             t = u.table,
             id = u.id,
-            payload = escape(&payload),
+            payload = escape_text(&payload),
             sn = escape(set_name),
             uid = sys_id(scope, &format!("sys_update_xml.{}_{}", u.table, u.id)),
             rec = 0x1900_0000_000u64 + i as u64,
-            tn = escape(&u.target_name),
+            tn = escape_text(&u.target_name),
             kind = u.kind,
         );
     }
