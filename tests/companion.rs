@@ -235,13 +235,10 @@ fn problems(xml: &str) -> Vec<String> {
         if u.child("application").is_some_and(|c| c.text != app_id) {
             p.push(format!("update {name} belongs to another application"));
         }
-        match u.text_of("sys_id") {
-            Some(id) if is_sys_id(id) => {
-                if !update_ids.insert(id.to_string()) {
-                    p.push(format!("update {name}: sys_id {id} is used twice"));
-                }
-            }
-            _ => {}
+        if let Some(id) = u.text_of("sys_id").filter(|id| is_sys_id(id))
+            && !update_ids.insert(id.to_string())
+        {
+            p.push(format!("update {name}: sys_id {id} is used twice"));
         }
         let Some(payload) = u.text_of("payload") else { continue };
         if !payload.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>") {
@@ -799,4 +796,51 @@ fn a_profile_reads_the_companion_scope() {
     let toml = "[profiles.acme]\ninstance = \"https://acme.service-now.com\"\n";
     let cfg: hubtop::config::Config = toml::from_str(toml).unwrap();
     assert_eq!(cfg.profiles["acme"].companion, DEFAULT_SCOPE);
+}
+
+/// The detail pane says why an execution has no steps instead of showing an empty list.
+#[test]
+fn the_console_says_when_step_detail_is_not_recorded() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use hubtop::app::detail::{DetailData, ExecView};
+    use hubtop::app::keys::Keymap;
+    use hubtop::app::{App, Effect, Msg, Settings};
+    use hubtop::client::actions::ExecDetail;
+    use hubtop::client::read::Page;
+    use hubtop::client::{Entity, Record};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let screen = |step_detail: StepDetail| {
+        let mut app = App::new(Settings::default(), Keymap::default());
+        app.size = (120, 30);
+        app.start();
+        let dv = |v: &str| json!({"value": v, "display_value": v});
+        let exec = Record::from_json(&json!({
+            "sys_id": "e1", "name": dv("Acme - Create Work Order"), "state": dv("COMPLETE"),
+        }))
+        .unwrap();
+        let key = |app: &mut App, c: KeyCode| app.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+        let Some(Effect::LoadWindow { seq, .. }) = key(&mut app, KeyCode::Char('6')).into_iter().next() else {
+            panic!("the executions view asks for its window")
+        };
+        let page = Page { records: vec![exec.clone()], total: Some(1), next_offset: None };
+        app.update(Msg::Window { entity: Entity::Executions, seq, offset: 0, result: Ok((page, None)) });
+        let Some(Effect::LoadDetail { seq, .. }) = key(&mut app, KeyCode::Enter).into_iter().next() else {
+            panic!("Enter opens the execution")
+        };
+        let x = ExecDetail { execution: exec.clone(), step_detail, ..Default::default() };
+        app.update(Msg::Detail {
+            seq,
+            result: Ok(DetailData { record: exec, exec: Some(ExecView::Loaded(x)), related: vec![] }),
+        });
+        let mut term = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        term.draw(|f| hubtop::ui::draw(f, &app, &hubtop::ui::Theme::default_theme())).unwrap();
+        hubtop::harness::headless::screen_text(term.backend())
+    };
+    let off = screen(StepDetail::NotRecorded);
+    assert!(off.contains("step detail not recorded on this instance (flow reporting is off)"), "{off}");
+    let elsewhere = screen(StepDetail::Recorded);
+    assert!(elsewhere.contains("step detail is recorded on the instance"), "{elsewhere}");
+    assert!(!elsewhere.contains("flow reporting is off"));
 }

@@ -104,7 +104,7 @@ impl StepDetail {
         match self {
             StepDetail::NotRecorded => Some("step detail not recorded on this instance (flow reporting is off)"),
             StepDetail::Recorded if steps == 0 => {
-                Some("step detail is recorded on the instance: open the execution in Workflow Studio (o)")
+                Some("step detail is recorded on the instance: open the execution's details in Workflow Studio")
             }
             StepDetail::Recorded => None,
         }

@@ -206,7 +206,7 @@ impl Ctx<'_> {
         fields.push(("sys_update_name", v(format!("{}_{}", u.table, u.id))));
         fields.push(("sys_updated_by", v(author.as_str())));
         fields.push(("sys_updated_on", v(date.as_str())));
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.sort_by(|a, b| a.0.cmp(b.0));
         let mut x = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><record_update table=\"{t}\"><{t} action=\"INSERT_OR_UPDATE\">",
             t = u.table
@@ -487,7 +487,7 @@ pub fn generate(spec: &Spec, scope: &str) -> String {
             payload = escape_text(&payload),
             sn = escape(set_name),
             uid = sys_id(scope, &format!("sys_update_xml.{}_{}", u.table, u.id)),
-            rec = 0x1900_0000_000u64 + i as u64,
+            rec = 0x0190_0000_0000_u64 + i as u64,
             tn = escape_text(&u.target_name),
             kind = u.kind,
         );
