@@ -530,6 +530,8 @@ async fn the_companion_update_set_declares_what_the_instance_serves() {
         "/assets/servicenow/hubtop_companion_update_set.xml"
     ))
     .unwrap();
+    // The records are payloads, escaped as in an export.
+    let xml = xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&");
     let def_start = xml.find("<sys_ws_definition action").expect("a sys_ws_definition record");
     let base = tag(&xml[def_start..], "base_uri");
     assert_eq!(base, sim::api::companion::BASE);
@@ -549,10 +551,13 @@ async fn the_companion_update_set_declares_what_the_instance_serves() {
     let h = sim::start(quiet()).await.unwrap();
     let flow = h.sim.store.find(hubtop::sim::schema::FLOWS, "name", "Acme Facilities - Cancel Work Order").unwrap()[0]
         .to_string();
+    // The companion starts a provider's subflow for one of that provider's work orders.
+    let acme = h.sim.store.find(PROVIDERS, "title", "Acme Facilities").unwrap()[0].to_string();
+    let wo = h.sim.store.insert(WORK_ORDERS, &[("short_description", "x"), ("fm_provider", &acme)]).unwrap();
     for (method, path) in &declared {
-        let path = path.replace("{sys_id}", "0").replace("{flow_sys_id}", &flow);
+        let path = path.replace("{sys_id}", &"0".repeat(32)).replace("{flow_sys_id}", &flow);
         let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-        let a = send(&h, m, &format!("{base}{path}"), Some(json!({"inputs": {"record": ""}}))).await;
+        let a = send(&h, m, &format!("{base}{path}"), Some(json!({"inputs": {"record": &*wo[0]}}))).await;
         assert_ne!(a.status, StatusCode::BAD_REQUEST, "{method} {path}: {}", a.body);
         if method == "POST" {
             assert_eq!(a.status, StatusCode::ACCEPTED);

@@ -18,8 +18,13 @@ fn app() -> App {
 
 fn execution(state: &str) -> DetailData {
     let x = Record::from_pairs(&[("sys_id", "x1"), ("state", state)]);
-    let exec =
-        ExecDetail { execution: x.clone(), inputs: Default::default(), outputs: Default::default(), steps: Vec::new() };
+    let exec = ExecDetail {
+        execution: x.clone(),
+        inputs: Default::default(),
+        outputs: Default::default(),
+        steps: Vec::new(),
+        step_detail: Default::default(),
+    };
     DetailData { record: x, exec: Some(ExecView::Loaded(exec)), related: Vec::new() }
 }
 

@@ -81,6 +81,34 @@ pub struct ExecDetail {
     pub inputs: Map<String, Value>,
     pub outputs: Map<String, Value>,
     pub steps: Vec<Step>,
+    /// Whether the instance records step detail for this execution (the companion's
+    /// `step_detail`): with flow reporting off there are no steps to show, and hubtop
+    /// says so instead of showing an empty list.
+    pub step_detail: StepDetail,
+}
+
+/// The companion's `step_detail`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepDetail {
+    /// Recorded (flow reporting on). The steps are in `steps` where the companion could
+    /// read them; where it sends none, they are in Workflow Studio's execution details.
+    #[default]
+    Recorded,
+    /// Not recorded on this instance: flow reporting is off.
+    NotRecorded,
+}
+
+impl StepDetail {
+    /// What the console shows in place of the steps, if anything.
+    pub fn notice(self, steps: usize) -> Option<&'static str> {
+        match self {
+            StepDetail::NotRecorded => Some("step detail not recorded on this instance (flow reporting is off)"),
+            StepDetail::Recorded if steps == 0 => {
+                Some("step detail is recorded on the instance: open the execution's details in Workflow Studio")
+            }
+            StepDetail::Recorded => None,
+        }
+    }
 }
 
 pub use crate::domain::wire::Step;
@@ -156,12 +184,15 @@ impl Client {
         }
     }
 
-    /// The steps of an execution from the companion API; `Ok(None)` when it is not installed.
+    /// The steps of an execution from the companion API (in the profile's companion
+    /// scope); `Ok(None)` when it is not installed (400 "Requested URI does not represent
+    /// any resource"). A 404 is the companion saying the execution does not exist or the
+    /// caller may not read it: an error, not an absent companion.
     pub async fn execution_detail(&self, id: &str) -> Result<Option<ExecDetail>> {
-        let v = match self.get_json(&format!("/api/x_hubtop/console/executions/{id}"), &[]).await {
+        let path = super::trigger::companion_detail(&self.config.companion, id);
+        let v = match self.get_json(&path, &[]).await {
             Ok(v) => v,
-            // Not installed: 404, or 400 "Requested URI does not represent any resource".
-            Err(Error::NotFound(_) | Error::NotInstalled { .. }) => return Ok(None),
+            Err(Error::NotInstalled { .. }) => return Ok(None),
             Err(e) => return Err(e),
         };
         let r = v.get("result").unwrap_or(&v);
@@ -192,11 +223,16 @@ impl Client {
                     .collect()
             })
             .unwrap_or_default();
+        let step_detail = match r.get("step_detail").and_then(Value::as_str) {
+            Some("not_recorded") => StepDetail::NotRecorded,
+            _ => StepDetail::Recorded,
+        };
         Ok(Some(ExecDetail {
             execution,
             inputs: clean_map(r.get("inputs")),
             outputs: clean_map(r.get("outputs")),
-            steps,
+            steps: if step_detail == StepDetail::NotRecorded { Vec::new() } else { steps },
+            step_detail,
         }))
     }
 

@@ -79,6 +79,9 @@ pub struct ClientConfig {
     pub mapping: crate::domain::Mapping,
     /// How create and rerun start a flow.
     pub triggers: trigger::Triggers,
+    /// The companion's application scope (`/api/{companion}/console/…`): `x_hubtop` as
+    /// shipped, `x_<vendor prefix>_…` where it was generated for another scope.
+    pub companion: String,
     /// The hourly request budget polling keeps within (0 = none); see [`budget`].
     pub max_requests_per_hour: u32,
     /// The URL as given carried user info; `Client::new` refuses it.
@@ -122,6 +125,7 @@ impl ClientConfig {
             tables: Tables::default(),
             mapping: crate::domain::Mapping::default(),
             triggers: trigger::Triggers::default(),
+            companion: trigger::DEFAULT_COMPANION.into(),
             max_requests_per_hour: budget::DEFAULT_PER_HOUR,
             url_had_credentials,
             ca_file: None,
@@ -136,6 +140,12 @@ impl ClientConfig {
                 "the instance URL carries credentials; give the user with --user and the password in HUBTOP_PASSWORD"
                     .into(),
             ));
+        }
+        if !trigger::valid_scope(&self.companion) {
+            return Err(Error::Invalid(format!(
+                "companion = \"{}\": an application scope is lowercase letters, digits and _ (e.g. x_acme_hubtop)",
+                crate::sanitize::sanitize(&self.companion)
+            )));
         }
         if !self.base_url.starts_with("http://") && !self.base_url.starts_with("https://") {
             return Err(Error::Invalid(format!("instance URL must start with https:// (got {})", self.base_url)));

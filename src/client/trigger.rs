@@ -4,7 +4,8 @@
 //!
 //! A trigger is a path template (`{flow_sys_id}` is the provider's subflow; the default is
 //! the Flow REST trigger, integration-hub's REST trigger for flows), `companion` (the
-//! hubtop companion's `subflows/{flow_sys_id}/start`, assets/servicenow) or `none`.
+//! hubtop companion's `subflows/{flow_sys_id}/start`, assets/servicenow, under the
+//! profile's `companion` scope) or `none`.
 //! The body is always `{"inputs": {…}}`.
 
 use reqwest::Method;
@@ -15,8 +16,21 @@ use super::{Client, Error, Idempotence, Result, record};
 
 /// The Flow REST trigger path template (the default).
 pub const FLOW_REST: &str = "/api/sn_fd/flow/{flow_sys_id}/run";
-/// The companion's resource (assets/servicenow/hubtop_companion_update_set.xml).
-pub const COMPANION: &str = "/api/x_hubtop/console/subflows/{flow_sys_id}/start";
+/// The companion's resource (assets/servicenow/hubtop_companion_update_set.xml), in
+/// the profile's companion scope.
+pub const COMPANION: &str = "/api/{companion}/console/subflows/{flow_sys_id}/start";
+/// The scope the companion update set is shipped in (a profile's `companion` default).
+pub const DEFAULT_COMPANION: &str = "x_hubtop";
+
+/// Whether `s` can be an application scope in a path: lowercase letters, digits, `_`.
+pub fn valid_scope(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 40 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The companion's execution detail resource for `id`, in `companion`'s scope.
+pub fn companion_detail(companion: &str, id: &str) -> String {
+    format!("/api/{companion}/console/executions/{id}")
+}
 
 /// The trigger of each operation that needs one (`[profiles.NAME.triggers]`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -38,15 +52,16 @@ impl Triggers {
     }
 }
 
-/// The path a trigger setting posts to, or `None` when there is none.
-pub fn path_of(setting: &str, flow_id: &str) -> Option<String> {
+/// The path a trigger setting posts to (`companion` in the `companion` scope), or `None`
+/// when there is none.
+pub fn path_of(setting: &str, flow_id: &str, companion: &str) -> Option<String> {
     let t = match setting.trim() {
         "" | "none" => return None,
         "companion" => COMPANION,
         "flow" => FLOW_REST,
         t => t,
     };
-    Some(t.replace("{flow_sys_id}", flow_id))
+    Some(t.replace("{companion}", companion).replace("{flow_sys_id}", flow_id))
 }
 
 /// What to configure when `purpose` has no usable trigger: the companion, or a REST API
@@ -74,7 +89,7 @@ impl Client {
         inputs: &Map<String, Value>,
     ) -> Result<Option<String>> {
         let setting = self.config.triggers.of(purpose).to_string();
-        let Some(path) = path_of(&setting, flow_id) else {
+        let Some(path) = path_of(&setting, flow_id, &self.config.companion) else {
             return Err(Error::Invalid(what_to_configure(purpose, "none is configured")));
         };
         let body = json!({ "inputs": inputs });
@@ -104,9 +119,17 @@ mod tests {
 
     #[test]
     fn settings_become_paths() {
-        assert_eq!(path_of(FLOW_REST, "f1").as_deref(), Some("/api/sn_fd/flow/f1/run"));
-        assert_eq!(path_of("companion", "f1").as_deref(), Some("/api/x_hubtop/console/subflows/f1/start"));
-        assert_eq!(path_of("none", "f1"), None);
+        assert_eq!(path_of(FLOW_REST, "f1", DEFAULT_COMPANION).as_deref(), Some("/api/sn_fd/flow/f1/run"));
+        assert_eq!(
+            path_of("companion", "f1", DEFAULT_COMPANION).as_deref(),
+            Some("/api/x_hubtop/console/subflows/f1/start")
+        );
+        assert_eq!(
+            path_of("companion", "f1", "x_acme_hubtop").as_deref(),
+            Some("/api/x_acme_hubtop/console/subflows/f1/start")
+        );
+        assert_eq!(path_of("none", "f1", DEFAULT_COMPANION), None);
+        assert!(valid_scope("x_acme_hubtop") && !valid_scope("x_acme/../now") && !valid_scope(""));
         assert_eq!(execution_id(&json!({"result": {"context_id": "c1"}})).as_deref(), Some("c1"));
         assert_eq!(execution_id(&json!({"executionId": "e1", "status": "RUNNING"})).as_deref(), Some("e1"));
         assert_eq!(execution_id(&json!({"result": {}})), None);

@@ -28,9 +28,14 @@ fn choice_fields() -> impl Iterator<Item = (Entity, &'static str)> {
     Entity::ALL.into_iter().flat_map(|e| e.desc().choices.iter().filter(|c| c.checked).map(move |c| (e, c.field)))
 }
 
-/// The companion's resources (method, path template), as its update set declares them.
-const COMPANION_RESOURCES: &[(&str, &str)] =
-    &[("GET", "/api/x_hubtop/console/executions/{sys_id}"), ("POST", COMPANION)];
+/// The companion's resources (method, path template) in the profile's scope, as its
+/// update set declares them.
+fn companion_resources(scope: &str) -> [(&'static str, String); 2] {
+    [
+        ("GET", crate::client::trigger::companion_detail(scope, "{sys_id}")),
+        ("POST", COMPANION.replace("{companion}", scope)),
+    ]
+}
 
 /// One line of the checklist.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,33 +182,35 @@ pub async fn resource(c: &Client, method: &str, template: &str) -> Resource {
 
 /// The companion API: installed when the metadata has both of its resources.
 async fn companion_check(c: &Client) -> (bool, Check) {
+    let scope = c.config.companion.as_str();
     let mut missing = Vec::new();
     let mut unreadable = None;
-    for (method, path) in COMPANION_RESOURCES {
-        match resource(c, method, path).await {
+    for (method, path) in companion_resources(scope) {
+        match resource(c, method, &path).await {
             Resource::Confirmed(_) => {}
             Resource::Absent => missing.push(format!("{method} {path}")),
             Resource::Unreadable(e) => unreadable = Some(e),
         }
     }
-    let install = "for each step's inputs and outputs, and a trigger for create and rerun: install \
+    let install = "for step detail where the instance records it, and a trigger for create and rerun: install \
                    assets/servicenow/hubtop_companion_update_set.xml (see assets/servicenow/README.md)";
     let (ok, text, fix) = match (unreadable, missing.is_empty()) {
         (Some(e), _) => (
             false,
-            format!("companion API x_hubtop/console: not verifiable read-only ({e}) (optional)"),
+            format!("companion API {scope}/console: not verifiable read-only ({e}) (optional)"),
             format!("grant the user read on sys_ws_definition and sys_ws_operation; or {install}"),
         ),
         (None, true) => (
             true,
-            "companion API x_hubtop/console installed (step detail, trigger): its resources are in \
-             sys_ws_operation"
-                .to_string(),
+            format!(
+                "companion API {scope}/console installed (step detail, trigger): its resources are in \
+                 sys_ws_operation"
+            ),
             String::new(),
         ),
         (None, false) => (
             false,
-            format!("companion API x_hubtop/console not installed (optional): no {}", missing.join(", no ")),
+            format!("companion API {scope}/console not installed (optional): no {}", missing.join(", no ")),
             install.to_string(),
         ),
     };
@@ -221,7 +228,7 @@ async fn trigger_check(c: &Client, purpose: &str, companion: bool, profile: &str
         confirmed,
         why: why.to_string(),
     };
-    let Some(template) = path_of(&setting, "{flow_sys_id}") else {
+    let Some(template) = path_of(&setting, "{flow_sys_id}", &c.config.companion) else {
         let text = format!("{purpose} trigger: none configured (optional: {purpose} is refused)");
         return (Check { ok: false, required: false, text, fix }, finding(&setting, false, "none configured"));
     };

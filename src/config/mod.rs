@@ -139,6 +139,13 @@ pub struct Profile {
     /// How create and rerun start a flow (`[profiles.NAME.triggers]`).
     #[serde(default)]
     pub triggers: crate::client::trigger::Triggers,
+    /// The companion update set's application scope (`companion = "x_acme_hubtop"`).
+    #[serde(default = "default_companion")]
+    pub companion: String,
+}
+
+fn default_companion() -> String {
+    crate::client::trigger::DEFAULT_COMPANION.into()
 }
 
 fn default_max_response_mb() -> usize {
@@ -354,6 +361,7 @@ pub fn resolve(name: &str, p: &Profile, keyring: &dyn Keyring) -> Result<Resolve
     c.max_body = p.max_response_mb.max(1) * 1024 * 1024;
     c.tables = p.tables.clone();
     c.max_requests_per_hour = p.max_requests_per_hour;
+    c.companion = p.companion.clone();
     if p.share_polls {
         let user = p.user.clone().or_else(|| p.client_id.clone()).unwrap_or_default();
         c.share = crate::client::share::Share::open(

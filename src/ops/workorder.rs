@@ -270,7 +270,7 @@ fn planned_path(
     inputs: Map<String, Value>,
 ) -> Result<Planned, (u8, String)> {
     let setting = c.config.triggers.of(purpose);
-    let Some(path) = crate::client::trigger::path_of(setting, flow) else {
+    let Some(path) = crate::client::trigger::path_of(setting, flow, &c.config.companion) else {
         return Err((crate::exit::USAGE, what_to_configure(purpose, "none is configured")));
     };
     Ok(Planned { method: "POST", path, body: json!({ "inputs": inputs }) })

@@ -28,8 +28,8 @@ pub struct SimArgs {
     /// Start the instance broken: field:TABLE.FIELD, table:TABLE or role:ROLE. Repeatable.
     #[arg(long = "break", value_name = "WHAT")]
     pub breaks: Vec<String>,
-    /// APIs the instance does not have: flow-trigger, companion (comma-separated); ifm-report: IFM marks a
-    /// changed work order pending and never reports an outcome.
+    /// APIs the instance does not have: flow-trigger, companion, flow-reporting (comma-separated); ifm-report: IFM
+    /// marks a changed work order pending and never reports an outcome.
     #[arg(long, value_delimiter = ',')]
     pub without: Vec<String>,
     /// Seed this many outbound entries (and proportional other records).

@@ -124,6 +124,8 @@ pub struct Without {
     /// IFM's parent flow marks a changed task pending and never runs the subflow, so no
     /// outcome is ever reported (a stuck flow): following an action ends "unknown".
     pub ifm_report: bool,
+    /// Flow reporting is off: the companion answers `step_detail: not_recorded`.
+    pub flow_reporting: bool,
 }
 
 impl Without {
@@ -134,8 +136,9 @@ impl Without {
                 "flow-trigger" => w.flow_trigger = true,
                 "companion" => w.companion = true,
                 "ifm-report" => w.ifm_report = true,
+                "flow-reporting" => w.flow_reporting = true,
                 "" => {}
-                other => return Err(format!("`{other}` (known: flow-trigger, companion, ifm-report)")),
+                other => return Err(format!("`{other}` (known: flow-trigger, companion, ifm-report, flow-reporting)")),
             }
         }
         Ok(w)

@@ -190,8 +190,8 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
             }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
-                "Step detail needs the hubtop companion Scripted REST API (x_hubtop/console): \
-                 see assets/servicenow/README.md to install it.",
+                "Step detail needs the hubtop companion Scripted REST API (<scope>/console, x_hubtop as \
+                 shipped): see assets/servicenow/README.md to install it.",
                 t.warn,
             )));
             f.render_widget(
@@ -234,7 +234,9 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::c
     let mut lines: Vec<kv::Field> = Vec::new();
     let kv = |k: &str, v: String, style: Style| (k.to_string(), v, style);
     let Some(s) = s else {
-        f.render_widget(Paragraph::new("no steps yet").block(block(t, " Step ", false)), area);
+        // The companion says why there are no steps (flow reporting off), if it does.
+        let text = x.step_detail.notice(x.steps.len()).unwrap_or("no steps yet");
+        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block(t, " Step ", false)), area);
         return;
     };
     if !s.error.is_empty() {
