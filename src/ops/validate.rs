@@ -138,11 +138,11 @@ pub fn state_term(e: Entity, m: &Mapping, typed: &str) -> Result<Condition, Stri
     let field = e.state_field().filter(|f| m.has_field(e, f));
     let Some(field) = field else {
         let why = match e.state_field() {
-            Some(f) => format!(" (its table has no {f})"),
+            Some(f) => format!(" on this instance (its table has no {f})"),
             None => String::new(),
         };
         return Err(format!(
-            "--state: {} have no state field on this instance{why}; --state works on: {}",
+            "--state: {} have no state field{why}; --state works on: {}",
             e.name(),
             kinds_with_state(m).join(", ")
         ));

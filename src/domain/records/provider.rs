@@ -65,7 +65,10 @@ pub static DESC: Desc = Desc {
         choice("outbound_state", ProviderState::VALUES),
         choice("inbound_state", ProviderState::VALUES),
     ],
-    state_field: Some("outbound_state"),
+    // None: the documented provider table (Workplace Case Management's FM provider) has
+    // no state; `outbound_state` is the embedded instance's, so `--state` on providers
+    // would be a term a real instance silently ignores (issue 22). Filter by --query.
+    state_field: None,
     provider_field: None,
     title_field: "title",
     time_fields: &["sys_updated_on"],
