@@ -84,6 +84,14 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if s.demo {
         l1.push(Span::styled("  [DEMO]", t.warn));
     }
+    if let Some(r) = &s.rehearsal {
+        // A colour no other mode uses: black on light magenta.
+        let style = ratatui::style::Style::new()
+            .fg(ratatui::style::Color::Black)
+            .bg(ratatui::style::Color::LightMagenta)
+            .add_modifier(ratatui::style::Modifier::BOLD);
+        l1.extend([Span::raw("  "), Span::styled(format!(" {r} "), style)]);
+    }
     if s.read_only {
         l1.push(Span::styled("  [READ-ONLY]", t.warn));
     }
