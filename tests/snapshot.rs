@@ -173,6 +173,10 @@ async fn a_rehearsal_matches_its_source_and_its_writes_stay_in_it() {
     assert!(text.contains(&format!("error {} -> 0", errors.len())), "{text}");
     assert!(text.contains("Work orders whose integration state changed:"), "{text}");
     assert!(!text.contains("changed: 0"), "{text}");
+    // A record the rehearsal creates is numbered after the loaded ones.
+    let row = reh.sim.store.insert(OUTBOUND, &[("state", "skipped")]).unwrap();
+    let number = hubtop::sim::store::Store::field(OUTBOUND, &row, "number").to_string();
+    assert!(snap.records[&Entity::Outbound].iter().all(|r| r["number"] < number), "{number} reuses a loaded number");
     reh.shutdown().await;
     src.shutdown().await;
     std::fs::remove_dir_all(&d).unwrap();

@@ -138,6 +138,16 @@ pub fn apply(sim: &Sim, snap: &Snapshot, mode: Providers) -> anyhow::Result<Vec<
     {
         s.bulk_load(default_table(e), rows_of(default_table(e), recs(e)).into_iter())?;
     }
+    // New records (an update queues an entry) are numbered after the loaded ones.
+    for e in [Entity::WorkOrders, Entity::Outbound, Entity::Inbound] {
+        let Some(prefix) = schema::table(default_table(e)).and_then(|d| d.number_prefix) else { continue };
+        let max = recs(e)
+            .iter()
+            .filter_map(|r| r.get("number")?.strip_prefix(prefix)?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0);
+        s.number_after(default_table(e), max)?;
+    }
     if s.find(FLOWS, "name", INBOUND_FLOW).is_none() {
         s.insert(FLOWS, &[("name", INBOUND_FLOW), ("type", "flow"), ("active", "true"), ("inputs", "inbound_record")])?;
     }

@@ -230,6 +230,13 @@ impl Store {
         }
     }
 
+    /// Numbers the table's next records after `n` at least (a loaded table's numbers stay unique).
+    pub fn number_after(&self, table: &str, n: u64) -> Result<(), StoreError> {
+        let mut t = self.table(table)?.write();
+        t.next_number = t.next_number.max(n);
+        Ok(())
+    }
+
     /// Bulk load without hooks, interning every value: used by `--rows` seeding.
     pub fn bulk_load(&self, table: &str, rows: impl Iterator<Item = Vec<Arc<str>>>) -> Result<(), StoreError> {
         let lock = self.table(table)?;
