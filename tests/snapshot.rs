@@ -293,3 +293,34 @@ fn an_interrupted_snapshot_leaves_no_file_or_a_complete_one() {
     rt.block_on(src.shutdown());
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// `hubtop sim --load FILE`: the binary serves the snapshot's records.
+#[test]
+fn sim_load_serves_the_snapshot() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let src = rt.block_on(sim::start(quiet_demo(3))).unwrap();
+    rt.block_on(settled(&src));
+    let snap = rt.block_on(take::take(&client(&src.base_url), &opts(false))).unwrap();
+    let d = dir("simload");
+    let file = d.join("s.snap");
+    snap.write(&file).unwrap();
+    let mut child = e2e_common::KillOnDrop(
+        std::process::Command::new(e2e_common::bin())
+            .args(["sim", "--port", "0", "--providers", "down", "--load"])
+            .arg(&file)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().trim_start_matches("listening on ").to_string();
+    let (code, body) = e2e_common::http(&url, "GET", "/api/now/stats/ih_sync_outbound_record?sysparm_count=true", "");
+    assert_eq!(code, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["result"]["stats"]["count"], snap.count(Entity::Outbound).to_string());
+    rt.block_on(src.shutdown());
+    drop(child);
+    std::fs::remove_dir_all(&d).unwrap();
+}

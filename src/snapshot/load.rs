@@ -184,3 +184,29 @@ pub fn dump(sim: &Sim, source: &super::Header) -> Snapshot {
     header.taken_at = crate::time::format(sim.store.now());
     Snapshot { header, records, requests: 0 }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(pairs: &[(&str, &str)]) -> Fields {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn as_recorded_follows_the_latest_history_row() {
+        let p = f(&[("outbound_state", "ready")]);
+        let h = |at: &str, status: &str, code: &str| {
+            f(&[("sys_created_on", at), ("status", status), ("response_code", code), ("sys_id", at)])
+        };
+        let (old_ok, new_401) = (h("2026-12-01 10:00:00", "success", "201"), h("2026-12-01 11:00:00", "failed", "401"));
+        assert_eq!(recorded(&[&old_ok, &new_401], &p), Some(Behaviour::BrokenCredentials));
+        assert_eq!(recorded(&[&new_401, &h("2026-12-01 12:00:00", "success", "200")], &p), Some(Behaviour::Healthy));
+        assert_eq!(recorded(&[&h("2026-12-01 12:00:00", "failed", "429")], &p), Some(Behaviour::RateLimited));
+        assert_eq!(recorded(&[&h("2026-12-01 12:00:00", "failed", "503")], &p), None);
+        assert_eq!(recorded(&[&h("2026-12-01 12:00:00", "failed", "")], &p), None);
+        assert_eq!(recorded(&[&h("2026-12-01 12:00:00", "failed", "200")], &p), Some(Behaviour::Malformed));
+        assert_eq!(recorded(&[], &p), Some(Behaviour::Healthy));
+        assert_eq!(recorded(&[], &f(&[("outbound_state", "error")])), None);
+    }
+}

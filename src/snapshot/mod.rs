@@ -184,7 +184,7 @@ impl Snapshot {
         let first = lines
             .next()
             .ok_or("empty file: not a hubtop snapshot")?
-            .map_err(|e| format!("not a hubtop snapshot (not a gzip stream of lines: {e})"))?;
+            .map_err(|e| format!("not a hubtop snapshot, or a truncated one ({e})"))?;
         let v: Value = serde_json::from_str(&first).map_err(|_| "not a hubtop snapshot (no header)".to_string())?;
         if v.get("format").and_then(Value::as_str) != Some(FORMAT) {
             return Err("not a hubtop snapshot (its header names another format)".into());
