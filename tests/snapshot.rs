@@ -324,3 +324,32 @@ fn sim_load_serves_the_snapshot() {
     drop(child);
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// The rehearsal's header mark, in a colour no theme gives anything else.
+#[test]
+fn the_rehearsal_mark_has_a_colour_of_its_own() {
+    use hubtop::app::{App, Settings, keys::Keymap};
+    use hubtop::ui::Theme;
+    use ratatui::style::Color;
+    let mark = "REHEARSAL of prod @ 2026-12-06 22:40:00 UTC";
+    let settings = Settings { demo: false, rehearsal: Some(mark.into()), ..Default::default() };
+    let mut app = App::new(settings, Keymap::default());
+    app.size = (160, 20);
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 20)).unwrap();
+    term.draw(|f| hubtop::ui::draw(f, &app, &Theme::default_theme())).unwrap();
+    let buf = term.backend().buffer();
+    let row: String = (0..160).map(|x| buf[(x, 0)].symbol().to_string()).collect();
+    let at = row.find("REHEARSAL").unwrap_or_else(|| panic!("no mark in the header: {row}"));
+    let x = row[..at].chars().count() as u16;
+    assert_eq!(buf[(x, 0)].bg, Color::LightMagenta, "{row}");
+    for t in [Theme::default_theme(), Theme::light()] {
+        let styles = [
+            t.text, t.muted, t.accent, t.ok, t.warn, t.error, t.running, t.selected, t.marked, t.header, t.border,
+            t.title,
+        ];
+        for s in styles {
+            assert_ne!(s.bg, Some(Color::LightMagenta), "{}", t.name);
+            assert_ne!(s.fg, Some(Color::LightMagenta), "{}", t.name);
+        }
+    }
+}

@@ -85,11 +85,13 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         l1.push(Span::styled("  [DEMO]", t.warn));
     }
     if let Some(r) = &s.rehearsal {
-        // A colour no other mode uses: black on light magenta.
-        let style = ratatui::style::Style::new()
-            .fg(ratatui::style::Color::Black)
-            .bg(ratatui::style::Color::LightMagenta)
-            .add_modifier(ratatui::style::Modifier::BOLD);
+        // A colour no other mode uses: black on light magenta (reversed without colour).
+        use ratatui::style::{Color, Modifier, Style};
+        let style = if t.name == "none" {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Black).bg(Color::LightMagenta).add_modifier(Modifier::BOLD)
+        };
         l1.extend([Span::raw("  "), Span::styled(format!(" {r} "), style)]);
     }
     if s.read_only {
