@@ -54,16 +54,22 @@ struct Progress {
 }
 
 impl Progress {
-    fn add(&self, n: usize, expected_more: usize) {
+    /// The records the listings will bring, as counted before they start (the executions
+    /// and flows they reference come on top).
+    fn expect(&self, n: usize) {
+        self.expected.store(n, Ordering::Relaxed);
+    }
+
+    fn add(&self, n: usize) {
         let r = self.records.fetch_add(n, Ordering::Relaxed) + n;
-        let e = self.expected.fetch_add(expected_more, Ordering::Relaxed) + expected_more;
+        let e = self.expected.load(Ordering::Relaxed);
         if self.on {
             let q = self.traffic.requests.load(Ordering::Relaxed);
-            let est = if e > r { format!(" (~{e} expected so far)") } else { String::new() };
+            let est = if e > r { format!(" of ~{e}") } else { String::new() };
             if self.tty {
-                eprint!("\rsnapshot: {r} records, {q} requests{est}   ");
+                eprint!("\rsnapshot: {r}{est} records, {q} requests   ");
             } else {
-                eprintln!("snapshot: {r} records, {q} requests{est}");
+                eprintln!("snapshot: {r}{est} records, {q} requests");
             }
         }
     }
@@ -104,18 +110,35 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
         traffic: Arc::clone(&client.traffic),
     };
     let q = |s: &str| parse(s).unwrap_or_default();
-    let mut recs: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
-    // Each `list` below is independent: the same query pattern for every table.
-    recs.insert(Entity::Providers, list(client, Entity::Providers, q(""), &p).await?);
     let window = format!("sys_updated_on>={since}");
     let open = format!("sys_updated_on<{since}^stateINerror,ready");
+    let wo_window = format!("fm_providerISNOTEMPTY^{window}");
+    // The estimate: what each listing will bring (Aggregate API, one batch where there is one).
+    let plan = [
+        (Entity::Providers, ""),
+        (Entity::Outbound, window.as_str()),
+        (Entity::Outbound, open.as_str()),
+        (Entity::Inbound, window.as_str()),
+        (Entity::Inbound, open.as_str()),
+        (Entity::History, window.as_str()),
+        (Entity::WorkOrders, wo_window.as_str()),
+    ];
+    let counts = plan.iter().map(|(e, query)| {
+        let query = q(query);
+        async move { client.stats(client.table(*e), &query, &[]).await }
+    });
+    if let Ok(counts) = client.batched(counts.collect()).await {
+        p.expect(counts.iter().map(|(n, _)| *n as usize).sum());
+    }
+    let mut recs: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
+    recs.insert(Entity::Providers, list(client, Entity::Providers, q(""), &p).await?);
     for e in [Entity::Outbound, Entity::Inbound] {
         let mut v = list(client, e, q(&window), &p).await?;
         v.extend(list(client, e, q(&open), &p).await?);
         recs.insert(e, v);
     }
     recs.insert(Entity::History, list(client, Entity::History, q(&window), &p).await?);
-    let mut wos = list(client, Entity::WorkOrders, q(&format!("fm_providerISNOTEMPTY^{window}")), &p).await?;
+    let mut wos = list(client, Entity::WorkOrders, q(&wo_window), &p).await?;
     let have: BTreeSet<String> = wos.iter().map(|r| r.sys_id().to_string()).collect();
     let wanted = referenced(
         &recs,
@@ -196,13 +219,13 @@ async fn list(client: &Client, e: Entity, query: Query, p: &Progress) -> crate::
     let mut out = first.records;
     let Some(total) = first.total else {
         // No count: follow the `next` links one page at a time.
-        p.add(out.len(), 0);
+        p.add(out.len());
         let mut next = first.next_offset;
         let mut s = s;
         while let Some(off) = next.filter(|o| *o > s.offset) {
             s.offset = off;
             let page = client.list(&s).await?;
-            p.add(page.records.len(), 0);
+            p.add(page.records.len());
             if page.records.is_empty() {
                 break;
             }
@@ -211,7 +234,7 @@ async fn list(client: &Client, e: Entity, query: Query, p: &Progress) -> crate::
         }
         return Ok(out);
     };
-    p.add(out.len(), total.saturating_sub(out.len()));
+    p.add(out.len());
     let offsets: Vec<usize> = (1..total.div_ceil(PAGE)).map(|i| i * PAGE).collect();
     for round in offsets.chunks(ROUND) {
         let futs: Vec<_> = round
@@ -223,7 +246,7 @@ async fn list(client: &Client, e: Entity, query: Query, p: &Progress) -> crate::
             })
             .collect();
         for page in client.batched(futs).await? {
-            p.add(page.records.len(), 0);
+            p.add(page.records.len());
             out.extend(page.records);
         }
     }
@@ -247,7 +270,7 @@ async fn by_ids(client: &Client, e: Entity, ids: BTreeSet<String>, p: &Progress)
             })
             .collect();
         for page in client.batched(futs).await? {
-            p.add(page.records.len(), 0);
+            p.add(page.records.len());
             out.extend(page.records);
         }
     }
