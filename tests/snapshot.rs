@@ -198,7 +198,7 @@ async fn payload_text_stays_out_of_the_file_unless_kept() {
         (OUTBOUND, "payload", "MARKER-OB-PAYLOAD"),
         (OUTBOUND, "last_error", "MARKER-OB-ERROR"),
         (WORK_ORDERS, "description", "MARKER-WO-DESC"),
-        (WORK_ORDERS, "comments", "MARKER-WO-COMMENT"),
+        (WORK_ORDERS, "comments", "MARKER-WO-COMMENT\nsecond line"),
         (HISTORY, "message", "MARKER-HIST-MSG"),
         (EXECUTIONS, "error_message", "MARKER-EXEC-ERR"),
         (PROVIDERS, "last_error", "MARKER-PROV-ERR"),
@@ -223,12 +223,14 @@ async fn payload_text_stays_out_of_the_file_unless_kept() {
     take::take(&c, &opts(false)).await.unwrap().write(&plain).unwrap();
     take::take(&c, &opts(true)).await.unwrap().write(&kept).unwrap();
     let (plain, kept) = (decompressed(&plain), decompressed(&kept));
-    let all = markers.iter().map(|m| m.2).chain(["MARKER-IN-PAYLOAD", "MARKER-IN-ERROR"]);
+    let all = markers.iter().map(|m| m.2.lines().next().unwrap()).chain(["MARKER-IN-PAYLOAD", "MARKER-IN-ERROR"]);
     for m in all {
         assert!(!plain.contains(m), "{m} is in the redacted snapshot");
         assert!(kept.contains(m), "{m} is not in the --keep-payloads snapshot (the test would prove nothing)");
     }
     assert!(plain.contains("[redacted: "));
+    // Kept values are exact: a newline stays a newline (the console shows ⏎).
+    assert!(kept.contains("MARKER-WO-COMMENT\\nsecond line"), "the comment was altered");
     // No credential of the instance or its providers.
     for secret in ["fm-secret", "\"password\"", "client_secret"] {
         assert!(!kept.contains(secret), "{secret}");

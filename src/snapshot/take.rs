@@ -13,9 +13,10 @@
 //! - the choice lists (`sys_choice` where readable, else the built-in lists).
 //!
 //! Paging is by offset in `sys_id` order (stable while records change), a page of
-//! [`PAGE`] records; once the first page tells the total, the other pages go [`ROUND`]
-//! at a time, as one Batch API call where there is one. A record seen twice (it moved
-//! while pages were read) is kept once.
+//! [`PAGE`] records; after the first page the others go [`ROUND`] at a time, as one
+//! Batch API call where there is one, until a page comes back short. A record seen
+//! twice (it moved while pages were read) is kept once. Values are kept exactly as the
+//! instance sent them (the console's records are made printable and cut; these are not).
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::IsTerminal;
@@ -24,9 +25,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Fields, Header, Snapshot, clean, tables_map};
 use crate::client::read::ListSpec;
-use crate::client::{Client, Record, budget};
+use crate::client::{Client, budget};
 use crate::domain::{Entity, mapping};
 use crate::query::{Query, parse};
+use serde_json::Value;
 
 /// Records per page.
 pub const PAGE: usize = 1000;
@@ -130,27 +132,28 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
     if let Ok(counts) = client.batched(counts.collect()).await {
         p.expect(counts.iter().map(|(n, _)| *n as usize).sum());
     }
-    let mut recs: BTreeMap<Entity, Vec<Record>> = BTreeMap::new();
-    recs.insert(Entity::Providers, list(client, Entity::Providers, q(""), &p).await?);
+    let mut recs: BTreeMap<Entity, Vec<Fields>> = BTreeMap::new();
+    let keep = opts.keep_payloads;
+    recs.insert(Entity::Providers, list(client, Entity::Providers, q(""), &p, keep).await?);
     for e in [Entity::Outbound, Entity::Inbound] {
-        let mut v = list(client, e, q(&window), &p).await?;
-        v.extend(list(client, e, q(&open), &p).await?);
+        let mut v = list(client, e, q(&window), &p, keep).await?;
+        v.extend(list(client, e, q(&open), &p, keep).await?);
         recs.insert(e, v);
     }
-    recs.insert(Entity::History, list(client, Entity::History, q(&window), &p).await?);
-    let mut wos = list(client, Entity::WorkOrders, q(&wo_window), &p).await?;
-    let have: BTreeSet<String> = wos.iter().map(|r| r.sys_id().to_string()).collect();
+    recs.insert(Entity::History, list(client, Entity::History, q(&window), &p, keep).await?);
+    let mut wos = list(client, Entity::WorkOrders, q(&wo_window), &p, keep).await?;
+    let have: BTreeSet<String> = wos.iter().map(|r| id_of(r).to_string()).collect();
     let wanted = referenced(
         &recs,
         &[(Entity::Outbound, "document_id"), (Entity::Inbound, "document_id"), (Entity::History, "task")],
     );
-    wos.extend(by_ids(client, Entity::WorkOrders, wanted.difference(&have).cloned().collect(), &p).await?);
+    wos.extend(by_ids(client, Entity::WorkOrders, wanted.difference(&have).cloned().collect(), &p, keep).await?);
     recs.insert(Entity::WorkOrders, wos);
     let ex_ids = referenced(
         &recs,
         &[(Entity::Outbound, "flow_context"), (Entity::Inbound, "flow_context"), (Entity::History, "flow_context")],
     );
-    recs.insert(Entity::Executions, by_ids(client, Entity::Executions, ex_ids, &p).await?);
+    recs.insert(Entity::Executions, by_ids(client, Entity::Executions, ex_ids, &p, keep).await?);
     use crate::domain::records::provider::{CANCEL_FLOW, CREATE_FLOW, UPDATE_FLOW};
     let flow_ids = referenced(
         &recs,
@@ -161,21 +164,17 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
             (Entity::Executions, "flow"),
         ],
     );
-    recs.insert(Entity::Flows, by_ids(client, Entity::Flows, flow_ids, &p).await?);
+    recs.insert(Entity::Flows, by_ids(client, Entity::Flows, flow_ids, &p, keep).await?);
     let (choices, choices_from) = choices(client).await;
     if p.on && p.tty {
         eprintln!();
     }
+    // A record seen twice (it moved while pages were read) is kept once.
     let records = recs
         .into_iter()
         .map(|(e, rows)| {
             let mut seen = HashSet::new();
-            let rows: Vec<Fields> = rows
-                .into_iter()
-                .filter(|r| seen.insert(r.sys_id().to_string()))
-                .map(|r| clean(e, r.fields.into_iter().map(|(k, f)| (k, f.value)), opts.keep_payloads))
-                .collect();
-            (e, rows)
+            (e, rows.into_iter().filter(|r| seen.insert(id_of(r).to_string())).collect())
         })
         .collect();
     let header = Header {
@@ -196,9 +195,9 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
 }
 
 /// The non-empty values of reference fields across what was read.
-fn referenced(recs: &BTreeMap<Entity, Vec<Record>>, refs: &[(Entity, &str)]) -> BTreeSet<String> {
+fn referenced(recs: &BTreeMap<Entity, Vec<Fields>>, refs: &[(Entity, &str)]) -> BTreeSet<String> {
     refs.iter()
-        .flat_map(|(e, f)| recs.get(e).into_iter().flatten().map(move |r| r.get(f).to_string()))
+        .flat_map(|(e, f)| recs.get(e).into_iter().flatten().map(move |r| r.get(*f).cloned().unwrap_or_default()))
         .filter(|v| !v.is_empty())
         .collect()
 }
@@ -212,49 +211,72 @@ fn spec(client: &Client, e: Entity, mut query: Query) -> ListSpec {
     s
 }
 
-/// Every record matching `query`: the first page, then the rest a round at a time.
-async fn list(client: &Client, e: Entity, query: Query, p: &Progress) -> crate::client::Result<Vec<Record>> {
-    let s = spec(client, e, query);
-    let first = client.list(&s).await?;
-    let mut out = first.records;
-    let Some(total) = first.total else {
-        // No count: follow the `next` links one page at a time.
-        p.add(out.len());
-        let mut next = first.next_offset;
-        let mut s = s;
-        while let Some(off) = next.filter(|o| *o > s.offset) {
-            s.offset = off;
-            let page = client.list(&s).await?;
-            p.add(page.records.len());
-            if page.records.is_empty() {
-                break;
-            }
-            out.extend(page.records);
-            next = page.next_offset;
-        }
-        return Ok(out);
-    };
-    p.add(out.len());
-    let offsets: Vec<usize> = (1..total.div_ceil(PAGE)).map(|i| i * PAGE).collect();
-    for round in offsets.chunks(ROUND) {
-        let futs: Vec<_> = round
-            .iter()
-            .map(|off| {
+fn id_of(r: &Fields) -> &str {
+    r.get("sys_id").map_or("", String::as_str)
+}
+
+/// A record as the instance sent it (logical names; values exact, not cut or made
+/// printable as the console's records are), cleaned for the file.
+fn fields(e: Entity, v: Value, keep: bool) -> Fields {
+    let Value::Object(o) = v else { return Fields::new() };
+    let pairs = o.into_iter().map(|(k, v)| {
+        let v = match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            Value::Object(mut m) => match m.remove("value") {
+                Some(Value::String(s)) => s,
+                Some(other) => other.to_string(),
+                None => Value::Object(m).to_string(),
+            },
+            other => other.to_string(),
+        };
+        (k, v)
+    });
+    clean(e, pairs, keep)
+}
+
+/// Every record matching `query`: the first page, then [`ROUND`] pages at a time until
+/// one comes back short.
+async fn list(
+    client: &Client,
+    e: Entity,
+    query: Query,
+    p: &Progress,
+    keep: bool,
+) -> crate::client::Result<Vec<Fields>> {
+    let mut s = spec(client, e, query);
+    s.no_count = true;
+    let first = client.list_raw(&s).await?;
+    p.add(first.len());
+    let mut full = first.len() >= PAGE;
+    let mut out: Vec<Fields> = first.into_iter().map(|v| fields(e, v, keep)).collect();
+    let mut offset = PAGE;
+    while full {
+        let futs: Vec<_> = (0..ROUND)
+            .map(|i| {
                 let mut s = s.clone();
-                s.offset = *off;
-                async move { client.list(&s).await }
+                s.offset = offset + i * PAGE;
+                async move { client.list_raw(&s).await }
             })
             .collect();
         for page in client.batched(futs).await? {
-            p.add(page.records.len());
-            out.extend(page.records);
+            p.add(page.len());
+            full &= page.len() >= PAGE;
+            out.extend(page.into_iter().map(|v| fields(e, v, keep)));
         }
+        offset += ROUND * PAGE;
     }
     Ok(out)
 }
 
 /// The records with these sys_ids, [`IDS_PER_REQUEST`] per request, a round at a time.
-async fn by_ids(client: &Client, e: Entity, ids: BTreeSet<String>, p: &Progress) -> crate::client::Result<Vec<Record>> {
+async fn by_ids(
+    client: &Client,
+    e: Entity,
+    ids: BTreeSet<String>,
+    p: &Progress,
+    keep: bool,
+) -> crate::client::Result<Vec<Fields>> {
     let ids: Vec<String> = ids.into_iter().collect();
     let mut out = Vec::new();
     let chunks: Vec<&[String]> = ids.chunks(IDS_PER_REQUEST).collect();
@@ -266,12 +288,12 @@ async fn by_ids(client: &Client, e: Entity, ids: BTreeSet<String>, p: &Progress)
                 let mut s = spec(client, e, q);
                 s.limit = chunk.len();
                 s.no_count = true;
-                async move { client.list(&s).await }
+                async move { client.list_raw(&s).await }
             })
             .collect();
         for page in client.batched(futs).await? {
-            p.add(page.records.len());
-            out.extend(page.records);
+            p.add(page.len());
+            out.extend(page.into_iter().map(|v| fields(e, v, keep)));
         }
     }
     Ok(out)
