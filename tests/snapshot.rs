@@ -355,3 +355,33 @@ fn the_rehearsal_mark_has_a_colour_of_its_own() {
         }
     }
 }
+
+/// A snapshot's reads are background reads: past the profile's hourly budget they wait
+/// for room instead of being sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_keeps_within_the_hourly_request_budget() {
+    let src = sim::start(quiet_demo(3)).await.unwrap();
+    settled(&src).await;
+    let mut c = ClientConfig::new(&src.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() });
+    c.max_requests_per_hour = 3;
+    let client = Arc::new(Client::new(c).unwrap());
+    let before = src.sim.counters.requests.load(Ordering::Relaxed);
+    let task = tokio::spawn({
+        let client = Arc::clone(&client);
+        async move { take::take(&client, &opts(false)).await }
+    });
+    let mut waiting = 0;
+    for _ in 0..400 {
+        waiting = client.budget.state().waiting;
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(waiting > 0, "the snapshot never waited for the budget");
+    let sent = src.sim.counters.requests.load(Ordering::Relaxed) - before;
+    assert!(sent <= 3, "{sent} requests sent with a budget of 3 per hour");
+    assert!(!task.is_finished());
+    task.abort();
+    src.shutdown().await;
+}
