@@ -80,6 +80,18 @@ pub async fn run(config: &Config, a: RehearseArgs) -> u8 {
         ..Default::default()
     };
     let audit_path = report::audit_path(&a.file);
+    // A rehearsal starts its own audit and end state: an earlier one's are kept aside,
+    // so --report never mixes two rehearsals.
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S").to_string();
+    for p in [&audit_path, &report::end_path(&a.file)] {
+        if p.exists() {
+            let mut aside = p.as_os_str().to_os_string();
+            aside.push(format!(".{stamp}"));
+            if let Err(e) = std::fs::rename(p, &aside) {
+                return refuse(exit::FAILED, &format!("cannot set aside {}: {e}", p.display()));
+            }
+        }
+    }
     let audit = match audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user) {
         Ok(x) => Arc::new(x.with_profile(Some(&report::audit_mark(snap.header.source_name())))),
         Err(e) => return refuse(exit::FAILED, &format!("cannot open {}: {e}", audit_path.display())),

@@ -4,7 +4,8 @@
 //! (its audit log, every line marked with the profile `REHEARSAL of <source>`) and,
 //! when it ends, `FILE.rehearsal-end` (the instance's end state, in the snapshot
 //! format). The report compares the snapshot with the end state and lists the audit's
-//! actions; it needs no instance.
+//! actions; it needs no instance. A new rehearsal sets the previous one's files aside
+//! (renamed with a time suffix), so a report never mixes two rehearsals.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
