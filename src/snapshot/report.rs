@@ -142,9 +142,19 @@ pub fn render(before: &Snapshot, after: &Snapshot, audit: &str) -> String {
     }
     let _ = writeln!(o);
     let acts = actions(audit);
+    // Records by their numbers where they have one (the audit names `table:sys_id`).
+    let numbers: HashMap<&str, &str> = after
+        .records
+        .values()
+        .chain(before.records.values())
+        .flatten()
+        .filter_map(|r| Some((r.get("sys_id")?.as_str(), r.get("number").filter(|n| !n.is_empty())?.as_str())))
+        .collect();
     let _ = writeln!(o, "Actions taken in the rehearsal: {}", acts.len());
     for a in &acts {
-        let _ = writeln!(o, "  {} UTC  {:<8} {:<14} {}", a.time, a.action, a.record, a.outcome);
+        let id = a.record.rsplit(':').next().unwrap_or(&a.record);
+        let record = numbers.get(id).copied().unwrap_or(&a.record);
+        let _ = writeln!(o, "  {} UTC  {:<8} {:<14} {}", a.time, a.action, record, a.outcome);
     }
     o
 }
