@@ -65,7 +65,7 @@ pub async fn run(config: &Config, a: RehearseArgs) -> u8 {
         &handle.base_url,
         Auth::Basic { user: sim::auth::USER.into(), password: sim::auth::PASSWORD.into() },
     );
-    let client = match Client::new(cc.clone()) {
+    let client = match Client::new(cc) {
         Ok(c) => c,
         Err(e) => return refuse(exit::FAILED, &e.to_string()),
     };
@@ -107,8 +107,9 @@ pub async fn run(config: &Config, a: RehearseArgs) -> u8 {
     // No other profile in a rehearsal: the fleet and `:profile` see none.
     let bare = Config { profiles: Default::default(), ..config.clone() };
     let global = crate::cli::Global::default();
+    // The rehearsal instance is not adopted as `demo`: `:profile demo` opens the ordinary
+    // demo (marked [DEMO], its own audit log), never this instance without its mark.
     let mut profs = profiles::Profiles::new(&global, &bare, Arc::new(crate::config::OsKeyring), fleet_tx);
-    profs.adopt_sim(handle, &cc);
     let mut app = app::App::new(settings, keymap);
     app.stack = vec![Screen::View(initial_view(config.default_view))];
     let opts = terminal::TuiOptions { mouse: config.mouse, ..Default::default() };
@@ -118,6 +119,7 @@ pub async fn run(config: &Config, a: RehearseArgs) -> u8 {
     let dumped = load::dump(&sim, &snap.header);
     let saved = tokio::task::spawn_blocking(move || dumped.write(&end)).await;
     profs.shutdown().await;
+    handle.shutdown().await;
     match saved {
         Ok(Ok(_)) => eprintln!(
             "hubtop rehearse: end state in {}, audit in {}; `hubtop rehearse {} --report` compares",
