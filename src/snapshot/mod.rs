@@ -25,7 +25,8 @@
 //! Payload-like fields ([`PAYLOAD_FIELDS`]) are redacted unless `--keep-payloads`: the value
 //! becomes `[redacted: N bytes, sha256 XXXXXXXXXXXXXXXX]` (empty values stay empty). No
 //! credential is ever written: only the domain's fields are asked for (`sysparm_fields`), and
-//! any field whose name looks like a secret is dropped besides.
+//! any field whose name looks like a secret is dropped besides, and a URL field loses any
+//! `user:password@` it carries.
 
 pub mod load;
 pub mod report;
@@ -239,6 +240,8 @@ pub fn clean(e: Entity, fields: impl IntoIterator<Item = (String, String)>, keep
         .filter(|(k, _)| !is_secret(k))
         .map(|(k, v)| {
             let v = if !keep_payloads && is_payload(e, &k) { redact(&v) } else { v };
+            // A URL's `user:password@` never reaches the file.
+            let v = if k.ends_with("url") { crate::client::strip_credentials(&v).0 } else { v };
             (k, v)
         })
         .collect()
@@ -324,5 +327,8 @@ mod tests {
         assert_eq!(c["description"], "text");
         assert_ne!(clean(Entity::WorkOrders, f, false)["description"], "text");
         assert_eq!(redact(""), "");
+        let p =
+            clean(Entity::Providers, [("base_url".to_string(), "https://u:pw@fm.example.com/api".to_string())], true);
+        assert_eq!(p["base_url"], "https://fm.example.com/api");
     }
 }
