@@ -176,6 +176,10 @@ pub enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Snapshot an instance's integration state into one file, to rehearse on (GET only).
+    Snapshot(crate::cmd::snapshot::SnapshotArgs),
+    /// Open the console on the embedded instance started from a snapshot (`--report`: what it changed).
+    Rehearse(crate::cmd::rehearse::RehearseArgs),
     /// Print shell completions.
     #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
     Completions { shell: clap_complete::Shell },

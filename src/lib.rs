@@ -22,6 +22,7 @@ pub mod query;
 pub mod sanitize;
 pub mod signals;
 pub mod sim;
+pub mod snapshot;
 pub mod target;
 pub mod theme;
 pub mod time;
@@ -53,6 +54,8 @@ pub async fn run(cli: Cli) -> u8 {
     };
     match cli.command {
         Some(Command::Metrics(args)) => metrics::run(&cli.global, &config, args).await,
+        Some(Command::Snapshot(a)) => cmd::snapshot::run(&cli.global, &config, a).await,
+        Some(Command::Rehearse(a)) => cmd::rehearse::run(&config, a).await,
         Some(c) => cmd::run(&cli.global, &config, c).await,
         None => console::run(&cli.global, &config).await,
     }

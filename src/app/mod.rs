@@ -108,6 +108,8 @@ pub struct Settings {
     pub meter: Option<crate::client::budget::Meter>,
     /// The profile connected to (`demo`: the embedded instance; `None`: `--instance`).
     pub profile: Option<String>,
+    /// `REHEARSAL of <source> @ <time>`: the console runs on a snapshot's copy.
+    pub rehearsal: Option<String>,
 }
 
 impl Default for Settings {
@@ -124,6 +126,7 @@ impl Default for Settings {
             adaptive: true,
             meter: None,
             profile: None,
+            rehearsal: None,
         }
     }
 }

@@ -8,6 +8,8 @@ mod doctor_write;
 mod get;
 mod login;
 pub mod profiles;
+pub mod rehearse;
+pub mod snapshot;
 
 use std::sync::Arc;
 

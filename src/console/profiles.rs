@@ -44,6 +44,7 @@ pub fn open(target: &Target, client: Client, demo: bool, config: &Config) -> Res
         profile,
         adaptive: true,
         meter: Some(client.meter()),
+        rehearsal: None,
     };
     let audit_path = config::data_dir().join("audit.jsonl");
     let audit = audit::Audit::open(Some(&audit_path), &settings.instance, &settings.user)

@@ -47,4 +47,11 @@ pub struct SimArgs {
     /// The secret of OAuth client `hubtop`.
     #[arg(long, env = "HUBTOP_SIM_CLIENT_SECRET", default_value = "hubtop", hide_env_values = true)]
     pub client_secret: String,
+    /// Start from a snapshot (`hubtop snapshot`) instead of the demo data: no traffic, the
+    /// snapshot's records, providers and clock.
+    #[arg(long, value_name = "FILE")]
+    pub load: Option<std::path::PathBuf>,
+    /// With --load: how the snapshot's providers answer (as their latest sync history says, ok, down).
+    #[arg(long, value_enum, default_value_t = crate::snapshot::load::Providers::AsRecorded, requires = "load")]
+    pub providers: crate::snapshot::load::Providers,
 }

@@ -44,6 +44,7 @@ fn parse_rate(s: &str) -> Option<u32> {
 
 pub async fn run(a: SimArgs) -> u8 {
     let mut signals = crate::signals::Signals::install();
+    let load = a.load.clone().map(|p| (p, a.providers));
     let config = match config(a) {
         Ok(c) => c,
         Err(e) => {
@@ -51,7 +52,28 @@ pub async fn run(a: SimArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let handle = match super::start(config).await {
+    let started = match load {
+        None => super::start(config).await,
+        Some((path, providers)) => match crate::snapshot::Snapshot::read(&path) {
+            Err(e) => {
+                eprintln!("hubtop sim: --load {e}");
+                return exit::USAGE;
+            }
+            Ok(snap) => crate::snapshot::load::start(&snap, providers, config).await.map(|(h, summary)| {
+                eprintln!(
+                    "loaded {} records of {} @ {} UTC",
+                    snap.total(),
+                    snap.header.source_name(),
+                    snap.header.taken_at
+                );
+                for (title, does) in summary {
+                    eprintln!("  provider {title}: {does}");
+                }
+                h
+            }),
+        },
+    };
+    let handle = match started {
         Ok(h) => h,
         Err(e) => {
             eprintln!("hubtop sim: {e}");

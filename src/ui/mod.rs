@@ -159,6 +159,17 @@ fn header_line<'a>(app: &App, t: &Theme, compact: bool, user: bool) -> Vec<Span<
     if s.demo {
         l1.push(Span::styled(flag("  [DEMO]", " DEMO"), t.warn));
     }
+    if let Some(r) = &s.rehearsal {
+        // A colour no other mode uses: black on light magenta (reversed without colour).
+        // Never shortened: an operator must not mistake a rehearsal for the instance.
+        use ratatui::style::{Color, Modifier, Style};
+        let style = if t.name == "none" {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Black).bg(Color::LightMagenta).add_modifier(Modifier::BOLD)
+        };
+        l1.extend([Span::raw(" "), Span::styled(format!(" {r} "), style)]);
+    }
     if s.read_only {
         l1.push(Span::styled(flag("  [READ-ONLY]", " RO"), t.warn));
     }

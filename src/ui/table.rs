@@ -20,7 +20,9 @@ pub type Styled = (String, Style);
 /// The text and style of one cell.
 pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> Styled {
     let v = r.get(field);
-    if Some(field) == e.state_field() || matches!(field, "state" | "status" | "integration_state" | "outbound_state" | "inbound_state") {
+    if Some(field) == e.state_field()
+        || matches!(field, "state" | "status" | "integration_state" | "outbound_state" | "inbound_state")
+    {
         let (sym, style) = t.state(v);
         return (format!("{sym} {}", r.show(field)), style);
     }

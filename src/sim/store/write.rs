@@ -21,6 +21,8 @@ pub struct Store {
     id_salt: u64,
     /// The instance's clock when pinned (tests); `None` follows the host's.
     clock: RwLock<Option<chrono::DateTime<chrono::Utc>>>,
+    /// Added to the host's clock when not pinned (a rehearsal starts at its snapshot's time).
+    offset: RwLock<chrono::Duration>,
 }
 
 impl Default for Store {
@@ -39,13 +41,19 @@ impl Store {
             ids: AtomicU64::new(1),
             id_salt: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5bd1_e995,
             clock: RwLock::new(None),
+            offset: RwLock::new(chrono::Duration::zero()),
         }
     }
 
     /// The instance's clock: what its writes are stamped with and what the relative
     /// dates of its queries (`ONToday@…`, `RELATIVEGT@…`) are evaluated against.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.clock.read().unwrap_or_else(chrono::Utc::now)
+        self.clock.read().unwrap_or_else(|| chrono::Utc::now() + *self.offset.read())
+    }
+
+    /// Runs the instance's clock `offset` from the host's (when not pinned).
+    pub fn set_offset(&self, offset: chrono::Duration) {
+        *self.offset.write() = offset;
     }
 
     /// Stops the instance's clock at `t` (`None`: the host's clock again).
@@ -220,6 +228,13 @@ impl Store {
         if let Some(h) = &*self.hook.read() {
             h(table, row);
         }
+    }
+
+    /// Numbers the table's next records after `n` at least (a loaded table's numbers stay unique).
+    pub fn number_after(&self, table: &str, n: u64) -> Result<(), StoreError> {
+        let mut t = self.table(table)?.write();
+        t.next_number = t.next_number.max(n);
+        Ok(())
     }
 
     /// Bulk load without hooks, interning every value: used by `--rows` seeding.
