@@ -341,8 +341,10 @@ fn render(a: &GetArgs, plan: &Plan, got: &Got, first: bool) -> (String, u8) {
     (text, exit::FAILED)
 }
 
+/// What `-o name` prints: the number, else the sys_id (a title may hold spaces, and the
+/// commands that act take a sys_id).
 fn name_of(e: Entity, r: &Record) -> String {
-    let n = r.get(id_field(e));
+    let n = if id_field(e) == "number" { r.get("number") } else { "" };
     if n.is_empty() { r.sys_id().to_string() } else { n.to_string() }
 }
 
@@ -379,7 +381,11 @@ fn fields_view(e: Entity, r: &Record, fields: &[String]) -> String {
         })
         .collect();
     let w = rows.iter().map(|(l, _)| unicode_width::UnicodeWidthStr::width(l.as_str())).max().unwrap_or(0) + 1;
-    let mut out = format!("{}: {}\n", e.label_one(), name_of(e, r));
+    let title = match r.show(id_field(e)) {
+        "" => r.sys_id(),
+        t => t,
+    };
+    let mut out = format!("{}: {title}\n", e.label_one());
     for (label, value) in rows {
         let pad = w.saturating_sub(unicode_width::UnicodeWidthStr::width(label.as_str()));
         // A value of several lines keeps its lines, indented under the first.
