@@ -299,7 +299,8 @@ fn one_record_by_number_is_shown_field_by_field_and_as_an_object() {
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&o)));
     assert_eq!(v["number"], n);
     assert_eq!(v["state"], "error");
-    // --display: value and display value side by side.
+    // --display: value and display value side by side, in the Table API's own form for
+    // sysparm_display_value=all (markdown/api-reference/rest-apis/c_TableAPI.md).
     let o = on(&sim, &dir, &["get", "outbound", n, "-o", "json", "--display"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}\n{}", text(&o)));
     assert_eq!(v["state"]["value"], "error", "{v}");

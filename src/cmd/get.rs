@@ -535,7 +535,14 @@ pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8
 /// One profile of `get_many`: resolved (secrets too) and asked on its own.
 async fn fetch_profile(g: &Global, config: &Config, name: &str, a: &GetArgs) -> Result<(Plan, Got), (u8, String)> {
     // The profile names its instance and credentials; `--instance` and its flags do not apply.
-    let g = Global { profile: Some(name.to_string()), instance: None, user: None, client_id: None, ..g.clone() };
+    let g = Global {
+        profile: Some(name.to_string()),
+        instance: None,
+        user: None,
+        client_id: None,
+        demo: false,
+        ..g.clone()
+    };
     let config2 = config.clone();
     let target = tokio::task::spawn_blocking(move || Target::resolve(&g, &config2, &OsKeyring))
         .await

@@ -102,7 +102,7 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     if !g.names_a_target(config) {
         return refuse(exit::USAGE, NO_TARGET);
     }
-    if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',')) {
+    if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',') && !g.demo) {
         return match cmd {
             Command::Get(args) => get::get_many(g, config, list, args).await,
             _ => refuse(exit::USAGE, "several profiles (--profile a,b) are for `get` only; name one"),
