@@ -11,82 +11,229 @@ use crate::domain::Entity;
     version,
     about = "A terminal operations console for ServiceNow integrations",
     long_about = "A terminal operations console for ServiceNow integrations: FM providers, outbound and \
-                  inbound queues, flow executions and sync history, live.\n\nWithout a profile or \
-                  --instance, hubtop starts its embedded instance (a simulated ServiceNow with FM \
-                  providers, live traffic and failures) and opens the console on it.",
-    after_help = "Examples:\n  hubtop                          open the console on the embedded demo instance\n  \
+                  inbound queues, flow executions and sync history, live.\n\nWithout a command, hubtop \
+                  opens the console: on --profile, --instance or the config's default profile, else on \
+                  its embedded demo instance (a simulated ServiceNow with FM providers, live traffic and \
+                  failures), marked [DEMO]. The other commands need a target: a profile (`hubtop config \
+                  init`), --instance, or --demo for the embedded instance.",
+    after_help = "Examples:\n  hubtop                          open the console (the embedded demo without a profile)\n  \
                   hubtop --profile prod           open the console on a configured instance\n  \
-                  hubtop get outbound --state error -o json\n  \
+                  hubtop get outbound --state error -o json --profile prod\n  \
+                  hubtop get outbound ISO0001012  one record, every field\n  \
+                  hubtop --demo get outbound      the embedded demo instance\n  \
                   hubtop sim --port 8080 --traffic 120\n\n\
                   Exit codes:\n  \
-                  0  done\n  \
+                  0  done (also when the reader of the output went away: `| head`)\n  \
                   1  failed: the action or its flow failed (the instance said so)\n  \
                   2  usage error, or refused before anything was sent (read-only, a rule, a field or value \
-                  the table does not have, a trigger the instance lacks, a bad config)\n  \
+                  the table does not have, a trigger the instance lacks, a bad config, no target)\n  \
                   3  authentication failed\n  \
                   4  unreachable, or not a ServiceNow instance\n  \
                   5  not permitted (the instance answered 403)\n  \
                   6  sent, outcome unknown: the instance may have acted; check the record before sending \
                   again, never resend blindly\n\n\
                   Environment: HUBTOP_PROFILE, HUBTOP_INSTANCE, HUBTOP_USER, HUBTOP_PASSWORD, \
-                  HUBTOP_CLIENT_SECRET, HUBTOP_LOG / RUST_LOG (log filter), HUBTOP_CONFIG_DIR, HUBTOP_DATA_DIR, NO_COLOR"
+                  HUBTOP_CLIENT_SECRET, HUBTOP_LOG / RUST_LOG (log filter), HUBTOP_CONFIG_DIR, HUBTOP_DATA_DIR, \
+                  NO_COLOR, VISUAL / EDITOR (config edit)"
 )]
 pub struct Cli {
+    /// Log level for the log file in the data directory [default: info, or HUBTOP_LOG / RUST_LOG].
+    #[arg(long, global = true, value_enum)]
+    pub log_level: Option<crate::logging::LogLevel>,
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+/// Where to connect and how. On the console (no command) and, through [`command`], on
+/// the commands that talk to an instance: nowhere else (`hubtop sim --instance` is an
+/// error, not an option ignored).
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Connection options")]
 pub struct Global {
-    /// Instance base URL, e.g. https://acme.service-now.com
-    #[arg(long, global = true, env = "HUBTOP_INSTANCE")]
+    /// Instance base URL, e.g. https://acme.service-now.com (credentials from --user or --client-id).
+    #[arg(long, env = "HUBTOP_INSTANCE", value_name = "URL")]
     pub instance: Option<String>,
     /// User name (Basic auth, or the OAuth password grant with --client-id). Password from HUBTOP_PASSWORD.
-    #[arg(long, global = true, env = "HUBTOP_USER")]
+    #[arg(long, env = "HUBTOP_USER")]
     pub user: Option<String>,
     /// OAuth client id; the secret comes from HUBTOP_CLIENT_SECRET.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub client_id: Option<String>,
-    /// A profile from the config file (`get` takes several, comma-separated: a,b).
-    #[arg(long, global = true, env = "HUBTOP_PROFILE")]
+    /// A profile from the config file (`hubtop config list`); `get` takes several, comma-separated: a,b.
+    #[arg(long, env = "HUBTOP_PROFILE", value_name = "NAME", add = clap_complete::ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
-    /// Accept invalid TLS certificates (never the default).
-    #[arg(long, global = true)]
+    /// Use the embedded demo instance (simulated data), whatever profile the environment names.
+    #[arg(long)]
+    pub demo: bool,
+    /// Accept invalid TLS certificates (never the default; prefer a profile's ca_file).
+    #[arg(long)]
     pub insecure: bool,
     /// Refuse every mutating action.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub read_only: bool,
     /// When the instance rate-limits for a long time (an hourly rule), wait until then
     /// instead of stopping at once.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub wait: bool,
-    /// Log level for the log file in the data directory [default: info, or HUBTOP_LOG / RUST_LOG].
-    #[arg(long, global = true, value_enum)]
-    pub log_level: Option<crate::logging::LogLevel>,
+}
+
+impl Global {
+    /// Whether any target was named: an instance, a profile (flag, environment or the
+    /// config's default), or the demo.
+    pub fn names_a_target(&self, config: &crate::config::Config) -> bool {
+        self.demo || self.instance.is_some() || self.profile.is_some() || config.default_profile.is_some()
+    }
+}
+
+/// The profile names of the config, for completing `--profile` (read when the shell asks).
+fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
+    let Ok(config) = crate::config::Config::load(&crate::config::config_path()) else { return Vec::new() };
+    config
+        .profiles
+        .iter()
+        .map(|(name, p)| clap_complete::CompletionCandidate::new(name).help(Some(p.instance.clone().into())))
+        .collect()
+}
+
+/// The commands that talk to an instance, and the connection options each takes.
+const CONNECTED: &[(&str, &[&str])] = &[
+    ("get", ALL_CONNECTION),
+    ("retry", ALL_CONNECTION),
+    ("skip", ALL_CONNECTION),
+    ("rerun", ALL_CONNECTION),
+    ("create", ALL_CONNECTION),
+    ("update", ALL_CONNECTION),
+    ("cancel", ALL_CONNECTION),
+    ("doctor", ALL_CONNECTION),
+    ("login", &["profile"]),
+];
+
+const ALL_CONNECTION: &[&str] = &["instance", "user", "client_id", "profile", "demo", "insecure", "read_only", "wait"];
+
+/// The command line's definition: the derived one, with the connection options added to
+/// the commands they apply to (under their own heading).
+pub fn command() -> clap::Command {
+    use clap::{Args as _, CommandFactory as _};
+    let conn: Vec<clap::Arg> =
+        Global::augment_args(clap::Command::new("connection")).get_arguments().cloned().collect();
+    let mut cmd = Cli::command();
+    for (name, ids) in CONNECTED {
+        let args: Vec<clap::Arg> = conn.iter().filter(|a| ids.contains(&a.get_id().as_str())).cloned().collect();
+        cmd = cmd.mut_subcommand(*name, |s| s.args(args));
+    }
+    cmd
+}
+
+/// Parses the process's arguments (exits with a usage message and code 2 on an error).
+pub fn parse() -> Cli {
+    parse_from(std::env::args_os())
+}
+
+/// Parses `args`: a connection option given after the command wins over one given before it.
+pub fn parse_from<I, T>(args: I) -> Cli
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    use clap::FromArgMatches as _;
+    use clap::parser::ValueSource::CommandLine;
+    let mut def = command();
+    let m = def.try_get_matches_from_mut(args).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&m).unwrap_or_else(|e| e.format(&mut def).exit());
+    // (An id the command does not define is asked with try_contains_id first: asking
+    // for its source would panic in a debug build.)
+    let typed = |m: &clap::ArgMatches, id: &str| {
+        m.try_contains_id(id).unwrap_or(false) && m.value_source(id) == Some(CommandLine)
+    };
+    if let Some((name, sub)) = m.subcommand() {
+        let applies = CONNECTED.iter().find(|(n, _)| *n == name).map_or(&[][..], |(_, ids)| *ids);
+        for id in ALL_CONNECTION {
+            if typed(&m, id) && !applies.contains(id) {
+                let flag = format!("--{}", id.replace('_', "-"));
+                def.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("{flag} does not apply to `hubtop {name}`"),
+                )
+                .exit();
+            }
+            if !typed(sub, id) {
+                continue;
+            }
+            let g = &mut cli.global;
+            let text = || sub.get_one::<String>(id).cloned();
+            match *id {
+                "instance" => g.instance = text(),
+                "user" => g.user = text(),
+                "client_id" => g.client_id = text(),
+                "profile" => g.profile = text(),
+                "demo" => g.demo = true,
+                "insecure" => g.insecure = true,
+                "read_only" => g.read_only = true,
+                "wait" => g.wait = true,
+                _ => {}
+            }
+        }
+        // A value from the environment (HUBTOP_INSTANCE, HUBTOP_PROFILE…) is read by both
+        // levels alike; the top level already has it.
+    }
+    let g = &cli.global;
+    let typed_anywhere = |id: &str| typed(&m, id) || m.subcommand().is_some_and(|(_, sub)| typed(sub, id));
+    if g.demo {
+        for id in ["instance", "profile"] {
+            if typed_anywhere(id) {
+                def.error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("--demo and --{id} name two targets; give one"),
+                )
+                .exit();
+            }
+        }
+    }
+    cli
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the embedded instance standalone (for curl, scripts, other clients).
     Sim(SimArgs),
-    /// List records: providers, workorders, outbound, inbound, executions, history.
-    #[command(
-        after_help = "Examples:\n  hubtop get outbound --state error\n  hubtop get outbound --state error --profile dev,prod -o json\n  hubtop get workorders --provider \"Acme Facilities\" -o json\n  hubtop get history --query 'status=failed^ORDERBYDESCsys_created_on' --limit 20"
-    )]
+    /// List records (providers, workorders, outbound, inbound, executions, history), or show some by number.
+    #[command(after_help = "Output (-o):\n  \
+                            table  the columns the console shows, fitted to the terminal (default)\n  \
+                            wide   more columns (sys_id, updated), never cut to the terminal\n  \
+                            json   the records as the instance sends them, ServiceNow field names, raw values\n  \
+                            yaml   the same as YAML\n  \
+                            csv    the table's columns and values (display values), RFC 4180, one header line\n  \
+                            name   one identifier a line (the number, else the sys_id), for xargs\n\
+                            With --display, json and yaml carry each field as {\"value\": raw, \"display_value\": \
+                            shown} (the Table API's sysparm_display_value=all): a reference's sys_id beside \
+                            the name the table shows.\n\
+                            One record named (get outbound ISO0001012) prints every field with its label and \
+                            display value; -o json gives the object.\n\n\
+                            Examples:\n  hubtop get outbound --state error\n  \
+                            hubtop get outbound ISO0001012\n  \
+                            hubtop get outbound ISO0001012 ISO0001013 -o yaml --display\n  \
+                            hubtop get outbound --state error -o csv --no-headers --fields number,state\n  \
+                            hubtop get outbound --state error -o name | xargs hubtop retry\n  \
+                            hubtop get outbound --state error --watch\n  \
+                            hubtop get outbound --state error --profile dev,prod -o json\n  \
+                            hubtop get workorders --provider \"Acme Facilities\" -o json\n  \
+                            hubtop get history --query 'status=failed^ORDERBYDESCsys_created_on' --limit 20")]
     Get(GetArgs),
     /// Every profile: its instance, auth, read-only / production, and whether it answers now.
     #[command(after_help = "Probes each instance at once, without credentials (an instance answers \
                             even when it refuses), 3 s at most.\nExit code 4 when any does not answer as an \
                             instance.\n\nExamples:\n  hubtop profiles\n  hubtop profiles -o json")]
     Profiles {
+        /// Output format: table, wide, json, yaml, csv or name (the profile names).
         #[arg(short, long, value_enum, default_value_t = Output::Table)]
         output: Output,
     },
     /// Retry queue entries (set their state to ready): outbound or inbound sys_ids or numbers.
     #[command(after_help = "Example:\n  hubtop retry ISO0001012 ISO0001013")]
     Retry {
+        /// Entries: numbers (ISO…, ISI…) or sys_ids.
         ids: Vec<String>,
         #[command(flatten)]
         act: ActArgs,
@@ -94,6 +241,7 @@ pub enum Command {
     /// Skip queue entries (set their state to skipped).
     #[command(after_help = "Example:\n  hubtop skip ISO0001012")]
     Skip {
+        /// Entries: numbers (ISO…, ISI…) or sys_ids.
         ids: Vec<String>,
         #[command(flatten)]
         act: ActArgs,
@@ -101,6 +249,7 @@ pub enum Command {
     /// Run a failed execution's flow again with its recorded inputs.
     #[command(after_help = "Example:\n  hubtop rerun 3f1c…")]
     Rerun {
+        /// The execution's sys_id (sys_flow_context).
         execution: String,
         #[command(flatten)]
         act: ActArgs,
@@ -108,6 +257,7 @@ pub enum Command {
     /// Create the work order at its provider (runs the provider's create subflow).
     #[command(after_help = "Example:\n  hubtop create WPT0001020")]
     Create {
+        /// The work order's number or sys_id.
         number: String,
         #[command(flatten)]
         act: ActArgs,
@@ -115,7 +265,9 @@ pub enum Command {
     /// Update the work order at its provider: changed fields and a comment.
     #[command(after_help = "Example:\n  hubtop update WPT0001020 --set priority=1 --comment 'Escalated by caller'")]
     Update {
+        /// The work order's number or sys_id.
         number: String,
+        /// A comment sent with the update (the work order's comments journal).
         #[arg(long)]
         comment: Option<String>,
         /// FIELD=VALUE, repeatable.
@@ -127,6 +279,7 @@ pub enum Command {
     /// Cancel the work order at its provider.
     #[command(after_help = "Example:\n  hubtop cancel WPT0001020")]
     Cancel {
+        /// The work order's number or sys_id.
         number: String,
         #[command(flatten)]
         act: ActArgs,
@@ -141,8 +294,9 @@ pub enum Command {
         #[arg(long)]
         write: bool,
     },
-    /// The config file: `path` prints where it is, `init` writes a commented default.
-    #[command(after_help = "Examples:\n  hubtop config path\n  hubtop config init")]
+    /// The config file: where it is, a commented default, its profiles, editing and checking it.
+    #[command(after_help = "Examples:\n  hubtop config init\n  hubtop config list\n  hubtop config edit\n  \
+                            hubtop config check\n  hubtop config path")]
     Config {
         #[command(subcommand)]
         action: ConfigAction,
@@ -155,8 +309,8 @@ pub enum Command {
     /// Store the secret of --profile in the OS keyring (read from the terminal, never echoed).
     #[command(after_help = "Example:\n  hubtop login --profile prod")]
     Login,
-    /// Measure the console against the embedded instance (each scenario beside its baseline).
-    #[command(after_help = "Examples:\n  hubtop bench --quick\n  hubtop bench --rows 1000000 --json")]
+    /// Measure the console against the embedded instance (a developer harness; see the README).
+    #[command(hide = true, after_help = "Examples:\n  hubtop bench --quick\n  hubtop bench --rows 1000000 --json")]
     Bench {
         /// Outbound entries in the large instance.
         #[arg(long)]
@@ -168,11 +322,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The console under fire: faults, token expiry and outages against a scripted operator; checks at the end.
-    #[command(after_help = "Examples:\n  hubtop chaos --duration 60s\n  hubtop chaos --duration 2m --seed 42")]
+    /// The console under fire: faults, token expiry and outages against a scripted operator (a developer harness).
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  hubtop chaos --duration 60s\n  hubtop chaos --duration 2m --seed 42"
+    )]
     Chaos {
+        /// How long to run, e.g. 60s or 2m.
         #[arg(long, default_value = "60s")]
         duration: String,
+        /// The seed of the faults and of the scripted operator (the same seed, the same run).
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
@@ -180,11 +339,19 @@ pub enum Command {
     Snapshot(crate::cmd::snapshot::SnapshotArgs),
     /// Open the console on the embedded instance started from a snapshot (`--report`: what it changed).
     Rehearse(crate::cmd::rehearse::RehearseArgs),
-    /// Print shell completions.
-    #[command(after_help = "Example:\n  hubtop completions bash > /etc/bash_completion.d/hubtop")]
-    Completions { shell: clap_complete::Shell },
+    /// Print the shell completion script (completes commands, options, profile names and record kinds).
+    #[command(after_help = "The script asks hubtop for candidates as you type (profile names come from \
+                            the config then), so it stays right when profiles change.\n\n\
+                            Examples:\n  hubtop completions bash > ~/.local/share/bash-completion/completions/hubtop\n  \
+                            hubtop completions zsh > ~/.zfunc/_hubtop\n  \
+                            hubtop completions fish > ~/.config/fish/completions/hubtop.fish")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
     /// Print the manual page (roff).
-    #[command(after_help = "Example:\n  hubtop man > ~/.local/share/man/man1/hubtop.1")]
+    #[command(after_help = "Example (where `man` finds it for a binary in ~/.cargo/bin):\n  \
+                            mkdir -p ~/.cargo/share/man/man1 && hubtop man > ~/.cargo/share/man/man1/hubtop.1")]
     Man,
 }
 
@@ -217,6 +384,16 @@ pub enum ConfigAction {
     Path,
     /// Write a commented default config (never over an existing file).
     Init,
+    /// The profiles: instance, auth, where the secret comes from (never the secret), protections.
+    List {
+        /// Output format: table or json (the others as for `get`).
+        #[arg(short, long, value_enum, default_value_t = Output::Table)]
+        output: Output,
+    },
+    /// Open the config in $VISUAL or $EDITOR; saved only when it is valid.
+    Edit,
+    /// Check the config: syntax, every profile, and that each secret's source is there.
+    Check,
 }
 
 pub use crate::sim::args::SimArgs;
@@ -233,16 +410,31 @@ impl ValueEnum for Entity {
     }
 }
 
+/// How records are printed.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
 pub enum Output {
+    /// The columns the console shows, fitted to the terminal.
     #[default]
     Table,
+    /// More columns, never cut to the terminal.
+    Wide,
+    /// JSON: ServiceNow field names, raw values (with --display, value and display value).
     Json,
+    /// YAML, as JSON.
+    Yaml,
+    /// CSV (RFC 4180): the table's columns and values.
+    Csv,
+    /// One identifier a line: the number, else the sys_id.
+    Name,
 }
 
 #[derive(Debug, Args, Clone)]
 pub struct GetArgs {
+    /// The kind of record.
     pub entity: Entity,
+    /// Only these records: numbers (or titles for providers) or sys_ids.
+    #[arg(value_name = "NUMBER")]
+    pub ids: Vec<String>,
     /// Filter by state (choice value, e.g. error).
     #[arg(long)]
     pub state: Option<String>,
@@ -252,8 +444,26 @@ pub struct GetArgs {
     /// An encoded query, ANDed with the other filters.
     #[arg(long)]
     pub query: Option<String>,
+    /// At most this many records (the instance's first page of that size).
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
+    /// Output format: table, wide, json, yaml, csv or name (see below).
     #[arg(short, long, value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// No header line (table, wide, csv).
+    #[arg(long)]
+    pub no_headers: bool,
+    /// Only these fields, comma-separated (columns of table, wide and csv; the fields of json and yaml).
+    #[arg(long, value_delimiter = ',', value_name = "FIELD,…")]
+    pub fields: Vec<String>,
+    /// json and yaml: each field as {"value": raw, "display_value": what the table shows}.
+    #[arg(long)]
+    pub display: bool,
+    /// Keep watching: print again whenever the result changes (one small request a poll
+    /// while nothing changes), until interrupted.
+    #[arg(short, long)]
+    pub watch: bool,
+    /// Seconds between polls with --watch [default: the profile's refresh_secs, else 3; at least 1].
+    #[arg(long, value_name = "SECS", requires = "watch")]
+    pub interval: Option<f64>,
 }

@@ -37,18 +37,18 @@ pub async fn run(cli: Cli) -> u8 {
     if let Some(code) = cmd::print_docs(cli.command.as_ref()) {
         return code;
     }
-    let _log = logging::init(cli.global.log_level);
+    let _log = logging::init(cli.log_level);
     match cli.command {
         Some(Command::Sim(args)) => return sim::run::run(args).await,
         Some(Command::Bench { rows, quick, json }) => return harness::bench_command(rows, quick, json).await,
         Some(Command::Chaos { duration, seed }) => return harness::chaos_command(&duration, seed).await,
-        Some(Command::Config { action }) => return cmd::config(action),
+        Some(Command::Config { action }) => return cmd::config::run(action),
         _ => {}
     }
     let config = match Config::load(&config::config_path()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("hubtop: config error: {e}");
+            eprintln!("hubtop: config error: {e} (fix it: hubtop config edit; check it: hubtop config check)");
             return exit::USAGE;
         }
     };
@@ -57,6 +57,11 @@ pub async fn run(cli: Cli) -> u8 {
         Some(Command::Snapshot(a)) => cmd::snapshot::run(&cli.global, &config, a).await,
         Some(Command::Rehearse(a)) => cmd::rehearse::run(&config, a).await,
         Some(c) => cmd::run(&cli.global, &config, c).await,
-        None => console::run(&cli.global, &config).await,
+        None => {
+            // The console without a target opens on the embedded demo instance, marked [DEMO].
+            let mut g = cli.global;
+            g.demo |= !g.names_a_target(&config);
+            console::run(&g, &config).await
+        }
     }
 }

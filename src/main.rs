@@ -1,10 +1,10 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-use hubtop::cli::Cli;
-
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `COMPLETE=bash hubtop -- hubtop --profile ''`: the shell asking for candidates
+    // (the script `hubtop completions SHELL` prints does so). Answers and exits.
+    clap_complete::CompleteEnv::with_factory(hubtop::cli::command).complete();
+    let cli = hubtop::cli::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

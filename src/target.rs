@@ -32,6 +32,11 @@ impl Target {
             refresh: Duration::from_secs(3),
             theme: config.theme.clone(),
         };
+        // --demo: the embedded instance, whatever HUBTOP_PROFILE or HUBTOP_INSTANCE say
+        // (the command line refuses --demo beside --profile or --instance).
+        if g.demo {
+            return Ok(t);
+        }
         if let Some(url) = &g.instance {
             let auth = auth_from_env(g).map_err(|m| (exit::USAGE, m))?;
             let mut c = ClientConfig::new(url, auth);
@@ -51,6 +56,9 @@ impl Target {
             t.client = Some(c);
             return Ok(t);
         }
+        if let Some(n) = g.profile.as_deref().filter(|n| !config.profiles.contains_key(*n)) {
+            return Err((exit::USAGE, no_such_profile(n, config)));
+        }
         let selected = config.select(g.profile.as_deref()).map_err(|e| (exit::USAGE, e.to_string()))?;
         if let Some((name, p)) = selected {
             let r = config::resolve(&name, p, keyring).map_err(|e| (exit::USAGE, e))?;
@@ -69,8 +77,10 @@ impl Target {
             if let Some(theme) = r.theme {
                 t.theme = theme;
             }
+            return Ok(t);
         }
-        Ok(t)
+        // No profile, no --instance, no --demo: never the demo's invented data unasked.
+        Err((exit::USAGE, crate::cmd::NO_TARGET.to_string()))
     }
 
     /// A client, starting the embedded instance when there is no instance to talk to.
@@ -92,6 +102,17 @@ impl Target {
         let client = Client::new(config).map_err(|e| (exit::USAGE, e.to_string()))?;
         Ok((client, sim))
     }
+}
+
+/// A profile named that the config does not have, and what to do about it.
+fn no_such_profile(name: &str, config: &Config) -> String {
+    let path = config::config_path();
+    if config.profiles.is_empty() {
+        let next =
+            if path.exists() { "add one with `hubtop config edit`" } else { "create it with `hubtop config init`" };
+        return format!("no profile `{name}`: {} has no profiles; {next}", path.display());
+    }
+    format!("no profile `{name}` in {} (have: {}); see `hubtop config list`", path.display(), config.names())
 }
 
 /// Two instance URLs name the same instance (scheme, host and port; case and a trailing

@@ -446,37 +446,49 @@ async fn choices(c: &Client, e: Entity, f: &str, found: &mut Found, profile: &st
 
 /// Prints the checklist; the exit code: 0 when every needed line is ✔.
 pub fn report(checks: &[Check]) -> u8 {
+    let (text, code) = checklist(checks);
+    super::output::emit(&text);
+    code
+}
+
+/// The checklist's text and the exit code it means.
+fn checklist(checks: &[Check]) -> (String, u8) {
     let mut code = exit::OK;
+    let mut out = String::new();
     for c in checks {
-        println!("{} {}", if c.ok { "✔" } else { "✖" }, c.text);
+        out.push_str(&format!("{} {}\n", if c.ok { "✔" } else { "✖" }, c.text));
         if !c.ok {
-            println!("    fix: {}", c.fix);
+            out.push_str(&format!("    fix: {}\n", c.fix));
             if c.required {
                 code = exit::FAILED;
             }
         }
     }
-    code
+    (out, code)
 }
 
-/// `hubtop doctor`: the checklist, and with `write` what was found into the profile.
+/// `hubtop doctor`: the checklist, and with `write` what was found into the profile
+/// (stored before anything is printed: a reader that stops early cannot stop the write).
 pub async fn doctor(c: &Client, profile: Option<&str>, write: bool) -> u8 {
     let name = profile.unwrap_or("NAME");
     let (checks, found) = examine(c, name).await;
-    let code = report(&checks);
+    let (mut text, code) = checklist(&checks);
     if write {
         let Some(p) = profile else {
+            super::output::emit(&text);
             eprintln!("hubtop: --write stores what was found in a profile: give --profile NAME");
             return exit::USAGE;
         };
         match super::doctor_write::store(&crate::config::config_path(), p, &found) {
-            Ok(path) => println!("stored in {} (profile {p})", path.display()),
+            Ok(path) => text.push_str(&format!("stored in {} (profile {p})\n", path.display())),
             Err(e) => {
+                super::output::emit(&text);
                 eprintln!("hubtop: {e}");
                 return exit::FAILED.max(code);
             }
         }
     }
+    super::output::emit(&text);
     code
 }
 

@@ -6,11 +6,15 @@ use crate::exit;
 
 pub fn login(g: &Global, config: &Config, keyring: &dyn Keyring) -> u8 {
     let Some(name) = g.profile.as_deref().or(config.default_profile.as_deref()) else {
-        eprintln!("hubtop: login needs --profile NAME");
+        eprintln!(
+            "hubtop: login needs --profile NAME (the profiles: hubtop config list; none yet: hubtop config init)"
+        );
         return exit::USAGE;
     };
     let Some(p) = config.profiles.get(name) else {
-        eprintln!("hubtop: no profile `{name}` in {}", config::config_path().display());
+        let next =
+            if config.profiles.is_empty() { "create one: hubtop config init" } else { "see: hubtop config list" };
+        eprintln!("hubtop: no profile `{name}` in {} ({next})", config::config_path().display());
         return exit::USAGE;
     };
     let mut wanted = vec![("secret", p.secret.as_ref())];
@@ -37,7 +41,9 @@ pub fn login(g: &Global, config: &Config, keyring: &dyn Keyring) -> u8 {
         stored += 1;
     }
     if stored == 0 {
-        eprintln!("hubtop: profile `{name}` takes no secret from the keyring (set `secret = {{ keyring = true }}`)");
+        eprintln!(
+            "hubtop: profile `{name}` takes no secret from the keyring (set `secret = {{ keyring = true }}`: hubtop config edit)"
+        );
         return exit::USAGE;
     }
     println!("stored in the OS keyring for profile {name}");

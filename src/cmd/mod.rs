@@ -3,18 +3,20 @@
 //! the console takes, so the CLI refuses what the console refuses, with its words.
 
 mod act;
+pub mod config;
 pub mod doctor;
 mod doctor_write;
 mod get;
 mod login;
+pub mod output;
 pub mod profiles;
 pub mod rehearse;
 pub mod snapshot;
 
 use std::sync::Arc;
 
-use crate::cli::{Command, ConfigAction, Global};
-use crate::config::{self, Config, OsKeyring};
+use crate::cli::{Command, Global};
+use crate::config::{Config, OsKeyring};
 use crate::target::Target;
 use crate::{audit, exit};
 
@@ -34,42 +36,60 @@ pub fn is_mutating(c: &Command) -> bool {
 }
 
 /// `completions` and `man`: printed from the command line's definition, before any
-/// directory or log exists. `None` for every other command.
+/// directory or log exists. `None` for every other command. A closed pipe ends them
+/// quietly (exit 0), like any output.
 pub fn print_docs(cmd: Option<&Command>) -> Option<u8> {
-    let mut def = <crate::cli::Cli as clap::CommandFactory>::command();
-    let mut out = std::io::stdout().lock();
+    let mut buf = Vec::new();
     match cmd? {
-        Command::Completions { shell } => clap_complete::generate(*shell, &mut def, "hubtop", &mut out),
+        Command::Completions { shell } => {
+            if let Err(e) = completion_script(*shell, &mut buf) {
+                eprintln!("hubtop completions: {e}");
+                return Some(exit::FAILED);
+            }
+        }
         Command::Man => {
-            if let Err(e) = clap_mangen::Man::new(def).render(&mut out) {
+            if let Err(e) = clap_mangen::Man::new(crate::cli::command()).render(&mut buf) {
                 eprintln!("hubtop man: {e}");
                 return Some(exit::FAILED);
             }
         }
         _ => return None,
     }
+    output::emit_bytes(&buf);
     Some(exit::OK)
 }
 
-/// `config path` and `config init`: they need no instance and no valid config.
-pub fn config(action: ConfigAction) -> u8 {
-    let path = config::config_path();
-    match action {
-        ConfigAction::Path => {
-            println!("{}", path.display());
-            exit::OK
+/// The shell's script: it asks this binary for the candidates as the operator types
+/// (`COMPLETE=SHELL hubtop -- WORDS…`), so profile names come from the config of the
+/// moment, and record kinds, commands and options from the binary itself.
+fn completion_script(shell: clap_complete::Shell, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
+    let completer = std::env::current_exe()
+        .ok()
+        .filter(|p| p.is_absolute())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "hubtop".into());
+    let sh: &dyn EnvCompleter = match shell {
+        clap_complete::Shell::Bash => &Bash,
+        clap_complete::Shell::Zsh => &Zsh,
+        clap_complete::Shell::Fish => &Fish,
+        clap_complete::Shell::Elvish => &Elvish,
+        clap_complete::Shell::PowerShell => &Powershell,
+        other => {
+            return Err(std::io::Error::other(format!(
+                "{other} is not supported (bash, zsh, fish, elvish, powershell)"
+            )));
         }
-        ConfigAction::Init => match config::init(&path) {
-            Ok(()) => {
-                println!("wrote {}", path.display());
-                exit::OK
-            }
-            Err(e) => {
-                eprintln!("hubtop: {e}");
-                exit::USAGE
-            }
-        },
-    }
+    };
+    use std::io::Write as _;
+    writeln!(
+        buf,
+        "# hubtop's completions for {shell}, printed by `hubtop completions {shell}`.\n\
+         # They ask hubtop for the candidates as you type (COMPLETE={shell} hubtop -- WORDS…):\n\
+         # commands, options, record kinds, and the profile names of the config of the moment.\n\
+         # Print them again after upgrading hubtop: the way they ask may change between versions."
+    )?;
+    sh.write_registration("COMPLETE", "hubtop", "hubtop", &completer, buf)
 }
 
 /// Runs a command against the resolved instance; every mutating one is written to the
@@ -81,7 +101,10 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     if let Command::Profiles { output } = cmd {
         return profiles::profiles(config, output).await;
     }
-    if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',')) {
+    if !g.names_a_target(config) {
+        return refuse(exit::USAGE, NO_TARGET);
+    }
+    if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',') && !g.demo) {
         return match cmd {
             Command::Get(args) => get::get_many(g, config, list, args).await,
             _ => refuse(exit::USAGE, "several profiles (--profile a,b) are for `get` only; name one"),
@@ -102,7 +125,7 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         Err((code, msg)) => return refuse(code, &msg),
     };
     let audit = match audit::Audit::open(
-        Some(&config::data_dir().join("audit.jsonl")),
+        Some(&crate::config::data_dir().join("audit.jsonl")),
         &client.config.base_url,
         client.config.auth.principal(),
     ) {
@@ -113,7 +136,7 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     };
     let client = Arc::new(client);
     let code = match cmd {
-        Command::Get(args) => get::get(&client, args).await,
+        Command::Get(args) => get::get(&client, args, target.refresh).await,
         Command::Doctor { write } => doctor::doctor(&client, target.profile.as_deref(), write).await,
         other => {
             let profile = target.profile.as_deref().and_then(|p| config.profiles.get(p));
@@ -126,6 +149,10 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     }
     code
 }
+
+/// What a command that needs an instance says when none was named.
+pub const NO_TARGET: &str = "no instance: name a profile (--profile NAME or HUBTOP_PROFILE; create one with \
+                             `hubtop config init`), or --instance URL, or --demo for the embedded demo instance";
 
 fn refuse(code: u8, msg: &str) -> u8 {
     eprintln!("hubtop: {msg}");

@@ -4,11 +4,11 @@
 //! own words proves it is there as surely as a 200, an HTML page proves it is not (a
 //! hibernating instance, a login portal, a proxy).
 
-use std::io::Write;
 use std::time::Duration;
 
 use serde_json::json;
 
+use super::output::{Sheet, emit};
 use crate::cli::Output;
 use crate::client::{Auth, Client, ClientConfig, Error};
 use crate::config::{AuthMethod, Config, Profile};
@@ -92,58 +92,61 @@ pub async fn probe(p: &Profile) -> Reach {
     }
 }
 
+/// The protections of a profile, as the table shows them.
+pub fn protection(p: &Profile) -> &'static str {
+    match (p.read_only, p.production) {
+        (true, true) => "read-only, prod",
+        (true, false) => "read-only",
+        (false, true) => "production",
+        (false, false) => "—",
+    }
+}
+
 /// Lists every profile with its reachability; exit code 4 when any does not answer.
 pub async fn profiles(config: &Config, output: Output) -> u8 {
     if config.profiles.is_empty() {
-        eprintln!("hubtop: no profiles in {} (add [profiles.NAME] sections)", crate::config::config_path().display());
+        eprintln!(
+            "hubtop: no profiles in {}: create the file with `hubtop config init`, then add [profiles.NAME] (`hubtop config edit`)",
+            crate::config::config_path().display()
+        );
         return exit::USAGE;
     }
     let reach = futures::future::join_all(config.profiles.values().map(probe)).await;
-    let mut out = std::io::stdout().lock();
     let rows = config.profiles.iter().zip(&reach);
-    match output {
-        Output::Json => {
-            let v: Vec<_> = rows
-                .map(|((name, p), r)| {
-                    json!({
-                        "profile": name,
-                        "instance": p.instance,
-                        "auth": auth_kind(p.auth),
-                        "read_only": p.read_only,
-                        "production": p.production,
-                        "default": config.default_profile.as_deref() == Some(name),
-                        "answers": r.ok(),
-                        "status": r.text(),
-                    })
-                })
-                .collect();
-            let _ = serde_json::to_writer_pretty(&mut out, &v);
-            let _ = writeln!(out);
-        }
-        Output::Table => {
-            let w = config.profiles.keys().map(|n| n.chars().count()).max().unwrap_or(7).max(7) + 2;
-            let iw = config.profiles.values().map(|p| p.instance.chars().count()).max().unwrap_or(8).max(8);
-            let _ = writeln!(out, "{:<w$} {:<iw$}  {:<14} {:<16} STATUS", "PROFILE", "INSTANCE", "AUTH", "PROTECTION");
-            for ((name, p), r) in rows {
-                let star = if config.default_profile.as_deref() == Some(name) { "*" } else { "" };
-                let marks = match (p.read_only, p.production) {
-                    (true, true) => "read-only, prod",
-                    (true, false) => "read-only",
-                    (false, true) => "production",
-                    (false, false) => "—",
-                };
-                let _ = writeln!(
-                    out,
-                    "{:<w$} {:<iw$}  {:<14} {:<16} {}",
+    let is_default = |name: &str| config.default_profile.as_deref() == Some(name);
+    let sheet = Sheet {
+        headers: vec!["profile", "instance", "auth", "protection", "status"],
+        rows: rows
+            .clone()
+            .map(|((name, p), r)| {
+                let star = if is_default(name) { "*" } else { "" };
+                vec![
                     format!("{name}{star}"),
-                    p.instance,
-                    auth_kind(p.auth),
-                    marks,
-                    r.text()
-                );
-            }
-        }
-    }
+                    p.instance.clone(),
+                    auth_kind(p.auth).into(),
+                    protection(p).into(),
+                    r.text(),
+                ]
+            })
+            .collect(),
+        objects: rows
+            .clone()
+            .map(|((name, p), r)| {
+                json!({
+                    "profile": name,
+                    "instance": p.instance,
+                    "auth": auth_kind(p.auth),
+                    "read_only": p.read_only,
+                    "production": p.production,
+                    "default": is_default(name),
+                    "answers": r.ok(),
+                    "status": r.text(),
+                })
+            })
+            .collect(),
+        names: config.profiles.keys().cloned().collect(),
+    };
+    emit(&sheet.render(output));
     if reach.iter().all(Reach::ok) { exit::OK } else { exit::UNREACHABLE }
 }
 

@@ -29,7 +29,7 @@ pub async fn run(g: &Global, config: &Config) -> u8 {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         eprintln!(
-            "hubtop: the console needs a terminal (stdout is not one); the CLI commands work without: try `hubtop get outbound`"
+            "hubtop: the console needs a terminal (stdout is not one); the CLI commands work without: try `hubtop get outbound` (with --profile NAME, or --demo)"
         );
         return exit::USAGE;
     }

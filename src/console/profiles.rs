@@ -155,6 +155,7 @@ impl Profiles {
             instance: None,
             user: None,
             client_id: None,
+            demo: false,
             ..self.global.clone()
         };
         let keyring = Arc::clone(&self.keyring);

@@ -7,6 +7,7 @@ pub struct SimArgs {
     /// Port on 127.0.0.1 (0 = any free port; the first line printed shows it).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
+    /// The seed of the traffic and the faults (the same seed, the same run).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
     /// Traffic events per minute (0 = none).
