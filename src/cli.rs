@@ -108,7 +108,12 @@ const CONNECTED: &[(&str, &[&str])] = &[
     ("cancel", ALL_CONNECTION),
     ("doctor", ALL_CONNECTION),
     ("login", &["profile"]),
+    // They only read, from real instances (not the embedded demo).
+    ("metrics", READ_ONLY_CONNECTION),
+    ("snapshot", READ_ONLY_CONNECTION),
 ];
+
+const READ_ONLY_CONNECTION: &[&str] = &["instance", "user", "client_id", "profile", "insecure", "wait"];
 
 const ALL_CONNECTION: &[&str] = &["instance", "user", "client_id", "profile", "demo", "insecure", "read_only", "wait"];
 

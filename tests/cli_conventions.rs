@@ -356,10 +356,10 @@ fn yaml_and_csv_parse_back_and_fields_are_checked() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(stderr(&o).contains("no field `nope`") && stderr(&o).contains("last_error"), "{}", text(&o));
     assert_eq!(requests(&sim), before);
-    // The grammar of a bad state.
+    // The grammar of a bad state (the words of ops::validate, which the console shares).
     let o = on(&sim, &dir, &["get", "outbound", "--state", "eror"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
-    assert!(stderr(&o).contains("is not an outbound state"), "{}", text(&o));
+    assert!(stderr(&o).contains("`eror` is not a state of outbound; valid values: ready,"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -44,7 +44,10 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
         (false, Some(d)) => d,
         (false, None) => profile_follow.unwrap_or(DEFAULT_FOLLOW),
     };
-    let run = Run { ops, dry_run: a.dry_run, follow_entries: a.follow.is_some() };
+    // A retry or skip is followed like any other action (its help says so): the queue's
+    // answer, not the PATCH's, is its outcome, in the exit code and the audit log.
+    let follow_entries = !ops.follow_timeout.is_zero();
+    let run = Run { ops, dry_run: a.dry_run, follow_entries };
     let ops = run.ops.clone();
     let mut signals = crate::signals::Signals::install();
     let work = act_unsignalled(&run, cmd);
@@ -219,7 +222,9 @@ async fn send(run: &Run, op: &Operation, t: &Subject) -> u8 {
     let sent = ops.run(op, t, true, |p| reporter.progress(p)).await;
     drop(reporter);
     match &sent.outcome {
-        Outcome::Ok(s) | Outcome::Failed(s) => println!("{s}"),
+        // Named, so a line of several (`retry A B C`) says whose it is.
+        Outcome::Ok(s) | Outcome::Failed(s) if s.contains(&t.label) => println!("{s}"),
+        Outcome::Ok(s) | Outcome::Failed(s) => println!("{}: {s}", t.label),
         Outcome::Unknown(s) => eprintln!("hubtop: {}: outcome unknown — {s}", t.label),
         Outcome::NotSent(s) => eprintln!("hubtop: refused: {s}; nothing was sent"),
     }
@@ -240,7 +245,6 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
         }
         let c = match ops.client.find_entry(id).await {
             Ok((e, r)) if run.dry_run => dry_run(ops, &op, &Subject::new(e, &r)).await,
-            // A retry is followed by the console; here only when --follow asks.
             Ok((e, r)) if run.follow_entries => send(run, &op, &Subject::new(e, &r)).await,
             Ok((e, r)) => send_unfollowed(ops, &op, &Subject::new(e, &r)).await,
             Err(e) => {

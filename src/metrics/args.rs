@@ -12,7 +12,7 @@ pub struct MetricsArgs {
     #[arg(long, conflicts_with = "instance")]
     pub all_profiles: bool,
     /// How often each instance is asked, e.g. 60s or 5m [default: the profile's
-    /// metrics_interval, else 60s]. Scrapes never ask the instance: they read the last poll.
+    /// metrics_interval_secs, else 60s]. Scrapes never ask the instance: they read the last poll.
     #[arg(long, value_name = "DURATION")]
     pub interval: Option<String>,
 }

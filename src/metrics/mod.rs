@@ -75,9 +75,12 @@ pub async fn run(g: &Global, config: &Config, args: MetricsArgs) -> u8 {
         .map(|(i, c)| tokio::spawn(poll_loop(Arc::new(c), i, Arc::clone(&shared), stopped.clone())))
         .collect();
     println!("listening on http://{addr}");
-    let listed: Vec<String> =
-        shared.read().iter().map(|p| format!("{} every {}s", p.name, p.interval.as_secs())).collect();
-    eprintln!("hubtop metrics: /metrics and /healthz for {}", listed.join(", "));
+    let listed: Vec<String> = shared
+        .read()
+        .iter()
+        .map(|p| format!("profile=\"{}\" (a poll every {}s)", p.name, p.interval.as_secs()))
+        .collect();
+    eprintln!("hubtop metrics: serving /metrics and /healthz for {}", listed.join(", "));
     if !listener.local_addr().is_ok_and(|a: SocketAddr| a.ip().is_loopback()) {
         eprintln!("hubtop metrics: {addr} is not a loopback address: whoever reaches it reads these figures");
     }
