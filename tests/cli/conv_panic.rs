@@ -38,7 +38,7 @@ fn a_panic_is_written_to_the_log_with_its_backtrace() {
     assert!(out.status.success() && said.contains("1 passed"), "{said}\n{}", String::from_utf8_lossy(&out.stderr));
     let file = said
         .lines()
-        .find_map(|l| l.strip_prefix("the log is "))
+        .find_map(|l| l.split_once("the log is ").map(|(_, f)| f.trim()))
         .unwrap_or_else(|| panic!("the child names its log: {said}"));
     assert!(file.starts_with(&data.path().display().to_string()), "{file}");
     let log = std::fs::read_to_string(file).expect("the log file exists");
