@@ -91,9 +91,16 @@ pub async fn send_duplicate(client: &Client, audit: &Path) -> anyhow::Result<Str
             _ => {}
         }
     }
-    let duplicable =
+    // And one whose record has no other attempt that a fault stopped: such an attempt is
+    // in the audit's count for the record but not the instance's, and would hide the
+    // duplicate. (A retry or skip: a PATCH counted under the entry itself.)
+    let slack_free = |sys_id: &str| sent.iter().filter(|(_, s)| s.sys_id == sys_id).all(|(id, _)| ok.contains(id));
+    let duplicable = |(id, s): &&(String, SentLine)| {
+        ok.contains(id) && matches!(s.action.as_str(), "retry" | "skip") && slack_free(&s.sys_id)
+    };
+    let fallback =
         |(id, s): &&(String, SentLine)| ok.contains(id) && matches!(s.action.as_str(), "retry" | "skip" | "rerun");
-    let Some((_, s)) = sent.iter().rev().find(duplicable) else {
+    let Some((_, s)) = sent.iter().rev().find(duplicable).or_else(|| sent.iter().rev().find(fallback)) else {
         anyhow::bail!("no retry, skip or rerun ended ok to duplicate");
     };
     match s.action.as_str() {
