@@ -51,11 +51,11 @@ impl Audit {
         let lock = match path {
             Some(p) => {
                 if let Some(dir) = p.parent() {
-                    std::fs::create_dir_all(dir)?;
+                    create_private_dir(dir)?;
                 }
                 // Fails now, not at the first action, if the log cannot be written.
-                OpenOptions::new().create(true).append(true).open(p)?;
-                Some(OpenOptions::new().create(true).truncate(false).write(true).open(lock_path(p))?)
+                open_append(p)?;
+                Some(private(OpenOptions::new().create(true).truncate(false).write(true)).open(lock_path(p))?)
             }
             None => None,
         };
@@ -101,7 +101,7 @@ impl Audit {
             if size > 0 && size + line.len() as u64 > self.rotation.max_bytes {
                 rotate(path, self.rotation.keep)?;
             }
-            let mut f = OpenOptions::new().create(true).append(true).open(path)?;
+            let mut f = open_append(path)?;
             // One call: with O_APPEND the line lands whole at the end.
             f.write_all(line)
         })();
@@ -137,6 +137,28 @@ impl Audit {
             "detail": detail,
         }));
     }
+}
+
+/// Who did what to which record is the user's own business: the log and its lock are
+/// created readable by the user alone (0600).
+fn private(o: &mut OpenOptions) -> &mut OpenOptions {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(o, 0o600);
+    o
+}
+
+/// The log's directory and missing parents, readable by the user alone (0700); an
+/// existing directory is left as it is.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
+}
+
+fn open_append(p: &Path) -> std::io::Result<File> {
+    private(OpenOptions::new().create(true).append(true)).open(p)
 }
 
 fn lock_path(p: &Path) -> PathBuf {

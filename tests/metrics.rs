@@ -282,8 +282,7 @@ fn two_instances_are_served_with_their_own_counts_and_promtool_accepts_them() {
     assert!(om.ends_with("# EOF\n"));
 }
 
-#[test]
-#[cfg_attr(not(has_prometheus), ignore = "needs promtool (Debian package prometheus; .ci/run installs it)")]
+#[hubtop_tmux_gate::prometheus_test]
 fn promtool_accepts_what_is_served() {
     let dir = TempDir::new("lint");
     let (_s, base) = sim(3, &dir.0, &[]);
@@ -342,8 +341,7 @@ fn scrapes_cost_the_instance_nothing_only_polls_do() {
     );
 }
 
-#[test]
-#[cfg_attr(not(has_prometheus), ignore = "needs prometheus (Debian package prometheus; .ci/run installs it)")]
+#[hubtop_tmux_gate::prometheus_test]
 fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     let dir = TempDir::new("prom");
     let (_s, base) = sim(3, &dir.0, &["--retry-interval", "1"]);

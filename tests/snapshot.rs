@@ -5,7 +5,7 @@
 //! Aggregate counts are read with the Aggregate API (`GET /api/now/stats/{table}` with
 //! `sysparm_count` and `sysparm_group_by`, markdown/api-reference/rest-apis/aggregate-api.md).
 
-#[path = "e2e_common/mod.rs"]
+#[path = "e2e_legacy/mod.rs"]
 mod e2e_common;
 
 use std::io::{BufRead, Read};

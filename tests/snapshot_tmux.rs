@@ -1,6 +1,8 @@
 //! A rehearsal in tmux, as an operator runs it: the header's `REHEARSAL of … @ …` mark,
 //! a bulk action on the copy, its audit in the rehearsal's own file, and the report.
 
+// The pre-grouping tmux helpers, until this file joins tests/e2e (common::tmux).
+#[path = "e2e_legacy/mod.rs"]
 mod e2e_common;
 
 use e2e_common::*;
@@ -16,8 +18,7 @@ fn error_count(url: &str) -> u64 {
     v["result"]["stats"]["count"].as_str().and_then(|c| c.parse().ok()).unwrap_or(0)
 }
 
-#[test]
-#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+#[hubtop_tmux_gate::tmux_test]
 fn a_rehearsal_is_marked_acts_on_the_copy_and_reports() {
     let (_sim, url) = sim_child();
     let dir = temp_dir("rehearse-tmux");

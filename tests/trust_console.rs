@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::*;
+use common::app::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::actions::ActionEvent;
 use hubtop::app::overview::OverviewData;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::*;
+use common::app::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::{App, Effect, Mode, Msg, Screen, Settings};
 use hubtop::client::read::Page;

@@ -4,6 +4,8 @@
 //! whose sync-history table is missing keeps its other panels updating. Reported as
 //! ignored where tmux is not installed.
 
+// The pre-grouping tmux helpers, until this file joins tests/e2e (common::tmux).
+#[path = "e2e_legacy/mod.rs"]
 mod e2e_common;
 
 use e2e_common::*;
@@ -18,8 +20,7 @@ fn put(url: &str, path: &str, body: &str) {
     assert!((200..300).contains(&code), "PUT {path} {body}: {code} {text}");
 }
 
-#[test]
-#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+#[hubtop_tmux_gate::tmux_test]
 fn a_bulk_retry_of_eleven_that_fail_again_is_one_summary_counted_once_in_the_log_and_the_audit() {
     let (_sim, url) = sim_child();
     // Every provider now rejects the credentials: each retry fails again.
@@ -89,8 +90,7 @@ fn broken_sim() -> (KillOnDrop, String) {
     (KillOnDrop(child), line.trim().trim_start_matches("listening on ").to_string())
 }
 
-#[test]
-#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+#[hubtop_tmux_gate::tmux_test]
 fn with_the_sync_history_table_missing_the_other_panels_keep_updating() {
     let (_sim, url) = broken_sim();
     let dir = temp_dir("trust-break");
@@ -131,8 +131,7 @@ fn columns_of(line: &str) -> Vec<(usize, char)> {
 
 /// Reproduction 14: records holding combining marks and ZWJ sequences under the help
 /// overlay at 160×45: the overlay's borders are whole on every line.
-#[test]
-#[cfg_attr(not(has_tmux), ignore = "needs tmux (.ci/run installs it)")]
+#[hubtop_tmux_gate::tmux_test]
 fn clusters_under_the_help_overlay_leave_its_borders_whole() {
     let (_sim, url) = sim_child();
     let dir = temp_dir("trust-clusters");

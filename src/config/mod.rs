@@ -315,9 +315,25 @@ pub fn init(path: &Path) -> Result<(), String> {
         return Err(format!("{} already exists; not overwritten", path.display()));
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        create_private_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
-    std::fs::write(path, DEFAULT_CONFIG).map_err(|e| format!("{}: {e}", path.display()))
+    // It names where secrets come from: readable by the user alone (0600).
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    let write = o.open(path).and_then(|mut f| std::io::Write::write_all(&mut f, DEFAULT_CONFIG.as_bytes()));
+    write.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Creates `dir` and its missing parents readable by the user alone (0700); an existing
+/// directory is left as it is.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir)
 }
 
 /// What the console and the CLI need from a profile.

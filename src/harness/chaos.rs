@@ -341,7 +341,7 @@ pub async fn run_with(opts: &ChaosOptions, extra: &ChaosRun) -> anyhow::Result<R
     // After the view check, so the resent action changes nothing the other checks see.
     let injected = match extra.inject {
         Inject::None | Inject::StallConsole => None,
-        Inject::Duplicate => Some(ledger::send_duplicate(&h, &truth_client, &audit_path).await?),
+        Inject::Duplicate => Some(ledger::send_duplicate(&truth_client, &audit_path).await?),
     };
     let sent_twice = ledger::sent_twice(&h, &audit_path)?;
     let outcomes = ledger::outcome_counts(&audit_path)?;

@@ -5,7 +5,7 @@
 //! injection. It answers the way a real instance does, quirks included: lenient where a
 //! real instance is lenient (case-insensitive booleans, ignored unknown query terms,
 //! versioned paths), strict where it is strict (403 ACL bodies, hourly rate limits,
-//! 400 for an unknown REST resource). tests/conformance.rs holds each behaviour with the
+//! 400 for an unknown REST resource). tests/sim/conformance.rs holds each behaviour with the
 //! documentation page it comes from.
 //!
 //! Choices where a real instance's behaviour is not documented:

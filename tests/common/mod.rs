@@ -1,62 +1,27 @@
-//! Helpers shared by the state-machine tests: an app at a fixed size, keys, records and
-//! a first window of outbound rows.
+//! Fixtures shared by every test group, one copy of each. The tests are grouped into one
+//! binary per area, each `tests/<area>/main.rs` with a `mod` line per file (as ripgrep
+//! keeps `tests/tests.rs`), because 35 binaries took longer to link than to run:
+//!
+//! - `console`: the state machine, rendering and the headless console (keys in, screen out);
+//! - `client`: the HTTP client against stubs and the embedded instance;
+//! - `sim`: the embedded instance's API and its conformance to the documentation;
+//! - `cli`: the real binary as a process, its config, audit log and files;
+//! - `e2e`: the real binary in tmux (`#[hubtop_tmux_gate::tmux_test]`).
+//!
+//! Each group includes this module with `#[path = "../common/mod.rs"] mod common;`.
+//! To add a test file: put it in the group's directory and add `mod <file>;` to its
+//! `main.rs`; use these fixtures rather than a copy (a sim child killed on drop, a
+//! temporary directory removed on drop, a stub server, `wait_for`/`until`).
 #![allow(dead_code)]
 
-use std::time::Duration;
+pub mod app;
+pub mod audit;
+pub mod dirs;
+pub mod insim;
+pub mod proc;
+pub mod stub;
+pub mod tmux;
+pub mod wait;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use hubtop::app::keys::Keymap;
-use hubtop::app::{App, Effect, Msg, Settings};
-use hubtop::client::Record;
-use hubtop::client::read::{Delta, ListSpec, Page};
-use hubtop::domain::Entity;
-
-pub fn app() -> App {
-    let mut a = App::new(Settings { refresh: Duration::from_secs(3), ..Default::default() }, Keymap::default());
-    a.size = (120, 40);
-    a
-}
-
-pub fn key(a: &mut App, c: KeyCode) -> Vec<Effect> {
-    a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
-}
-
-pub fn ch(a: &mut App, c: char) -> Vec<Effect> {
-    key(a, KeyCode::Char(c))
-}
-
-pub fn rec(id: &str, number: &str, state: &str, updated: &str) -> Record {
-    let mut r = Record::default();
-    r.set("sys_id", id);
-    r.set("number", number);
-    r.set("state", state);
-    r.set("sys_updated_on", updated);
-    r.set("sys_mod_count", "1");
-    r.set("last_error", if state == "error" { "HTTP 503: provider error" } else { "" });
-    r.set("operation", "create");
-    r.set("integration_state", state);
-    r.set("fm_work_order_id", "FM-1");
-    r
-}
-
-/// Opens the outbound list and answers its first window with `n` rows (newest first).
-pub fn outbound_with(a: &mut App, n: usize, state: &str) {
-    let fx = ch(a, '4');
-    let seq = match fx.as_slice() {
-        [Effect::LoadWindow { entity: Entity::Outbound, seq, spec, prime: Some(_) }] => {
-            assert_eq!(spec.table, "ih_sync_outbound_record");
-            assert_eq!(spec.query.to_string(), "ORDERBYDESCsys_updated_on");
-            assert!(spec.fields.iter().any(|f| f == "last_error"), "asks only for the fields it shows");
-            *seq
-        }
-        other => panic!("expected a window load, got {other:?}"),
-    };
-    let rows = (0..n)
-        .map(|i| {
-            rec(&format!("id{i:03}"), &format!("ISO{i:07}"), state, &format!("2026-11-24 10:{:02}:00", 59 - i % 60))
-        })
-        .collect();
-    let page = Page { records: rows, total: Some(n), next_offset: None };
-    let delta = Delta::starting_at(ListSpec::new("ih_sync_outbound_record"), Some("2026-11-24 10:59:00".into()));
-    a.update(Msg::Window { entity: Entity::Outbound, seq, offset: 0, result: Ok((page, Some(delta))) });
-}
+#[allow(unused_imports)]
+pub use dirs::TempDir;

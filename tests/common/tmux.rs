@@ -1,0 +1,75 @@
+//! tmux panes for the end-to-end tests: a server per test (its own socket), killed on drop.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// A `w`×`h` pane running `cmd` in `sh`, on a tmux server of its own (no user config).
+    pub fn new(name: &str, cmd: &str, w: u16, h: u16) -> Tmux {
+        let socket = format!("hubtop-test-{name}-{}", std::process::id());
+        let _ = Command::new("tmux").args(["-L", &socket, "kill-server"]).output();
+        let ok = Command::new("tmux")
+            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-s", "t"])
+            .args(["-x", &w.to_string(), "-y", &h.to_string(), cmd])
+            .env_remove("TMUX")
+            .status()
+            .expect("tmux runs (.ci/run installs it)");
+        assert!(ok.success(), "tmux session starts");
+        Tmux { socket }
+    }
+
+    pub fn send(&self, keys: &[&str]) {
+        let mut args = vec!["-L", &self.socket, "send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        let ok = Command::new("tmux").args(&args).status().expect("send-keys");
+        assert!(ok.success(), "send-keys {keys:?}");
+    }
+
+    /// Types a `:` command and runs it.
+    pub fn command(&self, text: &str) {
+        self.send(&[":"]);
+        self.send(&["-l", text]);
+        self.send(&["Enter"]);
+    }
+
+    pub fn screen(&self) -> String {
+        self.capture(&[])
+    }
+
+    /// The screen with wrapped lines joined.
+    pub fn screen_joined(&self) -> String {
+        self.capture(&["-J"])
+    }
+
+    fn capture(&self, extra: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .args(extra)
+            .output()
+            .expect("capture");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Polls the screen until `pred` holds; panics with the screen after `timeout`.
+    pub fn wait(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + timeout;
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            assert!(Instant::now() < end, "timed out waiting for {what}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+    }
+}
