@@ -367,11 +367,9 @@ fn fleet_at_80x24() {
 }
 
 /// At 80 columns the footer drops hints from the right to fit; what the operator has
-/// marked must stay (the approved `outbound_list_narrow` shows the footer cut at "q" and
-/// no "1 marked"). A layout defect in the footer, not in this test: ignored until the
-/// footer keeps the mark count.
+/// marked must stay (the approved `outbound_list_narrow` once showed the footer cut at
+/// "q" and no "1 marked"; the footer now drops its least needed keys instead).
 #[test]
-#[ignore = "layout defect: the 80-column footer drops the mark count (src/ui)"]
 fn the_narrow_footer_keeps_the_mark_count() {
     let screen = outbound_screen(80, 16);
     let footer = screen.lines().last().unwrap_or("");
