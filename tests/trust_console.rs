@@ -522,3 +522,25 @@ fn cancel_without_a_job_says_so() {
     assert!(status(&a).contains("no bulk job"), "{}", status(&a));
     let _ = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
 }
+
+/// Walkthrough: `q` while a bulk retry was under way quit at once, leaving most of it
+/// unsent and the rest "unknown". Now the first `q` says what quitting leaves and the
+/// second quits; with nothing under way one `q` quits.
+#[test]
+fn q_during_a_bulk_job_asks_again_before_quitting() {
+    let mut a = app();
+    a.start();
+    let job = bulk_retry(&mut a, 3);
+    let fx = ch(&mut a, 'q');
+    assert!(!fx.iter().any(|e| matches!(e, Effect::Quit)) && !a.quit, "one q left the job: {fx:?}");
+    let said = a.status.as_ref().map(|s| s.1.clone()).unwrap_or_default();
+    assert!(said.contains("q again quits") && said.contains(":cancel"), "{said}");
+    let fx = ch(&mut a, 'q');
+    assert!(fx.iter().any(|e| matches!(e, Effect::Quit)) && a.quit, "{fx:?}");
+    let _ = job;
+
+    let mut idle = app();
+    idle.start();
+    let fx = ch(&mut idle, 'q');
+    assert!(fx.iter().any(|e| matches!(e, Effect::Quit)), "nothing under way: one q quits");
+}

@@ -247,6 +247,8 @@ pub struct App {
     pub now: chrono::DateTime<chrono::Utc>,
     pub instant: Instant,
     pub quit: bool,
+    /// `q` was pressed while work was under way: the next `q` quits anyway.
+    pub quit_armed: bool,
     /// Set when something changed; the runner draws and clears it.
     pub dirty: bool,
     /// Force a full redraw (ctrl-l).
@@ -281,6 +283,7 @@ impl App {
             now: chrono::Utc::now(),
             instant: Instant::now(),
             quit: false,
+            quit_armed: false,
             dirty: true,
             clear: false,
             cadence: refresh::Cadence::default(),

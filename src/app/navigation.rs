@@ -176,6 +176,24 @@ impl App {
     fn global(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Quit => {
+                // Work under way is not left half done by one key: say what quitting
+                // leaves, and quit on a second `q`.
+                let under_way = self.actions.running.len();
+                if under_way > 0 && !self.quit_armed {
+                    self.quit_armed = true;
+                    let what = match self.actions.bulk_running() {
+                        Some(r) => r.line(),
+                        None => format!("{under_way} action(s) under way"),
+                    };
+                    self.flash(
+                        Level::Warn,
+                        format!(
+                            "{what} — q again quits: nothing more is sent, and what was sent is \
+                             recorded unknown; :cancel stops the job and stays"
+                        ),
+                    );
+                    return Vec::new();
+                }
                 self.quit = true;
                 vec![Effect::Quit]
             }
