@@ -242,7 +242,9 @@ async fn trigger_check(c: &Client, purpose: &str, companion: bool, profile: &str
     };
     let unverifiable = format!("not verifiable read-only ({why})");
     if companion {
-        let text = format!("{purpose} trigger {setting}: {unverifiable}; the companion is confirmed (--write uses it)");
+        // The ✔ is for what is confirmed (the companion), said first.
+        let text =
+            format!("{purpose} trigger: the companion's is confirmed (--write uses it); {setting} is {unverifiable}");
         return (Check { ok: true, required: false, text, fix: String::new() }, finding("companion", true, ""));
     }
     let text = format!(

@@ -197,10 +197,17 @@ mod tests {
 
     #[test]
     fn state_needs_a_state_field_the_table_has() {
-        let m = known("providers", &["title", "active"]);
-        let why = state_term(Entity::Providers, &m, "error").unwrap_err();
-        assert!(why.contains("providers have no state field on this instance (its table has no outbound_state)"));
+        // Providers have none (the documented provider table has no state).
+        let why = state_term(Entity::Providers, &Mapping::default(), "error").unwrap_err();
+        assert!(why.starts_with("--state: providers have no state field;"), "{why}");
         assert!(why.ends_with("--state works on: workorders, outbound, inbound, executions, history"), "{why}");
+        // A kind whose state field this instance's table lacks (doctor's mapping).
+        let m = known("work_orders", &["number", "state"]);
+        let why = state_term(Entity::WorkOrders, &m, "created").unwrap_err();
+        assert!(
+            why.contains("workorders have no state field on this instance (its table has no integration_state)"),
+            "{why}"
+        );
         let c = state_term(Entity::Outbound, &Mapping::default(), "Error").unwrap();
         assert_eq!((c.field.as_str(), c.value.as_str()), ("state", "error"));
         assert!(state_term(Entity::Outbound, &Mapping::default(), "eror").unwrap_err().contains("valid values"));
