@@ -162,7 +162,10 @@ fn doctor_only_reads_and_writes_only_what_it_confirmed() {
     assert!(out.contains("companion API x_hubtop/console installed"), "{out}");
     // The Flow REST path is not a scripted REST resource: not verifiable read-only; the
     // companion, confirmed, is what --write stores.
-    assert!(out.contains("create trigger /api/sn_fd/flow/{flow_sys_id}/run: not verifiable read-only"), "{out}");
+    assert!(
+        out.contains("create trigger: the companion's is confirmed (--write uses it); /api/sn_fd/flow/{flow_sys_id}/run is not verifiable read-only"),
+        "{out}"
+    );
     let cfg = std::fs::read_to_string(sim.dir.join("config.toml")).unwrap();
     assert!(cfg.contains("create = \"companion\"") && cfg.contains("rerun = \"companion\""), "{cfg}");
     assert!(!cfg.contains("sn_fd/flow"), "nothing unconfirmed stored: {cfg}");
@@ -354,7 +357,9 @@ fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
     // --help and the man page document the code.
     let help = String::from_utf8_lossy(&hubtop(&sim, &["--help"]).stdout).to_string();
     assert!(help.contains("6  sent, outcome unknown"), "{help}");
-    let man = String::from_utf8_lossy(&hubtop(&sim, &["man"]).stdout).to_string();
+    // `man` takes no connection option: the binary alone.
+    let man = std::process::Command::new(env!("CARGO_BIN_EXE_hubtop")).arg("man").output().expect("man");
+    let man = String::from_utf8_lossy(&man.stdout).to_string();
     assert!(man.contains("sent, outcome unknown"), "the man page");
 }
 

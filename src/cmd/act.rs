@@ -44,10 +44,9 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
         (false, Some(d)) => d,
         (false, None) => profile_follow.unwrap_or(DEFAULT_FOLLOW),
     };
-    // A retry or skip is followed like any other action (its help says so): the queue's
-    // answer, not the PATCH's, is its outcome, in the exit code and the audit log.
-    let follow_entries = !ops.follow_timeout.is_zero();
-    let run = Run { ops, dry_run: a.dry_run, follow_entries };
+    // A retry or skip is followed only when --follow asks: its outcome is then the
+    // queue's answer; otherwise the PATCH's (state → ready), and it says so.
+    let run = Run { ops, dry_run: a.dry_run, follow_entries: a.follow.is_some() };
     let ops = run.ops.clone();
     let mut signals = crate::signals::Signals::install();
     let work = act_unsignalled(&run, cmd);
