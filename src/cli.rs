@@ -363,8 +363,9 @@ pub enum Command {
 /// How an acting command waits for the outcome, or only shows what it would send.
 #[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct ActArgs {
-    /// Follow the outcome this long (e.g. 120s, 2m) [default: the profile's follow_secs, else 120 s].
-    /// Progress goes to stderr; no outcome within it exits 6 (sent, outcome unknown).
+    /// Follow the outcome this long (e.g. 120s, 2m) [default: the profile's follow_secs, else 120 s;
+    /// retry and skip are followed only when this is given]. Progress goes to stderr; no
+    /// outcome within it exits 6 (sent, outcome unknown).
     #[arg(long, value_name = "DURATION", value_parser = parse_follow, conflicts_with = "no_follow")]
     pub follow: Option<std::time::Duration>,
     /// Send and report at once, without following the outcome.
