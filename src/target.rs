@@ -23,6 +23,24 @@ pub struct Target {
 pub type Refusal = (u8, String);
 
 impl Target {
+    /// One named profile on its own (`get --profile a,b`, `metrics`): its instance and
+    /// credentials, never the command line's `--instance`, `--user`, `--client-id` or
+    /// `--demo`. Resolved off the runtime (the OS keyring may block).
+    pub async fn resolve_profile(g: &Global, config: &Config, name: &str) -> Result<Target, Refusal> {
+        let g = Global {
+            profile: Some(name.to_string()),
+            instance: None,
+            user: None,
+            client_id: None,
+            demo: false,
+            ..g.clone()
+        };
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || Target::resolve(&g, &config, &config::OsKeyring))
+            .await
+            .map_err(|e| (exit::FAILED, e.to_string()))?
+    }
+
     pub fn resolve(g: &Global, config: &Config, keyring: &dyn Keyring) -> Result<Target, Refusal> {
         let mut t = Target {
             client: None,

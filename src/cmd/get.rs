@@ -9,7 +9,7 @@ use super::output::{self, emit};
 use crate::cli::{GetArgs, Global, Output};
 use crate::client::read::{Delta, ListSpec};
 use crate::client::{Client, Error, Record};
-use crate::config::{Config, OsKeyring};
+use crate::config::Config;
 use crate::domain::Entity;
 use crate::exit;
 use crate::query::{Condition, OrderBy, Query};
@@ -522,18 +522,7 @@ pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8
 /// One profile of `get_many`: resolved (secrets too) and asked on its own.
 async fn fetch_profile(g: &Global, config: &Config, name: &str, a: &GetArgs) -> Result<(Plan, Got), (u8, String)> {
     // The profile names its instance and credentials; `--instance` and its flags do not apply.
-    let g = Global {
-        profile: Some(name.to_string()),
-        instance: None,
-        user: None,
-        client_id: None,
-        demo: false,
-        ..g.clone()
-    };
-    let config2 = config.clone();
-    let target = tokio::task::spawn_blocking(move || Target::resolve(&g, &config2, &OsKeyring))
-        .await
-        .map_err(|e| (exit::FAILED, e.to_string()))??;
+    let target = Target::resolve_profile(g, config, name).await?;
     let (client, _) = target.connect(false).await?;
     let plan = Plan::new(&client, a, target.refresh).map_err(|m| (exit::USAGE, m))?;
     let spec = spec(&client, a).await.map_err(|e| (e.exit_code(), e.to_string()))?;

@@ -140,31 +140,25 @@ fn interval_of(config: &Config, name: Option<&str>) -> Duration {
 
 /// A client for one profile (its own instance and credentials), or for `--instance`.
 async fn connect(g: &Global, config: &Config, name: Option<&str>) -> Result<Client, (u8, String)> {
-    let g = match name {
-        Some(n) => Global { profile: Some(n.to_string()), instance: None, user: None, client_id: None, ..g.clone() },
-        None => Global { profile: None, ..g.clone() },
+    let target = match name {
+        Some(n) => Target::resolve_profile(g, config, n).await?,
+        None => {
+            let (g, config) = (Global { profile: None, ..g.clone() }, config.clone());
+            tokio::task::spawn_blocking(move || Target::resolve(&g, &config, &OsKeyring))
+                .await
+                .map_err(|e| (exit::FAILED, e.to_string()))??
+        }
     };
-    let config = config.clone();
-    let target = tokio::task::spawn_blocking(move || Target::resolve(&g, &config, &OsKeyring))
-        .await
-        .map_err(|e| (exit::FAILED, e.to_string()))??;
     if target.client.is_none() {
         return Err((exit::USAGE, "names no instance".into()));
     }
     Ok(target.connect(false).await?.0)
 }
 
-/// Whether an error is the instance's own answer (it is up, and refusing).
+/// Whether an error is the instance's own answer (it is up, and refusing): a refusal as
+/// the client classes it, a failed sign-in, or a rate limit.
 fn answered(e: &Error) -> bool {
-    matches!(
-        e,
-        Error::Auth { .. }
-            | Error::Forbidden { .. }
-            | Error::RateLimited { .. }
-            | Error::NotInstalled { .. }
-            | Error::NotFound(_)
-            | Error::Invalid(_)
-    )
+    e.is_refusal() || matches!(e, Error::Auth { .. } | Error::RateLimited { .. })
 }
 
 async fn poll_loop(client: Arc<Client>, i: usize, shared: Shared, mut stop: watch::Receiver<bool>) {
