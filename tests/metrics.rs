@@ -10,6 +10,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The tests here each start instances and a poller; they run one at a time so that a
+/// loaded machine does not slow one test's instance with another's (the Prometheus test
+/// timed out once, in parallel with the others, waiting for the outage's errors).
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A child process killed when dropped, so a failing test leaves nothing running.
 struct Kill(Child);
 
@@ -222,6 +231,7 @@ const TABLES: [(&str, &str, &str, &str); 4] = [
 
 #[test]
 fn two_instances_are_served_with_their_own_counts_and_promtool_accepts_them() {
+    let _one = serial();
     let dir = TempDir::new("two");
     let (_a, a_url) = sim(3, &dir.0, &[]);
     let (_b, b_url) = sim(11, &dir.0, &["--rows", "300"]);
@@ -284,6 +294,7 @@ fn two_instances_are_served_with_their_own_counts_and_promtool_accepts_them() {
 
 #[hubtop_tmux_gate::prometheus_test]
 fn promtool_accepts_what_is_served() {
+    let _one = serial();
     let dir = TempDir::new("lint");
     let (_s, base) = sim(3, &dir.0, &[]);
     let (_m, url) = metrics(&dir.0, &[("lint", &base)], "1s");
@@ -312,6 +323,7 @@ fn promtool(text: &str) -> (bool, String) {
 
 #[test]
 fn scrapes_cost_the_instance_nothing_only_polls_do() {
+    let _one = serial();
     let dir = TempDir::new("scrapes");
     let (_s, base) = sim(5, &dir.0, &[]);
     let (_m, url) = metrics(&dir.0, &[("solo", &base)], "2s");
@@ -343,6 +355,7 @@ fn scrapes_cost_the_instance_nothing_only_polls_do() {
 
 #[hubtop_tmux_gate::prometheus_test]
 fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
+    let _one = serial();
     let dir = TempDir::new("prom");
     let (_s, base) = sim(3, &dir.0, &["--retry-interval", "1"]);
     let (_m, url) = metrics(&dir.0, &[("plant", &base)], "1s");
