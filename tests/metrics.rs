@@ -401,6 +401,24 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     // with a retry a second its entries go to error within seconds.
     let acme = "Acme Facilities";
     let c = http();
+    // The outage starts once the seed's creates at Acme are done: started earlier, they
+    // fail instead, no work order of Acme is synced, and no comment can raise an error.
+    wait_for("Acme's seeded work orders to be created", Duration::from_secs(60), || {
+        let v: Value = c
+            .get(format!("{base}/api/now/stats/sn_wsd_core_workplace_task"))
+            .basic_auth("admin", Some("admin"))
+            .query(&[
+                ("sysparm_count", "true"),
+                ("sysparm_query", "fm_provider.title=Acme Facilities^integration_stateINcreate_pending,not_synced"),
+            ])
+            .send()
+            .ok()?
+            .json()
+            .ok()?;
+        let pending: u64 = v["result"]["stats"]["count"].as_str()?.parse().ok()?;
+        // The seed leaves one work order of Acme not synced, never created.
+        (pending <= 1).then_some(())
+    });
     assert!(c.put(format!("{base}/sim/providers/acme")).body("outage").send().expect("outage").status().is_success());
     // A comment on a synced work order runs the provider's update subflow (IFM), which
     // fails while Acme is out; each failed update leaves an entry in error, and the work
