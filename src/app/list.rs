@@ -204,17 +204,23 @@ impl ListState {
         self.fit();
     }
 
-    /// A reference (or choice) column is sorted by what it shows (a provider's title,
-    /// not its sys_id) when the whole list is loaded: the instance orders a reference by
-    /// its stored value. A longer list keeps the instance's order.
+    /// A reference column is sorted by what it shows (a provider's title, not its
+    /// sys_id), as the instance sorts it (`query::collate`, the embedded instance's own
+    /// order, so a window it sorted stays as it is). Only a list loaded whole is re-sorted
+    /// here: a longer one keeps the instance's order across its pages. A choice column
+    /// keeps the instance's order too: lists sort choices by their stored value, not the
+    /// label (platform-user-interface/configure-use-list-functions.md, "Sort a list").
     fn sort_by_display(&mut self) {
         let Some(o) = self.sort.clone() else { return };
         let whole = self.window_offset == 0 && self.total.is_none_or(|t| t <= self.rows.len());
-        if !whole || !self.rows.iter().any(|r| r.show(&o.field) != r.get(&o.field)) {
+        let choice = self.entity.desc().choices.iter().any(|c| c.field == o.field);
+        if !whole || choice || !self.rows.iter().any(|r| r.show(&o.field) != r.get(&o.field)) {
             return;
         }
-        let key = |r: &Record| r.show(&o.field).to_lowercase();
-        self.rows.sort_by(|a, b| if o.desc { key(b).cmp(&key(a)) } else { key(a).cmp(&key(b)) });
+        self.rows.sort_by(|a, b| {
+            let x = query::collate(a.show(&o.field), b.show(&o.field));
+            if o.desc { x.reverse() } else { x }
+        });
     }
 
     fn reselect(&mut self, id: &str) {

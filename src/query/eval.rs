@@ -2,6 +2,7 @@
 //! ordering them without allocating, and the hints the instance's indexes read.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 
 use super::{Condition, Ctx, Op, Part, Query, Unit};
@@ -73,10 +74,55 @@ struct CCond {
     test: Test,
 }
 
+/// What an order key sorts by ([`Compiled::with_order_keys`]). A list sorted by a
+/// reference column is ordered by what the column shows, the referenced record's
+/// display value: "Field types other than choice list types are sorted based on the
+/// label", while "choice list fields are sorted by the underlying dictionary entry
+/// value" (platform-user-interface/configure-use-list-functions.md, "Sort a list").
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderKey {
+    /// The column's own value.
+    Col(usize),
+    /// The value the map gives the column's value (a reference's display value, a field
+    /// of the referenced record); a value the map does not list sorts as itself (an
+    /// empty reference sorts as empty).
+    Lookup(usize, HashMap<String, String>),
+    /// As `Lookup`, through the map another column's value picks (a Document ID, whose
+    /// table is named by another field): `by` column → (value → sort value).
+    LookupBy { col: usize, by: usize, map: HashMap<String, HashMap<String, String>> },
+}
+
+impl OrderKey {
+    fn col(&self) -> usize {
+        match self {
+            OrderKey::Col(c) | OrderKey::Lookup(c, _) | OrderKey::LookupBy { col: c, .. } => *c,
+        }
+    }
+
+    /// The value a row sorts by; allocation-free.
+    fn of<'a, S: AsRef<str>>(&'a self, row: &'a [S]) -> &'a str {
+        let val = |c: usize| row.get(c).map(AsRef::as_ref).unwrap_or("");
+        match self {
+            OrderKey::Col(c) => val(*c),
+            OrderKey::Lookup(c, m) => {
+                let v = val(*c);
+                m.get(v).map_or(v, String::as_str)
+            }
+            OrderKey::LookupBy { col, by, map } => {
+                let v = val(*col);
+                map.get(val(*by)).and_then(|m| m.get(v)).map_or(v, String::as_str)
+            }
+        }
+    }
+}
+
 /// A query bound to a table's columns.
 pub struct Compiled {
     alternatives: Vec<Vec<Vec<CCond>>>,
+    /// (column, descending) of each order key, as the indexes read them.
     order: Vec<(usize, bool)>,
+    /// What each order key sorts by (parallel to `order`).
+    keys: Vec<OrderKey>,
     /// Every alternative folded to false: no row matches.
     never: bool,
 }
@@ -86,6 +132,13 @@ pub struct Compiled {
 /// them too). Numbers and strings are never compared with each other: mixing the two
 /// comparisons is not transitive (`1a` < `2` < `10` < `1a`), and a sort with such a
 /// comparison misorders rows or panics.
+///
+/// Strings compare as written, code point by code point (`Zeta` before `alpha`): the
+/// documentation says lists sort "according to the English alphabet"
+/// (platform-administration/list-administration/c_ControlTheListSortSequence.md) and
+/// does not say how case compares, so the embedded instance keeps the one order it uses
+/// everywhere, and the console re-sorts a window with this same function
+/// ([`collate`]) so the two never disagree.
 fn compare_values(x: &str, y: &str) -> Ordering {
     let rank = |s: &str, n: Option<f64>| match (s.is_empty(), n) {
         (true, _) => 0,
@@ -97,6 +150,12 @@ fn compare_values(x: &str, y: &str) -> Ordering {
         (Some(a), Some(b)) => a.total_cmp(&b).then_with(|| x.cmp(y)),
         _ => x.cmp(y),
     })
+}
+
+/// The order the embedded instance sorts values in (see `compare_values`), for a
+/// client that re-sorts rows it holds and must agree with the instance's pages.
+pub fn collate(x: &str, y: &str) -> Ordering {
+    compare_values(x, y)
 }
 
 /// A cheap check before parsing: only digits, signs, dots and exponents can be a number.
@@ -495,8 +554,9 @@ impl Query {
         if always {
             alternatives.clear();
         }
-        let order = self.order.iter().filter_map(|o| Some((order(&o.field)?, o.desc))).collect();
-        Compiled { alternatives, order, never }
+        let order: Vec<(usize, bool)> = self.order.iter().filter_map(|o| Some((order(&o.field)?, o.desc))).collect();
+        let keys = order.iter().map(|&(c, _)| OrderKey::Col(c)).collect();
+        Compiled { alternatives, order, keys, never }
     }
 }
 
@@ -513,12 +573,18 @@ impl Compiled {
                 .any(|alt| alt.iter().all(|group| group.iter().any(|c| c.test.eval(val(c.col), &val))))
     }
 
+    /// Replaces the order keys with these (key, descending) pairs: a caller that knows
+    /// the table's references sorts a reference by what it shows ([`OrderKey`]).
+    pub fn with_order_keys(mut self, keys: Vec<(OrderKey, bool)>) -> Self {
+        self.order = keys.iter().map(|(k, desc)| (k.col(), *desc)).collect();
+        self.keys = keys.into_iter().map(|(k, _)| k).collect();
+        self
+    }
+
     /// Orders two rows by the order keys; allocation-free (it runs a million times a sort).
     pub fn compare<S: AsRef<str>>(&self, a: &[S], b: &[S]) -> Ordering {
-        for &(c, desc) in &self.order {
-            let x = a.get(c).map(AsRef::as_ref).unwrap_or("");
-            let y = b.get(c).map(AsRef::as_ref).unwrap_or("");
-            let o = compare_values(x, y);
+        for (k, &(_, desc)) in self.keys.iter().zip(&self.order) {
+            let o = compare_values(k.of(a), k.of(b));
             let o = if desc { o.reverse() } else { o };
             if o != Ordering::Equal {
                 return o;

@@ -24,7 +24,7 @@ pub mod tz;
 use std::fmt;
 
 pub use dates::{Ctx, Part, Unit, eval_date};
-pub use eval::{Bind, Compiled, FieldType, UnknownField};
+pub use eval::{Bind, Compiled, FieldType, OrderKey, UnknownField, collate};
 pub use parse::parse;
 
 /// The operators of "Operators available for filters and queries"
@@ -482,6 +482,34 @@ mod tests {
         let r2 = row(&COLS, &[("a", "10"), ("b", "x")]);
         assert_eq!(c.compare(&r1, &r2), Ordering::Greater);
         assert!(parse("").unwrap().is_empty());
+    }
+
+    /// A reference key sorts by what the map gives (the display value), a value it does
+    /// not list as itself; a Document ID's map is picked by its table column.
+    #[test]
+    fn order_keys_look_references_up() {
+        use std::collections::HashMap;
+        let cols = |f: &str| COLS.iter().position(|x| *x == f);
+        let names = HashMap::from([("id1".to_string(), "Zed".to_string()), ("id2".to_string(), "Ann".to_string())]);
+        let c = parse("ORDERBYa")
+            .unwrap()
+            .compile(cols)
+            .unwrap()
+            .with_order_keys(vec![(OrderKey::Lookup(0, names.clone()), false)]);
+        let (r1, r2) = (row(&COLS, &[("a", "id1")]), row(&COLS, &[("a", "id2")]));
+        assert_eq!(c.compare(&r1, &r2), Ordering::Greater, "Zed after Ann, though id1 < id2");
+        assert_eq!(c.compare(&row(&COLS, &[("a", "")]), &r2), Ordering::Less, "an empty reference first");
+        assert_eq!(c.compare(&row(&COLS, &[("a", "A-dangling")]), &r2), Ordering::Less, "unknown: as itself");
+        assert_eq!(c.order(), &[(0, false)]);
+        let by = HashMap::from([("t".to_string(), names)]);
+        let d = parse("ORDERBYDESCa")
+            .unwrap()
+            .compile(cols)
+            .unwrap()
+            .with_order_keys(vec![(OrderKey::LookupBy { col: 0, by: 1, map: by }, true)]);
+        let (s1, s2) = (row(&COLS, &[("a", "id1"), ("b", "t")]), row(&COLS, &[("a", "id2"), ("b", "t")]));
+        assert_eq!(d.compare(&s1, &s2), Ordering::Less, "descending: Zed first");
+        assert_eq!(collate("Zed", "ann"), Ordering::Less, "as written: upper case first");
     }
 
     #[test]

@@ -8,4 +8,5 @@
 mod common;
 
 mod conformance;
+mod orderby_reference;
 mod sim_api;

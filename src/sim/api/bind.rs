@@ -8,10 +8,19 @@
 //! relative dates in the API user's time zone on the instance's clock. Never a 400.
 //! Name-value pairs on the query string (`&state=error`) filter too, by value or display
 //! value.
+//!
+//! Order keys (`ORDERBYf`, `ORDERBYDESCf`) sort as a list does: a reference (and a
+//! Document ID) by the referenced record's display value, what the column shows; a
+//! choice by its stored value ("Field types other than choice list types are sorted
+//! based on the label … Choice list fields are sorted by the underlying dictionary entry
+//! value", platform-user-interface/configure-use-list-functions.md, "Sort a list"); a
+//! dot-walked key (`ORDERBYprovider.title`) by that field of the referenced record, the
+//! way dot-walked conditions read it (c_EncodedQueryStrings.md). A key on a field the
+//! table does not have is ignored, as invalid parts of a query are (Table API page).
 
 use std::collections::HashMap;
 
-use crate::query::{self, Bind, Compiled, Condition, Ctx, FieldType, Op, Query};
+use crate::query::{self, Bind, Compiled, Condition, Ctx, FieldType, Op, OrderKey, Query};
 use crate::sim::schema::{self, Kind, TableDef};
 use crate::sim::{InvalidQuery, Sim};
 
@@ -40,7 +49,78 @@ pub fn compile(sim: &Sim, def: &'static TableDef, p: &HashMap<String, String>) -
         q = q.and_all(Condition::new(&k, Op::In, &v));
     }
     let ctx = ctx(sim);
+    let keys = q.order.iter().filter_map(|o| Some((order_key(sim, def, &o.field)?, o.desc))).collect();
     q.compile_in(|c| bind(sim, def, c, &ctx, 0), |f| visible_col(sim, def, f), &ctx, ignores_invalid(sim))
+        .with_order_keys(keys)
+}
+
+/// What `ORDERBY<field>` sorts `def` by (see the module documentation), or `None` for a
+/// key a real instance ignores (an unknown field, a walk through a non-reference).
+fn order_key(sim: &Sim, def: &'static TableDef, field: &str) -> Option<OrderKey> {
+    let (head, rest) = match field.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (field, None),
+    };
+    let col = visible_col(sim, def, head)?;
+    match (def.fields[col].kind, rest) {
+        (Kind::Ref(t), rest) => {
+            let tdef = schema::table(t)?;
+            let rest = rest.unwrap_or(tdef.display);
+            Some(OrderKey::Lookup(col, sort_values(sim, tdef, rest, 1)?))
+        }
+        (Kind::DocumentId { table_field }, None) => {
+            let by = def.col(table_field)?;
+            // The tables this column's rows name (each once), then each one's display values.
+            let tables: std::collections::BTreeSet<String> = {
+                let lock = sim.store.table(def.name).ok()?;
+                lock.read().iter().map(|r| r[by].to_string()).collect()
+            };
+            let map = tables
+                .into_iter()
+                .filter_map(|t| {
+                    let tdef = schema::table(&t)?;
+                    Some((t, sort_values(sim, tdef, tdef.display, 1)?))
+                })
+                .collect();
+            Some(OrderKey::LookupBy { col, by, map })
+        }
+        (_, None) => Some(OrderKey::Col(col)),
+        (_, Some(_)) => None,
+    }
+}
+
+/// Every record of `def` by sys_id → what it sorts by under `field` (a plain field's
+/// value; a reference's display value; a dot-walk followed), or `None` when `field`
+/// cannot be read there. `depth` bounds the walk as conditions are bounded.
+fn sort_values(sim: &Sim, def: &'static TableDef, field: &str, depth: usize) -> Option<HashMap<String, String>> {
+    if depth > MAX_WALK {
+        return None;
+    }
+    let (head, rest) = match field.split_once('.') {
+        Some((h, r)) => (h, Some(r)),
+        None => (field, None),
+    };
+    let col = visible_col(sim, def, head)?;
+    // A reference inside the walk reads through to the record it names.
+    let through = match (def.fields[col].kind, rest) {
+        (Kind::Ref(t), rest) => {
+            let tdef = schema::table(t)?;
+            Some(sort_values(sim, tdef, rest.unwrap_or(tdef.display), depth + 1)?)
+        }
+        (_, None) => None,
+        (_, Some(_)) => return None,
+    };
+    let lock = sim.store.table(def.name).ok()?;
+    let t = lock.read();
+    Some(
+        t.iter()
+            .map(|r| {
+                let v = &*r[col];
+                let v = through.as_ref().and_then(|m| m.get(v)).map_or(v, String::as_str);
+                (r[0].to_string(), v.to_string())
+            })
+            .collect(),
+    )
 }
 
 /// The instance's clock and the API user's time zone and identity.
