@@ -27,7 +27,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use hubtop::app::list::{ListState, WINDOW};
 use hubtop::client::{Client, Entity, Record};
 use hubtop::query::{self, Condition, OrderBy, OrderKey, Query};
-use hubtop::sim::schema::{OUTBOUND, PROVIDERS};
+use hubtop::sim::schema::{EXECUTIONS, OUTBOUND, PROVIDERS, WORK_ORDERS};
 use hubtop::sim::{self, SimHandle};
 use proptest::prelude::*;
 
@@ -174,6 +174,40 @@ async fn a_whole_list_keeps_the_instance_order() {
         assert_eq!(t.first().map(String::as_str), Some(if desc { "elm & co" } else { "Alder Works" }));
     }
     drop(h);
+}
+
+/// A Document ID (`sys_flow_context.source_record`, its table named by `source_table`)
+/// sorts by the display value of the record it names, as a reference does.
+#[tokio::test]
+async fn a_document_id_sorts_by_the_named_record() {
+    let h = sim::start(quiet()).await.expect("sim starts");
+    // Work orders whose sys_ids run opposite to their numbers (the display value).
+    let numbers = ["WPT9000001", "WPT9000002", "WPT9000003", "WPT9000004"];
+    for (i, n) in numbers.iter().enumerate() {
+        let id = format!("{:032x}", 0xe0 - i);
+        h.sim.store.insert(WORK_ORDERS, &[("sys_id", &id), ("number", n)]).expect("work order");
+    }
+    for i in [2usize, 0, 3, 1, 2, 0] {
+        let id = format!("{:032x}", 0xe0 - i);
+        let f = [("name", "sort-bed"), ("source_table", WORK_ORDERS), ("source_record", id.as_str())];
+        h.sim.store.insert(EXECUTIONS, &f).expect("execution");
+    }
+    let c = client(&h.base_url);
+    for desc in [false, true] {
+        let q = Query::new().and(Condition::eq("name", "sort-bed"));
+        let mut spec =
+            ListSpecOf::new(EXECUTIONS, if desc { q.order_desc("source_record") } else { q.order_by("source_record") });
+        let mut rows = Vec::new();
+        while let Some(page) = spec.next(&c).await {
+            rows.extend(page);
+        }
+        let ids: Vec<String> = rows.iter().map(|r| r.get("source_record").to_string()).collect();
+        let mut want: Vec<String> = [0usize, 0, 1, 2, 2, 3].iter().map(|i| format!("{:032x}", 0xe0 - i)).collect();
+        if desc {
+            want.reverse();
+        }
+        assert_eq!(ids, want, "desc={desc}");
+    }
 }
 
 /// Pages of a raw list request (any query), `WINDOW` rows at a time.
