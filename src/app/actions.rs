@@ -185,7 +185,12 @@ impl App {
             return Vec::new();
         };
         let fx = self.act(Action::Enter);
-        self.group_intent = Some((a, self.keys_seen, self.context()));
+        self.group_intent = Some(super::GroupIntent {
+            action: a,
+            key: self.last_key,
+            keys_seen: self.keys_seen,
+            context: self.context(),
+        });
         let verb = group_verb(a);
         self.flash(
             Level::Info,
@@ -199,10 +204,11 @@ impl App {
     /// never opens under typing): then they are only marked, and the status line says
     /// which key previews them.
     pub(super) fn group_rows_arrived(&mut self) -> Vec<Effect> {
-        let Some((a, keys, context)) = self.group_intent.take() else { return Vec::new() };
-        if self.context() != context {
+        let Some(intent) = self.group_intent.take() else { return Vec::new() };
+        if self.context() != intent.context {
             return Vec::new();
         }
+        let a = intent.action;
         let Some(l) = self.current_list_mut() else { return Vec::new() };
         let rows: Vec<Record> = l.visible().into_iter().filter_map(|i| l.rows.get(i).cloned()).collect();
         let (n, total) = (rows.len(), l.total.unwrap_or(rows.len()).max(rows.len()));
@@ -214,7 +220,7 @@ impl App {
             self.flash(Level::Info, format!("the error group has no entries in error now: nothing to {verb}"));
             return Vec::new();
         }
-        if self.keys_seen != keys || !self.layer().is_screen() {
+        if self.keys_seen != intent.keys_seen || !self.layer().is_screen() {
             let key = self.keymap.first_key(a);
             self.flash(Level::Info, format!("{n} entries of the error group marked — {key} previews the {verb}"));
             return Vec::new();
@@ -222,10 +228,13 @@ impl App {
         let op = if a == Action::Skip { Operation::Skip } else { Operation::Retry };
         let targets = self.targets();
         let fx = self.propose(op, targets, true);
-        if let Some(c) = self.actions.confirm.as_mut()
-            && total > n
-        {
-            c.lines.insert(1, format!("  the group has {total} entries: the {n} loaded are included, the rest not"));
+        if let Some(c) = self.actions.confirm.as_mut() {
+            if total > n {
+                c.lines
+                    .insert(1, format!("  the group has {total} entries: the {n} loaded are included, the rest not"));
+            }
+            // The key that asked for it, pressed again, is not typed into the preview.
+            self.guard = intent.key.map(|k| (k, true));
         }
         fx
     }

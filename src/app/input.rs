@@ -70,6 +70,7 @@ impl App {
         }
         self.dirty = true;
         self.keys_seen += 1;
+        self.last_key = Some((k.code, k.modifiers));
         if layout::too_small(self.size) {
             // Nothing of the state shows on the "too small" screen: only quitting acts.
             return match self.keymap.action(&k) {
@@ -92,7 +93,7 @@ impl App {
             }
             let name = keys::key_name(k.code, k.modifiers);
             let msg = match keep {
-                true => format!("`{name}` again ignored (pressed twice?) — it is not typed into the dialog"),
+                true => format!("`{name}` again ignored (pressed twice?) — the dialog it opened waits for its answer"),
                 false => format!("`{name}` again ignored (pressed twice?) — press it once more if meant"),
             };
             self.say(Scope::Key, Level::Info, msg);

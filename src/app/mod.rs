@@ -75,6 +75,15 @@ impl ViewKind {
     }
 }
 
+/// `r` / `x` on an error group, waiting for the group's rows (see `actions`).
+#[derive(Debug, Clone)]
+struct GroupIntent {
+    action: keys::Action,
+    key: Option<(crossterm::event::KeyCode, crossterm::event::KeyModifiers)>,
+    keys_seen: u64,
+    context: String,
+}
+
 /// One entry of the back stack.
 #[derive(Debug, Clone)]
 pub enum Screen {
@@ -284,11 +293,13 @@ pub struct App {
     guard: Option<((crossterm::event::KeyCode, crossterm::event::KeyModifiers), bool)>,
     /// The profile switched away from (and when), until the new one answers.
     switch_from: Option<(String, Instant)>,
-    /// Keys pressed so far (a preview opens by itself only if none came meanwhile).
+    /// Keys pressed so far (a preview opens by itself only if none came meanwhile), and
+    /// the last one.
     keys_seen: u64,
-    /// `r` / `x` on an error group: the action, the keys seen then, and the group's list
-    /// (its context) whose rows are previewed when they arrive.
-    group_intent: Option<(keys::Action, u64, String)>,
+    last_key: Option<(crossterm::event::KeyCode, crossterm::event::KeyModifiers)>,
+    /// `r` / `x` on an error group: the action, its key, the keys seen then, and the
+    /// group's list (its context) whose rows are previewed when they arrive.
+    group_intent: Option<GroupIntent>,
     next_seq: u64,
 }
 
@@ -322,6 +333,7 @@ impl App {
             guard: None,
             switch_from: None,
             keys_seen: 0,
+            last_key: None,
             group_intent: None,
             next_seq: 1,
         }

@@ -279,6 +279,21 @@ fn r_on_an_error_group_previews_a_bulk_retry_of_its_entries() {
     let job = acts(&ch(&mut a, 'y')).pop().expect("y sends it");
     assert_eq!(job.targets.len(), 3);
 
+    // On a production profile the count is typed; the `r` that asked for the preview,
+    // pressed again, is not typed into it.
+    let mut p = production();
+    let fx = p.start();
+    let Some(Effect::LoadOverview { seq, .. }) = fx.first() else { panic!() };
+    let data = OverviewData { error_messages: vec![(msg.into(), 3)], ..Default::default() };
+    p.update(Msg::Overview { seq: *seq, result: Ok(data) });
+    let fx = ch(&mut p, 'r');
+    answer(&mut p, &fx, Entity::Outbound, rows.clone());
+    ch(&mut p, 'r');
+    let c = p.actions.confirm.as_ref().expect("the typed preview");
+    assert_eq!(c.typed.as_ref().map(|i| i.value()), Some(""), "the second r is not typed into the count");
+    typed(&mut p, "3");
+    assert_eq!(acts(&key(&mut p, KeyCode::Enter)).len(), 1);
+
     // A key pressed before the rows came: no dialog opens under it; the rows are marked
     // and the status line says which key previews them.
     let mut b = app();
