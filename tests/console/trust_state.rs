@@ -202,7 +202,8 @@ fn a_refused_filter_leaves_the_list_and_its_breadcrumb_as_they_were() {
         let now = screen(&a, 120, 30);
         assert!(now.contains("filter: state=Error") && now.contains("ISO0000004"), "{now}");
     }
-    assert!(status(&a).contains("`broken` is not") && status(&a).contains("error (Error)"), "{}", status(&a));
+    let st = status(&a);
+    assert!(st.contains("`broken` is not an outbound entry state") && st.contains("error (Error)"), "{st}");
     // Esc in the prompt drops the typing the same way.
     ch(&mut a, '/');
     typed(&mut a, "zzz");
