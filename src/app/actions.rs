@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 pub use super::bulk::{REPORT_SHOWN, Running, Tally};
 use super::dialogs::{Confirm, UpdateForm};
 use super::keys::Action;
-use super::{App, Effect, Level, Screen, ViewKind};
+use super::{App, Effect, Level, Scope, Screen, ViewKind};
 use crate::client::Record;
 use crate::domain::rules::{applies, retry_op};
 use crate::domain::{Entity, Operation, WorkOrderOp};
@@ -168,36 +168,79 @@ impl App {
                     }
                     _ => return Vec::new(),
                 };
-                // A create at a provider and a rerun are shown first (what, to whom, what
-                // the first run came to), even for one record.
-                let preview = a == Action::CreateWorkOrder || op == Operation::Rerun;
-                self.propose(op, targets, preview)
+                // Previewed or not by the operation, whichever key asked for it (a
+                // create by `n` or by `r` on a failed create alike).
+                self.propose(op, targets, false)
             }
         }
     }
 
-    /// Retry or skip every entry of the selected error group (loaded by the runner? no: the
-    /// group's rows are listed first, then marked: the operator sees exactly what is sent).
+    /// `r` / `x` on the overview: a bulk retry (skip) of the selected error group's
+    /// entries, previewed. The overview only counts them, so the group's list opens first
+    /// (the operator sees exactly what is sent); when its rows arrive they are marked and
+    /// the preview opens ([`App::group_rows_arrived`]). Nothing is sent before the answer.
     pub(super) fn group_action(&mut self, a: Action) -> Vec<Effect> {
         let Some(g) = self.overview.groups.get(self.overview.selected_group).cloned() else {
             self.flash(Level::Info, "no error group selected");
             return Vec::new();
         };
         let fx = self.act(Action::Enter);
+        self.group_intent = Some(super::GroupIntent {
+            action: a,
+            key: self.last_key,
+            keys_seen: self.keys_seen,
+            context: self.context(),
+        });
+        let verb = group_verb(a);
         self.flash(
             Level::Info,
-            format!(
-                "error group \"{}\": {} entries — * marks them all, then {} to {}",
-                g.label(),
-                g.count,
-                self.keymap.first_key(a),
-                a.describe()
-            ),
+            format!("error group \"{}\": listing its {} entries to preview the {verb}…", g.label(), g.count),
         );
         fx
     }
 
-    /// Checks each target, then confirms (destructive or bulk) or sends at once.
+    /// The rows of an error group's list arrived after `r` / `x` on the overview: they
+    /// are marked and the bulk operation previewed — unless a key came meanwhile (a dialog
+    /// never opens under typing): then they are only marked, and the status line says
+    /// which key previews them.
+    pub(super) fn group_rows_arrived(&mut self) -> Vec<Effect> {
+        let Some(intent) = self.group_intent.take() else { return Vec::new() };
+        if self.context() != intent.context {
+            return Vec::new();
+        }
+        let a = intent.action;
+        let Some(l) = self.current_list_mut() else { return Vec::new() };
+        let rows: Vec<Record> = l.visible().into_iter().filter_map(|i| l.rows.get(i).cloned()).collect();
+        let (n, total) = (rows.len(), l.total.unwrap_or(rows.len()).max(rows.len()));
+        for r in rows {
+            l.marks.insert(r.sys_id().to_string(), r);
+        }
+        let verb = group_verb(a);
+        if n == 0 {
+            self.flash(Level::Info, format!("the error group has no entries in error now: nothing to {verb}"));
+            return Vec::new();
+        }
+        if self.keys_seen != intent.keys_seen || !self.layer().is_screen() {
+            let key = self.keymap.first_key(a);
+            self.flash(Level::Info, format!("{n} entries of the error group marked — {key} previews the {verb}"));
+            return Vec::new();
+        }
+        let op = if a == Action::Skip { Operation::Skip } else { Operation::Retry };
+        let targets = self.targets();
+        let fx = self.propose(op, targets, true);
+        if let Some(c) = self.actions.confirm.as_mut() {
+            if total > n {
+                c.lines
+                    .insert(1, format!("  the group has {total} entries: the {n} loaded are included, the rest not"));
+            }
+            // The key that asked for it, pressed again, is not typed into the preview.
+            self.guard = intent.key.map(|k| (k, true));
+        }
+        fx
+    }
+
+    /// Checks each target, then previews and confirms (see [`Operation::needs_preview`];
+    /// `preview`: always) or sends at once.
     pub(super) fn propose(&mut self, op: Operation, targets: Vec<(Entity, Record)>, preview: bool) -> Vec<Effect> {
         // Rows listed by a filter the instance partly ignored are not the rows it means.
         if let Some(l) = self.current_list()
@@ -227,7 +270,7 @@ impl App {
         }
         let id = self.actions.id();
         let job = Job { id, op, targets: ok };
-        if !preview && !job.op.is_destructive() && !job.is_bulk() {
+        if !preview && !job.op.needs_preview(job.is_bulk(), self.settings.production) {
             return self.send(job);
         }
         let n = job.targets.len();
@@ -283,7 +326,12 @@ impl App {
         }
         let typed = word.is_some().then(Input::default);
         let word = word.unwrap_or_default();
-        let title = format!("{} {} {}?", capitalise(job.op.verb()), n, if n == 1 { "record" } else { "records" });
+        // A work order's failed update sent again is a resync: it changes nothing itself.
+        let verb = match &job.op {
+            Operation::Update { changed, comment } if changed.is_empty() && comment.is_empty() => "resync",
+            op => op.verb(),
+        };
+        let title = format!("{} {} {}?", capitalise(verb), n, if n == 1 { "record" } else { "records" });
         self.actions.confirm = Some(Confirm { job, title, lines, typed, word });
         Vec::new()
     }
@@ -299,7 +347,8 @@ impl App {
             l.marks.clear();
         }
         let n = job.targets.len();
-        self.flash(
+        self.say(
+            Scope::Session,
             Level::Info,
             if n == 1 {
                 format!("{verb} {} sent…", job.targets[0].label)
@@ -370,7 +419,7 @@ impl App {
                         Outcome::Unknown(s) => (Level::Warn, format!("{verb} {}: outcome unknown — {s}", t.label)),
                         Outcome::NotSent(s) => (Level::Info, format!("{verb} {}: not sent — {s}", t.label)),
                     };
-                    self.flash(level, text);
+                    self.say(Scope::Session, level, text);
                 }
                 self.refresh_current(true)
             }
@@ -393,7 +442,7 @@ impl App {
                         _ => Level::Error,
                     };
                     if let Some(head) = lines.next() {
-                        self.flash(level.clone(), format!("{head} (:log lists each)"));
+                        self.say(Scope::Session, level.clone(), format!("{head} (:log lists each)"));
                     }
                     for l in lines {
                         self.log.push(self.now, level.clone(), &l);
@@ -414,7 +463,7 @@ impl App {
         if let Some(r) = self.actions.running.get_mut(&id) {
             r.cancelling = true;
         }
-        self.flash(Level::Warn, "cancelling: what was sent stays sent, the rest is not sent");
+        self.say(Scope::Session, Level::Warn, "cancelling: what was sent stays sent, the rest is not sent");
         vec![Effect::CancelBulk(id)]
     }
 }
@@ -434,6 +483,11 @@ pub fn rerun_may_duplicate(exec: &Record) -> bool {
         .windows(2)
         .any(|w| matches!(w[0], "answered" | "http" | "status") && w[1].len() == 3 && w[1].starts_with('2'));
     answered_2xx || why.is_empty() || why.contains("timed out") || why.contains("unknown") || why.contains("no answer")
+}
+
+/// What `r` / `x` do to an error group, in words.
+fn group_verb(a: Action) -> &'static str {
+    if a == Action::Skip { "skip" } else { "retry" }
 }
 
 fn capitalise(s: &str) -> String {

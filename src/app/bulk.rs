@@ -87,7 +87,8 @@ impl Running {
         match t.groups.len() {
             0 => parts.push(format!("✖ 0 {again}")),
             1 => parts.push(format!("✖ {} {again}", t.failed)),
-            g => parts.push(format!("✖ {} {again} ({g} errors)", t.failed)),
+            // The number of different messages, not of records (`:log` lists each).
+            g => parts.push(format!("✖ {} {again} with {g} different errors", t.failed)),
         }
         if t.waiting + t.following > 0 {
             parts.push(format!("⟳ {} waiting", t.waiting + t.following));

@@ -95,12 +95,9 @@ pub fn validate(e: Entity, mut q: Query, mapping: &crate::domain::Mapping) -> Re
                 None if v.is_empty() => out.push(String::new()),
                 None => {
                     let names: Vec<String> = list.iter().map(|(v, l)| format!("{v} ({l})")).collect();
-                    return Err(format!(
-                        "`{v}` is not a {} {} (one of: {})",
-                        e.label_one().to_lowercase(),
-                        c.field,
-                        names.join(", ")
-                    ));
+                    let kind = e.label_one().to_lowercase();
+                    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                    return Err(format!("`{v}` is not {article} {kind} {} (one of: {})", c.field, names.join(", ")));
                 }
             }
         }

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 
 use super::keys::Action;
 use super::plans::{Answer, Request};
-use super::{App, Effect, Level, Screen, Settings, ViewKind};
+use super::{App, Effect, Level, Scope, Screen, Settings, ViewKind};
 use crate::client::{Error, RateLimitInfo, Tables};
 use crate::domain::Entity;
 use crate::domain::state::{ExecState, QueueState};
@@ -261,9 +261,11 @@ impl App {
         };
     }
 
-    /// Enter on a fleet row: that profile's overview, as `:profile NAME`.
+    /// Enter on a fleet row: that profile's overview (a switch, as `:profile NAME`; the
+    /// profile connected to now: its overview at once).
     pub(super) fn fleet_enter(&mut self) -> Vec<Effect> {
         match self.fleet.rows.get(self.fleet.selected).map(|r| r.profile.name.clone()) {
+            Some(name) if self.settings.profile.as_deref() == Some(name.as_str()) => self.switch(ViewKind::Overview),
             Some(name) => self.request_profile(&name),
             None => Vec::new(),
         }
@@ -291,7 +293,7 @@ impl App {
             self.flash(
                 Level::Warn,
                 format!(
-                    "refused: a bulk {verb} is under way on this instance; switch when it has finished (Esc cancels it)"
+                    "refused: a bulk {verb} is under way on this instance; switch when it has finished (:cancel stops it)"
                 ),
             );
             return Vec::new();
@@ -301,10 +303,11 @@ impl App {
             return Vec::new();
         }
         if self.settings.profile.as_deref() == Some(name) {
-            self.flash(Level::Info, format!("already on profile {name}"));
-            return self.switch(ViewKind::Overview);
+            // Nothing to switch: the operator stays where they are.
+            self.flash(Level::Info, format!("already on profile {name}: nothing to switch"));
+            return Vec::new();
         }
-        self.flash(Level::Info, format!("connecting to profile {name}…"));
+        self.say(Scope::Session, Level::Info, format!("connecting to profile {name}…"));
         // Where to offer to go back to, until the new profile answers.
         self.switch_from = self.settings.profile.clone().map(|p| (p, self.instant));
         vec![Effect::SwitchProfile(name.to_string())]
@@ -318,17 +321,19 @@ impl App {
         match answered {
             Some(true) => {
                 self.switch_from = None;
-                self.flash(Level::Success, format!("profile {name} answers: live"));
+                self.say(Scope::Session, Level::Success, format!("profile {name} answers: live"));
             }
             Some(false) => {
                 self.switch_from = None;
                 let why = self.status.as_ref().map(|(_, m)| m.clone()).unwrap_or_default();
-                self.flash(Level::Error, format!("profile {name} does not answer ({why}) — :profile {back} goes back"));
+                let msg = format!("profile {name} does not answer ({why}) — :profile {back} goes back");
+                self.say(Scope::Session, Level::Error, msg);
             }
             None if self.instant.saturating_duration_since(since) >= SWITCH_SILENT => {
                 self.switch_from = None;
                 let secs = SWITCH_SILENT.as_secs();
-                self.flash(
+                self.say(
+                    Scope::Session,
                     Level::Error,
                     format!("profile {name} has not answered in {secs}s (still trying) — :profile {back} goes back"),
                 );
@@ -357,11 +362,14 @@ impl App {
         let down = self.fleet.rows.iter().find(|r| r.profile.name == name).and_then(|r| r.failing.clone());
         let go_back = back.map(|p| format!(" — :profile {p} goes back")).unwrap_or_default();
         match down {
-            Some((_, why)) => self.flash(
+            Some((_, why)) => self.say(
+                Scope::Session,
                 Level::Warn,
                 format!("profile {name} ({instance}) was down at the last fleet poll ({why}); trying it{go_back}"),
             ),
-            None => self.flash(Level::Info, format!("connecting to profile {name} ({instance})…{go_back}")),
+            None => {
+                self.say(Scope::Session, Level::Info, format!("connecting to profile {name} ({instance})…{go_back}"))
+            }
         }
         self.switch(ViewKind::Overview)
     }

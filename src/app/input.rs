@@ -7,7 +7,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::keys::{self, Action, Layer};
-use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, complete, layout, list, view_names};
+use super::{App, Effect, Level, Mode, Scope, Screen, VIEWS, ViewKind, complete, layout, list, view_names};
 use crate::client::Record;
 
 impl App {
@@ -69,6 +69,8 @@ impl App {
             return Vec::new();
         }
         self.dirty = true;
+        self.keys_seen += 1;
+        self.last_key = Some((k.code, k.modifiers));
         if layout::too_small(self.size) {
             // Nothing of the state shows on the "too small" screen: only quitting acts.
             return match self.keymap.action(&k) {
@@ -79,15 +81,22 @@ impl App {
         let layer = self.layer();
         let chord = (k.code, k.modifiers);
         // The key that opened a dialog, or answered one, pressed again at once (a double
-        // tap) is swallowed: it never lands in a form's field nor acts on the screen behind.
+        // tap) never lands in a form's field nor acts on the screen behind: it is
+        // swallowed — unless the dialog it opened has a meaning of its own for it (`n`
+        // opened a preview and `n` backs out of it), which it then has.
         if let Some((g, keep)) = self.guard.take()
             && g == chord
+            && !(keep && self.keymap.action_in(layer, &k).is_some())
         {
             if keep {
                 self.guard = Some((g, keep));
             }
             let name = keys::key_name(k.code, k.modifiers);
-            self.flash(Level::Info, format!("`{name}` again ignored (pressed twice?) — press it once more if meant"));
+            let msg = match keep {
+                true => format!("`{name}` again ignored (pressed twice?) — the dialog it opened waits for its answer"),
+                false => format!("`{name}` again ignored (pressed twice?) — press it once more if meant"),
+            };
+            self.say(Scope::Key, Level::Info, msg);
             return Vec::new();
         }
         let action = self.keymap.action_in(layer, &k);
@@ -122,7 +131,7 @@ impl App {
             Some(Action::Dismiss) => {
                 self.mode = Mode::Normal;
                 if filtering && let Some(l) = self.current_list_mut() {
-                    l.quick_filter.clear();
+                    l.drop_typing(vp);
                 }
                 Vec::new()
             }
@@ -263,13 +272,14 @@ impl App {
             self.find(text);
             return Vec::new();
         }
+        let vp = self.viewport();
         let Some(l) = self.current_list_mut() else { return Vec::new() };
         let entity = l.entity;
         let t = text.trim();
         let result = if l.is_drill_down() && !list::looks_encoded(t) {
             // Inside a drill-down: words narrow it; nothing typed keeps it as it was.
             if t.is_empty() {
-                l.quick_filter.clear();
+                l.drop_typing(vp);
                 return Vec::new();
             }
             let label = format!("{} + \"{t}\"", l.query_label);
@@ -305,7 +315,15 @@ impl App {
                 self.refresh_current(true)
             }
             Err(e) => {
-                self.flash(Level::Warn, format!("filter: {e}"));
+                // Refused: nothing is asked, and the list stays as it was — its rows, its
+                // selection, its filter (the breadcrumb's) — and says why.
+                let Some(l) = self.current_list_mut() else { return Vec::new() };
+                l.drop_typing(vp);
+                let kept = match l.query_label.as_str() {
+                    "" => "the list is unfiltered, as it was".to_string(),
+                    label => format!("the list keeps its filter ({label})"),
+                };
+                self.flash(Level::Warn, format!("filter refused: {e} — {kept}"));
                 Vec::new()
             }
         }

@@ -149,6 +149,17 @@ impl Action {
         }
     }
 
+    /// What the action does on the screen of `layer`, where that says more than
+    /// [`Action::describe`] (the help lists it so).
+    pub fn describe_in(self, layer: Layer) -> &'static str {
+        match (self, layer) {
+            // On the overview they act on the selected error group, previewed first.
+            (Action::Retry, Layer::Overview) => "retry error group",
+            (Action::Skip, Layer::Overview) => "skip error group",
+            _ => self.describe(),
+        }
+    }
+
     /// Whether the action sends something that changes the instance.
     pub fn is_mutating(self) -> bool {
         matches!(

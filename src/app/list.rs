@@ -47,6 +47,9 @@ pub struct ListState {
     pub needs_window: bool,
     /// Rows the pane showed at the last move (to keep it filled as rows come and go).
     viewport: usize,
+    /// Where the selection and the scroll were when `/` opened (restored when what was
+    /// typed is dropped or refused).
+    typing_from: Option<(usize, usize)>,
 }
 
 impl ListState {
@@ -74,6 +77,7 @@ impl ListState {
             pending: HashMap::new(),
             needs_window: true,
             viewport: 1,
+            typing_from: None,
         }
     }
 
@@ -115,6 +119,22 @@ impl ListState {
                 .and_then(|q| super::filter::validate(self.entity, q, &mapping))
                 .ok()
         };
+    }
+
+    /// `/` opened: typing starts from here.
+    pub fn start_typing(&mut self) {
+        self.typing_from = Some((self.selected, self.scroll));
+    }
+
+    /// What was typed after `/` is dropped (Esc, or a filter refused): the list shows its
+    /// rows as before, with the selection where it was.
+    pub fn drop_typing(&mut self, viewport: usize) {
+        self.quick_filter.clear();
+        self.quick = None;
+        if let Some((selected, scroll)) = self.typing_from.take() {
+            self.scroll = scroll;
+            self.select(selected, viewport);
+        }
     }
 
     /// Rows shown: the window, or the quick-filtered subset of it.

@@ -75,6 +75,15 @@ impl ViewKind {
     }
 }
 
+/// `r` / `x` on an error group, waiting for the group's rows (see `actions`).
+#[derive(Debug, Clone)]
+struct GroupIntent {
+    action: keys::Action,
+    key: Option<(crossterm::event::KeyCode, crossterm::event::KeyModifiers)>,
+    keys_seen: u64,
+    context: String,
+}
+
 /// One entry of the back stack.
 #[derive(Debug, Clone)]
 pub enum Screen {
@@ -141,6 +150,24 @@ pub struct Conn {
     pub waiting_since: Option<Instant>,
     /// The instance asked for no requests before then (a long Retry-After).
     pub rate_limited_until: Option<std::time::SystemTime>,
+}
+
+/// What a status line is about, and so how long it holds (`:log` keeps every line).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The screen it was said on, as it was then (a list with its filter): a reply to a
+    /// key there, a filter's or sort's word. It goes when another screen comes on top or
+    /// the list's filter changes.
+    Screen,
+    /// A key just pressed (a double tap swallowed): it goes with the next key.
+    Key,
+    /// A request the instance refused or did not answer: it goes when the instance
+    /// answers again.
+    Connection,
+    /// The session's work, wherever the operator goes: an action sent and its outcome,
+    /// a bulk job's result, a profile switch, freezing. It stays until something else
+    /// is said.
+    Session,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,6 +266,12 @@ pub struct App {
     pub mode: Mode,
     pub actions: Actions,
     pub status: Option<(Level, String)>,
+    /// What the status line is about (how long it holds), and the screen it was said on
+    /// (`None`: not yet stamped, said outside an update).
+    pub status_scope: Scope,
+    status_context: Option<String>,
+    /// Lines said so far (to tell whether an update said anything).
+    said: u64,
     /// Everything said on the status line this session, in full.
     pub log: log::SessionLog,
     pub conn: Conn,
@@ -260,6 +293,13 @@ pub struct App {
     guard: Option<((crossterm::event::KeyCode, crossterm::event::KeyModifiers), bool)>,
     /// The profile switched away from (and when), until the new one answers.
     switch_from: Option<(String, Instant)>,
+    /// Keys pressed so far (a preview opens by itself only if none came meanwhile), and
+    /// the last one.
+    keys_seen: u64,
+    last_key: Option<(crossterm::event::KeyCode, crossterm::event::KeyModifiers)>,
+    /// `r` / `x` on an error group: the action, its key, the keys seen then, and the
+    /// group's list (its context) whose rows are previewed when they arrive.
+    group_intent: Option<GroupIntent>,
     next_seq: u64,
 }
 
@@ -276,6 +316,9 @@ impl App {
             mode: Mode::Normal,
             actions: Actions::default(),
             status: None,
+            status_scope: Scope::Session,
+            status_context: None,
+            said: 0,
             log: log::SessionLog::default(),
             conn: Conn::default(),
             frozen: false,
@@ -289,6 +332,9 @@ impl App {
             cadence: refresh::Cadence::default(),
             guard: None,
             switch_from: None,
+            keys_seen: 0,
+            last_key: None,
+            group_intent: None,
             next_seq: 1,
         }
     }
@@ -352,12 +398,54 @@ impl App {
         }
     }
 
-    /// Tells the operator something on the status line, and keeps it in the session log
-    /// (the status line cuts at the screen's width; `:log` keeps the full text).
+    /// Tells the operator something about the screen on top on the status line (it goes
+    /// when another screen comes on top: [`Scope::Screen`]), and keeps it in the session
+    /// log (the status line cuts at the screen's width; `:log` keeps the full text).
     pub fn flash(&mut self, level: Level, msg: impl Into<String>) {
+        self.say(Scope::Screen, level, msg);
+    }
+
+    /// Tells the operator something that holds as long as `scope` says.
+    pub fn say(&mut self, scope: Scope, level: Level, msg: impl Into<String>) {
         let msg = msg.into();
         self.log.push(self.now, level.clone(), &msg);
         self.status = Some((level, msg));
+        self.status_scope = scope;
+        self.status_context = None;
+        self.said += 1;
+    }
+
+    /// What a [`Scope::Screen`] line is about: the screen on top (a list with its filter).
+    fn context(&self) -> String {
+        match self.stack.last() {
+            Some(Screen::View(ViewKind::List(e))) => {
+                format!("{} {} {}", self.stack.len(), e.name(), self.lists[e].query)
+            }
+            Some(Screen::View(v)) => format!("{} {}", self.stack.len(), v.name()),
+            Some(Screen::Detail(d)) => format!("{} {} {}", self.stack.len(), d.entity.name(), d.sys_id),
+            None => String::new(),
+        }
+    }
+
+    /// After an update: a status line said in it is stamped with the screen it is about;
+    /// an older one whose context has ended goes (a filter's word after the view
+    /// changed, a double tap's after the next key).
+    fn expire_status(&mut self, key: bool, said_before: u64) {
+        let now = self.context();
+        if self.said != said_before || self.status.is_none() {
+            self.status_context = Some(now);
+            return;
+        }
+        let stale = match (self.status_scope, &self.status_context) {
+            (Scope::Screen, Some(was)) => *was != now,
+            (Scope::Key, _) => key,
+            _ => false,
+        };
+        if stale {
+            self.status = None;
+        } else if self.status_context.is_none() {
+            self.status_context = Some(now);
+        }
     }
 
     /// Breadcrumbs of the back stack.
@@ -379,6 +467,14 @@ impl App {
     /// Handles one message. The screen is marked dirty only where something it shows
     /// may have changed: not for key releases, nor for answers to requests superseded.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let said = self.said;
+        let key = matches!(&msg, Msg::Key(k) if k.kind != crossterm::event::KeyEventKind::Release);
+        let fx = self.handle(msg);
+        self.expire_status(key, said);
+        fx
+    }
+
+    fn handle(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Mouse(m) => {
@@ -430,8 +526,12 @@ impl App {
 
     fn ok(&mut self) {
         self.conn.last_ok = Some(self.now);
+        // What a refused or unanswered request said no longer holds.
+        if self.status_scope == Scope::Connection {
+            self.status = None;
+        }
         if self.conn.stale_since.take().is_some() {
-            self.flash(Level::Success, "instance answering again");
+            self.say(Scope::Session, Level::Success, "instance answering again");
         }
         self.check_switch(Some(true));
     }
@@ -440,14 +540,14 @@ impl App {
         if e.is_refusal() {
             // The instance is there and answering: say what it refused, stay live.
             self.ok();
-            self.flash(Level::Warn, e.to_string());
+            self.say(Scope::Connection, Level::Warn, e.to_string());
             return;
         }
         if self.conn.stale_since.is_none() {
             self.conn.stale_since = Some(self.conn.last_ok.unwrap_or(self.now));
         }
         self.conn.reason = e.short();
-        self.flash(Level::Error, e.to_string());
+        self.say(Scope::Connection, Level::Error, e.to_string());
         self.check_switch(Some(false));
     }
 }

@@ -5,7 +5,7 @@ use tui_input::Input;
 
 use super::detail::{self, DetailState};
 use super::keys::{Action, Layer};
-use super::{App, Effect, Level, Mode, Screen, VIEWS, ViewKind, common_prefix, title_of};
+use super::{App, Effect, Level, Mode, Scope, Screen, VIEWS, ViewKind, common_prefix, title_of};
 use crate::client::Record;
 use crate::domain::Entity;
 use crate::domain::entity::Source;
@@ -206,9 +206,10 @@ impl App {
                 Vec::new()
             }
             Action::Filter => {
-                if let Some(l) = self.current_list() {
+                if let Some(l) = self.current_list_mut() {
                     // A typed filter comes back to edit; a drill-down's label is no filter.
                     let text = if l.is_drill_down() { String::new() } else { l.query_label.clone() };
+                    l.start_typing();
                     self.mode = Mode::Filter(Input::new(text));
                 } else {
                     // Outside a list, `/` finds; the prompt takes the typing either way.
@@ -222,7 +223,8 @@ impl App {
             }
             Action::Freeze => {
                 self.frozen = !self.frozen;
-                self.flash(
+                self.say(
+                    Scope::Session,
                     Level::Info,
                     if self.frozen { "frozen: live updates paused (f to resume)" } else { "live updates resumed" },
                 );

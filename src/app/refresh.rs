@@ -328,16 +328,20 @@ impl App {
                     l.delta = delta;
                 }
                 self.ok();
+                // The rows an error group's `r` / `x` waited for.
+                let mut fx = self.group_rows_arrived();
                 // The viewport may have moved on while this window was loading.
                 let vp = self.viewport();
                 let l = self.lists.get_mut(&e).expect("present");
                 let sel = l.selected;
                 if l.select(sel, vp) {
-                    return self.refresh_current(false);
+                    fx.extend(self.refresh_current(false));
                 }
+                return fx;
             }
             Err(err) => {
                 l.error = Some(err.to_string());
+                self.group_intent = None;
                 self.failed(&err);
             }
         }

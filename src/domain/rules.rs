@@ -65,6 +65,16 @@ impl Operation {
         matches!(self, Operation::Skip | Operation::WorkOrder(WorkOrderOp::Cancel))
     }
 
+    /// Whether the operator sees what is sent and confirms it before it goes, whichever
+    /// key asked for it: any bulk work, everything on a production profile, and anywhere
+    /// an operation that reaches the provider or cannot be taken back (a skip, a cancel, a
+    /// create, an update or a work order's resync, a rerun). Only a single queue entry's
+    /// retry on another profile goes at once: it asks the queue to do again what it does
+    /// anyway.
+    pub fn needs_preview(&self, bulk: bool, production: bool) -> bool {
+        bulk || production || *self != Operation::Retry
+    }
+
     /// The inputs recorded in the audit log.
     pub fn inputs(&self) -> Value {
         match self {
@@ -160,7 +170,23 @@ pub fn applies(op: &Operation, e: Entity, r: &Record) -> Result<(), String> {
         Operation::WorkOrder(WorkOrderOp::Create) => match integration() {
             Some(I::NotSynced | I::CreateFailed) => Ok(()),
             None if r.get("integration_state").is_empty() => Ok(()),
-            _ => Err(format!("already synced (integration state {})", r.get("integration_state"))),
+            // Why not, by what the work order's integration state says.
+            Some(I::CreatePending) => Err("its create is already under way at the provider (Create pending)".into()),
+            Some(I::Created) => Err("already created at the provider (Created): an update sends changes".into()),
+            Some(I::UpdatePending) => {
+                Err("already created at the provider; an update is under way (Update pending)".into())
+            }
+            Some(I::UpdateFailed) => Err(
+                "already created at the provider; its last update failed (Update failed): a retry sends the update again"
+                    .into(),
+            ),
+            Some(I::CancelPending) => Err("already created at the provider; a cancel is under way (Cancel pending)".into()),
+            Some(I::CancelFailed) => Err(
+                "already created at the provider; its cancel failed (Cancel failed): a retry sends the cancel again"
+                    .into(),
+            ),
+            Some(I::Cancelled) => Err("cancelled at the provider: not created again".into()),
+            None => Err(format!("integration state {} is not one a create starts from", r.get("integration_state"))),
         },
         Operation::WorkOrder(WorkOrderOp::Update) | Operation::Update { .. } => match r.get("fm_work_order_id") {
             "" => Err("not synced to the provider yet: create it first".into()),

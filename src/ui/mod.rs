@@ -270,7 +270,11 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
             acts.extend([(Action::Up, "older"), (Action::Down, "newer"), (Action::Back, "back")])
         }
         Screen::View(ViewKind::Overview) => {
-            acts.extend([(Action::Enter, "drill into group"), (Action::View(4), "outbound")]);
+            acts.extend([
+                (Action::Enter, "drill into group"),
+                (Action::View(4), "outbound"),
+                (Action::Retry, "retry group"),
+            ]);
         }
         Screen::View(ViewKind::Fleet) => acts.extend([(Action::Enter, "switch to"), (Action::Refresh, "refresh")]),
         Screen::View(ViewKind::List(e)) => {

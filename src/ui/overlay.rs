@@ -38,7 +38,7 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
     let mut out = vec![(String::new(), layer_title(screen))];
     for (keys, a) in app.keymap.table(screen) {
         if !(app.settings.read_only && a.is_mutating()) {
-            out.push((keys, a.describe()));
+            out.push((keys, a.describe_in(screen)));
         }
     }
     // The dialogs' tables, each action once with every key that means it in any of them.

@@ -148,7 +148,7 @@ fn a_switch_resets_the_instances_state_and_drops_the_old_connections_answers() {
     let header = s.lines().next().unwrap_or("");
     assert!(header.contains("⎈ b") && header.contains("https://b.example.com"), "{header}");
     assert!(header.contains("[READ-ONLY]") && header.contains("[PRODUCTION]"), "{header}");
-    // Already there: no second connection, back to its overview.
+    // Already there: no second connection, and the operator stays where they are.
     let fx = command(&mut a, "profile b");
     assert!(!fx.iter().any(|e| matches!(e, Effect::SwitchProfile(_))), "{fx:?}");
     assert!(status(&a).contains("already on profile b"), "{}", status(&a));

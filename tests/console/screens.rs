@@ -336,8 +336,10 @@ fn help_at_80x24() {
 #[test]
 fn session_log_at_80x24() {
     let mut app = small_console();
-    app.flash(hubtop::app::Level::Error, "retry ISO0001001 failed: HTTP 503: provider error".to_string());
-    app.flash(hubtop::app::Level::Info, "skip ISO0001002: state → skipped".to_string());
+    // Action outcomes: the session's, they stay on the status line whatever the view.
+    let session = hubtop::app::Scope::Session;
+    app.say(session, hubtop::app::Level::Error, "retry ISO0001001 failed: HTTP 503: provider error".to_string());
+    app.say(session, hubtop::app::Level::Info, "skip ISO0001002: state → skipped".to_string());
     key(&mut app, KeyCode::Char(':'));
     for c in "log".chars() {
         key(&mut app, KeyCode::Char(c));

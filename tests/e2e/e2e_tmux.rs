@@ -143,7 +143,10 @@ fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
     t.wait("failed work orders", T, |s| {
         s.contains("filter: integration_state=create_failed") && s.contains("Create failed")
     });
+    // A failed create sent again is previewed first, as `n` is; y sends it.
     t.send(&["r"]);
+    t.wait("the preview", T, |s| s.contains("Create 1 record?") && s.contains("create subflow"));
+    t.send(&["y"]);
     // The execution it started is followed live, then its outcome is shown.
     let s = t
         .wait("the execution's outcome", T, |s| s.contains("Create Work Order") && s.contains("Work order created at"));
