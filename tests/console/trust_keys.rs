@@ -3,9 +3,7 @@
 //! app holds (the screen behind, the form's fields) against the documented keys, never
 //! by the app's own keymap, from several start states.
 
-mod common;
-
-use common::app::*;
+use crate::common::app::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::{App, Effect, Mode, Msg, Screen, Settings};
 use hubtop::client::read::Page;

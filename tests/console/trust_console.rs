@@ -3,9 +3,7 @@
 //! confirmed, overview panels that fail alone, filters and sorts by what is on screen,
 //! 80×24 that says what it cuts. Each test names the reproduction it covers.
 
-mod common;
-
-use common::app::*;
+use crate::common::app::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::actions::ActionEvent;
 use hubtop::app::overview::OverviewData;
