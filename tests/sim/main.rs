@@ -7,5 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod companion;
 mod conformance;
+mod query_reproductions;
 mod sim_api;

@@ -11,12 +11,10 @@
 use std::time::Duration;
 
 use hubtop::sim::schema::{OUTBOUND, PROVIDERS, WORK_ORDERS};
-use hubtop::sim::{self, SimConfig, SimHandle};
+use hubtop::sim::{self, SimHandle};
 use serde_json::{Value, json};
 
-fn quiet() -> SimConfig {
-    SimConfig { demo: false, traffic: 0, retry_interval: Duration::from_secs(3600), ..Default::default() }
-}
+use crate::common::insim::quiet;
 
 fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().unwrap()
