@@ -10,10 +10,12 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hubtop::app::refresh::IDLE;
+use hubtop::client::Entity;
 use hubtop::client::read::ListSpec;
-use hubtop::client::{Auth, Client, ClientConfig, Entity};
 use hubtop::harness::bench::views::{self, Driven, LATENCY, View};
 use hubtop::query::{Condition, Query};
+
+use crate::common::insim::client;
 
 const OUTBOUND: &str = "ih_sync_outbound_record";
 
@@ -39,8 +41,7 @@ async fn a_list_on_a_changing_instance_for_an_hour_stays_within_900_requests_and
     // them, within one poll, and so is the list's count.
     s.sim.traffic_paused.store(true, Ordering::Relaxed);
     views::run_all(std::slice::from_mut(&mut d), Duration::from_secs(60)).await;
-    let c = Client::new(ClientConfig::new(&s.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() }))
-        .unwrap();
+    let c = client(&s.base_url);
     let l = d.h.app.current_list().expect("still on the list");
     assert!(l.rows.len() >= 50, "a window of rows on screen: {}", l.rows.len());
     let ids: Vec<&str> = l.rows.iter().map(|r| r.sys_id()).collect();
