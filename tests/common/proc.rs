@@ -61,8 +61,9 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// `hubtop sim --port 0 --traffic 0` (plus `args`) as a child process, its config and
-/// data directory (logs) in a temporary directory of its own; killed on drop.
+/// `hubtop sim --port 0 --traffic 0` (plus `args`, which may name a `--traffic` of their
+/// own) as a child process, its config and data directory (logs) in a temporary
+/// directory of its own; killed on drop.
 pub struct Sim {
     child: KillOnDrop,
     pub url: String,
@@ -78,8 +79,10 @@ impl Sim {
     /// With `env` set for the sim (e.g. `HUBTOP_SIM_PASSWORD`).
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Sim {
         let dir = TempDir::new("sim");
+        let traffic: &[&str] = if args.contains(&"--traffic") { &[] } else { &["--traffic", "0"] };
         let child = command(&dir)
-            .args(["sim", "--port", "0", "--traffic", "0"])
+            .args(["sim", "--port", "0"])
+            .args(traffic)
             .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

@@ -1,7 +1,10 @@
 //! tmux panes for the end-to-end tests: a server per test (its own socket), killed on drop.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use super::proc::bin;
 
 pub struct Tmux {
     socket: String,
@@ -20,6 +23,17 @@ impl Tmux {
             .expect("tmux runs (.ci/run installs it)");
         assert!(ok.success(), "tmux session starts");
         Tmux { socket }
+    }
+
+    /// A `w`×`h` pane running the console against `url` as admin, with `dir` as its
+    /// config and data directories; the pane stays a minute after the console ends.
+    pub fn console(name: &str, url: &str, dir: &Path, w: u16, h: u16) -> Tmux {
+        let cmd = format!(
+            "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
+            d = dir.display(),
+            bin = bin()
+        );
+        Tmux::new(name, &cmd, w, h)
     }
 
     pub fn send(&self, keys: &[&str]) {
