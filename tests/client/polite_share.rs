@@ -3,20 +3,10 @@
 
 use std::path::Path;
 
-use hubtop::config::{self, Config, Keyring};
+use hubtop::config::{self, Config};
 
 use crate::common::TempDir;
-
-struct NoKeyring;
-
-impl Keyring for NoKeyring {
-    fn get(&self, _: &str, _: &str) -> Result<String, String> {
-        Err("none".into())
-    }
-    fn set(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
-        Err("none".into())
-    }
-}
+use crate::common::keyring::NoKeyring;
 
 #[test]
 fn share_polls_gives_the_client_a_private_share_of_the_instance_and_user() {

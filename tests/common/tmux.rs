@@ -5,6 +5,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::proc::bin;
+use super::wait::T;
 
 pub struct Tmux {
     socket: String,
@@ -48,6 +49,22 @@ impl Tmux {
         self.send(&[":"]);
         self.send(&["-l", text]);
         self.send(&["Enter"]);
+    }
+
+    /// On a console: opens the outbound list filtered to `state=error`, waits for `n`
+    /// entries in error and marks the first `n`.
+    pub fn mark_errors(&self, n: usize) {
+        self.send(&["4"]);
+        self.wait("outbound", T, |s| s.contains("Outbound ["));
+        self.send(&["/"]);
+        self.send(&["-l", "state=error"]);
+        self.send(&["Enter"]);
+        self.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= n);
+        for _ in 0..n {
+            self.send(&["Space"]);
+        }
+        let marked = format!("{n} marked");
+        self.wait(&marked, T, |s| s.contains(&marked));
     }
 
     pub fn screen(&self) -> String {

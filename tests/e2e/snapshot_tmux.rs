@@ -38,14 +38,7 @@ fn a_rehearsal_is_marked_acts_on_the_copy_and_reports() {
     let s = t.wait("the rehearsal's mark", T, |s| s.contains(&format!("REHEARSAL of {url} @ ")));
     assert!(!s.contains("[DEMO]"), "{s}");
     // Skip three entries in error, confirming.
-    t.send(&["4"]);
-    t.wait("outbound", T, |s| s.contains("Outbound ["));
-    t.send(&["/"]);
-    t.send(&["-l", "state=error"]);
-    t.send(&["Enter"]);
-    t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 3);
-    t.send(&["Space", "Space", "Space"]);
-    t.wait("three marked", T, |s| s.contains("3 marked"));
+    t.mark_errors(3);
     t.send(&["x"]);
     t.wait("the confirmation", T, |s| s.contains("Skip 3 records?"));
     t.send(&["y"]);

@@ -28,16 +28,7 @@ fn a_bulk_retry_of_eleven_that_fail_again_is_one_summary_counted_once_in_the_log
     let dir = TempDir::new("trust-bulk");
     let t = Tmux::console("trust-bulk", url, &dir, 160, 45);
     t.wait("the overview", T, |s| s.contains("Counts by state"));
-    t.send(&["4"]);
-    t.wait("outbound", T, |s| s.contains("Outbound ["));
-    t.send(&["/"]);
-    t.send(&["-l", "state=error"]);
-    t.send(&["Enter"]);
-    t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 11);
-    for _ in 0..11 {
-        t.send(&["Space"]);
-    }
-    t.wait("eleven marked", T, |s| s.contains("11 marked"));
+    t.mark_errors(11);
     t.send(&["r"]);
     t.wait("the confirmation", T, |s| s.contains("Retry 11 records?"));
     // Confirm, then at once type `:log` and Enter while the job runs: both land.
