@@ -28,7 +28,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::TempDir;
-use crate::common::insim::quiet;
+use crate::common::insim::{quiet, request_json};
 
 // ---------------------------------------------------------------------------------------
 // A small XML reader: enough for update sets (declaration, comments, CDATA, entities).
@@ -601,15 +601,8 @@ async fn start(cfg: SimConfig) -> SimHandle {
 }
 
 async fn call(h: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let http = hubtop::sim::loopback_http(Some(Duration::from_secs(20)));
-    let mut req = http.request(method, format!("{}{path}", h.base_url)).basic_auth("admin", Some("admin"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("request sent");
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    let a = request_json(h, method, path, body).await;
+    (a.status, a.body)
 }
 
 fn provider(h: &SimHandle, title: &str) -> (String, String, String) {
