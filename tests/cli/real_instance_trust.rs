@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::audit::outcomes_paired;
-use crate::common::proc::{Sim, bin, stderr, text};
+use crate::common::proc::{Sim, command, stderr, text};
 
 const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
 /// What `update --set priority=9` and the console's form both say (one function decides).
@@ -253,7 +253,7 @@ fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
     let help = String::from_utf8_lossy(&sim.run(&["--help"]).stdout).to_string();
     assert!(help.contains("6  sent, outcome unknown"), "{help}");
     // `man` takes no connection option: the binary alone.
-    let man = std::process::Command::new(bin()).arg("man").output().expect("man");
+    let man = command(&sim.dir).arg("man").output().expect("man");
     let man = String::from_utf8_lossy(&man.stdout).to_string();
     assert!(man.contains("sent, outcome unknown"), "the man page");
 }
