@@ -5,9 +5,10 @@
 
 use std::path::Path;
 
-use hubtop::config::{self, Config, DefaultView, Keyring, fields::TOP_LEVEL};
+use hubtop::config::{self, Config, DefaultView, fields::TOP_LEVEL};
 
 use crate::common::TempDir;
+use crate::common::keyring::NoKeyring;
 
 fn parse(text: &str) -> Result<Config, String> {
     Config::parse(text, Path::new("/etc/hubtop/config.toml")).map_err(|e| e.0)
@@ -91,17 +92,6 @@ fn credentials_in_an_instance_url_are_refused_without_echoing_them() {
     assert!(e.contains("profile `a`") && e.contains("credentials"), "{e}");
     assert!(!e.contains("Hunter2secret"), "the password is not echoed: {e}");
     assert!(e.contains("acme.service-now.com"), "says which instance: {e}");
-}
-
-struct NoKeyring;
-
-impl Keyring for NoKeyring {
-    fn get(&self, _: &str, _: &str) -> Result<String, String> {
-        Err("none".into())
-    }
-    fn set(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
-        Err("none".into())
-    }
 }
 
 #[test]

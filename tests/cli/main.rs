@@ -9,6 +9,7 @@
 mod common;
 
 mod bench;
+mod cli_conventions;
 mod client_cli;
 mod commands;
 mod config;
@@ -18,5 +19,8 @@ mod conv_config;
 mod conv_keyring;
 mod conv_panic;
 mod fleet_cli;
+mod metrics;
 mod real_instance;
+mod real_instance_trust;
+mod snapshot;
 mod tls;

@@ -11,5 +11,7 @@ mod common;
 mod client_errors;
 mod client_timing;
 mod polite_batch;
+mod polite_share;
+mod polite_views;
 mod query_props;
 mod under_faults;

@@ -38,6 +38,36 @@ pub fn rec(id: &str, number: &str, state: &str, updated: &str) -> Record {
     r
 }
 
+/// What the app draws at `w`×`h`, without colours.
+pub fn screen(a: &App, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("backend");
+    term.draw(|f| hubtop::ui::draw(f, a, &hubtop::ui::Theme::none())).expect("draw");
+    hubtop::harness::headless::screen_text(term.backend())
+}
+
+/// The status line's message (empty without one).
+pub fn status(a: &App) -> String {
+    a.status.as_ref().map(|(_, m)| m.clone()).unwrap_or_default()
+}
+
+/// Types `text` as a `:` command and runs it.
+pub fn command(a: &mut App, text: &str) -> Vec<Effect> {
+    ch(a, ':');
+    for c in text.chars() {
+        ch(a, c);
+    }
+    key(a, KeyCode::Enter)
+}
+
+/// Opens view `view` (its key) and answers its first window with `rows`.
+pub fn list_of(a: &mut App, view: char, e: Entity, rows: Vec<Record>) {
+    let fx = ch(a, view);
+    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("window load") };
+    let n = rows.len();
+    let page = Page { records: rows, total: Some(n), next_offset: None };
+    a.update(Msg::Window { entity: e, seq, offset: 0, result: Ok((page, None)) });
+}
+
 /// Opens the outbound list and answers its first window with `n` rows (newest first).
 pub fn outbound_with(a: &mut App, n: usize, state: &str) {
     let fx = ch(a, '4');

@@ -18,6 +18,7 @@ pub mod app;
 pub mod audit;
 pub mod dirs;
 pub mod insim;
+pub mod keyring;
 pub mod proc;
 pub mod stub;
 pub mod tmux;

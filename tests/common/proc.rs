@@ -61,8 +61,9 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// `hubtop sim --port 0 --traffic 0` (plus `args`) as a child process, its config and
-/// data directory (logs) in a temporary directory of its own; killed on drop.
+/// `hubtop sim --port 0 --traffic 0` (plus `args`, which may name a `--traffic` of their
+/// own) as a child process, its config and data directory (logs) in a temporary
+/// directory of its own; killed on drop.
 pub struct Sim {
     child: KillOnDrop,
     pub url: String,
@@ -78,21 +79,27 @@ impl Sim {
     /// With `env` set for the sim (e.g. `HUBTOP_SIM_PASSWORD`).
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Sim {
         let dir = TempDir::new("sim");
-        let mut child = command(&dir)
-            .args(["sim", "--port", "0", "--traffic", "0"])
+        let traffic: &[&str] = if args.contains(&"--traffic") { &[] } else { &["--traffic", "0"] };
+        let child = command(&dir)
+            .args(["sim", "--port", "0"])
+            .args(traffic)
             .args(args)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn hubtop sim");
-        let out = child.stdout.take().expect("stdout");
-        let child = KillOnDrop(child);
-        let mut line = String::new();
-        std::io::BufReader::new(out).read_line(&mut line).expect("the sim's first line");
-        let url =
-            line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}")).to_string();
+        let mut child = KillOnDrop(child);
+        let url = listening_url(&mut child.0);
         Sim { child, url, dir }
+    }
+
+    /// With `--retry-interval 3600` too: nothing changes on the instance but what the
+    /// test does (once the seeded entries it is sending at its start are done).
+    pub fn quiet(args: &[&str]) -> Sim {
+        let mut all = vec!["--retry-interval", "3600"];
+        all.extend_from_slice(args);
+        Sim::start(&all)
     }
 
     pub fn pid(&self) -> u32 {
@@ -104,13 +111,20 @@ impl Sim {
         &mut self.child.0
     }
 
+    /// `hubtop` with the sim's directories, admin's password in `HUBTOP_PASSWORD` and 200
+    /// columns; no target named (add `--instance` or `--profile`).
+    pub fn command(&self) -> Command {
+        let mut c = command(&self.dir);
+        c.env("HUBTOP_PASSWORD", "admin").env("COLUMNS", "200");
+        c
+    }
+
     /// `hubtop --instance URL --user admin ARGS` with the password `password`.
     pub fn run_as(&self, password: &str, args: &[&str]) -> Output {
-        command(&self.dir)
+        self.command()
             .args(["--instance", &self.url, "--user", "admin"])
             .args(args)
             .env("HUBTOP_PASSWORD", password)
-            .env("COLUMNS", "200")
             .output()
             .expect("run hubtop")
     }
@@ -162,6 +176,15 @@ impl Sim {
         let r = self.rows("sn_wsd_case_fm_provider", &format!("title={title}"));
         r.first().and_then(|p| p["sys_id"].as_str()).unwrap_or_else(|| panic!("no provider {title}")).to_string()
     }
+}
+
+/// The URL of the `listening on URL` line a server child (`hubtop sim`, `hubtop metrics`)
+/// prints first; its stdout must be piped.
+pub fn listening_url(child: &mut Child) -> String {
+    let out = child.stdout.take().expect("a piped stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(out).read_line(&mut line).expect("the server's first line");
+    line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}")).to_string()
 }
 
 /// One HTTP/1.0 request as admin (no chunked answer to decode); the status and body.

@@ -1,7 +1,11 @@
 //! tmux panes for the end-to-end tests: a server per test (its own socket), killed on drop.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use super::proc::bin;
+use super::wait::T;
 
 pub struct Tmux {
     socket: String,
@@ -22,6 +26,17 @@ impl Tmux {
         Tmux { socket }
     }
 
+    /// A `w`×`h` pane running the console against `url` as admin, with `dir` as its
+    /// config and data directories; the pane stays a minute after the console ends.
+    pub fn console(name: &str, url: &str, dir: &Path, w: u16, h: u16) -> Tmux {
+        let cmd = format!(
+            "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
+            d = dir.display(),
+            bin = bin()
+        );
+        Tmux::new(name, &cmd, w, h)
+    }
+
     pub fn send(&self, keys: &[&str]) {
         let mut args = vec!["-L", &self.socket, "send-keys", "-t", "t"];
         args.extend_from_slice(keys);
@@ -34,6 +49,22 @@ impl Tmux {
         self.send(&[":"]);
         self.send(&["-l", text]);
         self.send(&["Enter"]);
+    }
+
+    /// On a console: opens the outbound list filtered to `state=error`, waits for `n`
+    /// entries in error and marks the first `n`.
+    pub fn mark_errors(&self, n: usize) {
+        self.send(&["4"]);
+        self.wait("outbound", T, |s| s.contains("Outbound ["));
+        self.send(&["/"]);
+        self.send(&["-l", "state=error"]);
+        self.send(&["Enter"]);
+        self.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= n);
+        for _ in 0..n {
+            self.send(&["Space"]);
+        }
+        let marked = format!("{n} marked");
+        self.wait(&marked, T, |s| s.contains(&marked));
     }
 
     pub fn screen(&self) -> String {

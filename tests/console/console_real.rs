@@ -9,15 +9,17 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use hubtop::app::{App, Settings};
+use hubtop::app::Settings;
 use hubtop::audit::Audit;
 use hubtop::client::read::ListSpec;
-use hubtop::client::{Auth, Client, ClientConfig, Entity, Record};
+use hubtop::client::{Client, Entity, Record};
 use hubtop::harness::headless::Headless;
 use hubtop::query::{Condition, Query};
 use hubtop::sim::{self, SimConfig, Without};
 
-const T: Duration = Duration::from_secs(30);
+use crate::common::app::status;
+use crate::common::insim::{client, quiet};
+use crate::common::wait::T;
 
 async fn find(c: &Client, e: Entity, q: Query) -> Vec<Record> {
     let mut spec = ListSpec::new(c.table(e));
@@ -25,19 +27,12 @@ async fn find(c: &Client, e: Entity, q: Query) -> Vec<Record> {
     c.list(&spec).await.expect("list").records
 }
 
-fn status(a: &App) -> String {
-    a.status.as_ref().map(|(_, s)| s.clone()).unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_and_cancel_from_the_console_without_a_trigger_and_a_bulk_retry_on_an_unknown_field_is_refused() {
     let without = Without { flow_trigger: true, companion: true, ..Default::default() };
-    let cfg =
-        SimConfig { demo: true, traffic: 0, retry_interval: Duration::from_secs(3600), without, ..Default::default() };
+    let cfg = SimConfig { demo: true, without, ..quiet() };
     let h = sim::start(cfg).await.expect("sim starts");
-    let mut cc = ClientConfig::new(&h.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() });
-    cc.rps = 0.0;
-    let client = Arc::new(Client::new(cc).expect("client"));
+    let client = Arc::new(client(&h.base_url));
     // A work order the healthy provider created (through the queue: no trigger needed).
     let acme = find(&client, Entity::Providers, Query::new().and(Condition::eq("title", "Acme Facilities"))).await;
     let created = Query::new()

@@ -5,16 +5,12 @@
 
 use std::time::Duration;
 
-use crate::common::app::{app, ch, key, outbound_with};
+use crate::common::app::{app, ch, command, key, outbound_with, screen, status};
 use crossterm::event::KeyCode;
 use hubtop::app::fleet::{Fleet, FleetCounts, FleetProfile, FleetSample, POLL_EVERY};
 use hubtop::app::overview::OverviewData;
 use hubtop::app::{App, Effect, Msg, Screen, Settings, ViewKind};
 use hubtop::client::{Error, Tables};
-use hubtop::harness::headless::screen_text;
-use hubtop::ui::Theme;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 
 fn profile(name: &str, read_only: bool, production: bool) -> FleetProfile {
     FleetProfile {
@@ -30,24 +26,6 @@ fn fleet_app() -> App {
     let mut a = app();
     a.fleet = Fleet::new(vec![profile("a", false, false), profile("b", true, true), profile("down", false, false)]);
     a
-}
-
-fn command(a: &mut App, text: &str) -> Vec<Effect> {
-    ch(a, ':');
-    for c in text.chars() {
-        ch(a, c);
-    }
-    key(a, KeyCode::Enter)
-}
-
-fn status(a: &App) -> String {
-    a.status.as_ref().map(|s| s.1.clone()).unwrap_or_default()
-}
-
-fn screen(a: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("backend");
-    t.draw(|f| hubtop::ui::draw(f, a, &Theme::none())).expect("draw");
-    screen_text(t.backend())
 }
 
 fn polls(fx: &[Effect]) -> Vec<(String, u64)> {

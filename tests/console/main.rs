@@ -9,6 +9,7 @@ mod common;
 
 mod actions;
 mod app_state;
+mod arch_registry;
 mod chaos;
 mod console_real;
 mod fleet_app;
@@ -16,5 +17,10 @@ mod headless;
 mod hostile;
 mod operator_safety;
 mod polite_budget;
+mod polite_cadence;
+mod query_console;
 mod screens;
+mod trust_bulk;
+mod trust_console;
+mod trust_keys;
 mod trust_state;

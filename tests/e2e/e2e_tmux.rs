@@ -152,14 +152,7 @@ fn retry_a_failed_work_order_then_skip_three_entries_with_confirmation() {
         .wait("the execution's outcome", T, |s| s.contains("Create Work Order") && s.contains("Work order created at"));
     assert!(s.contains("✔ COMPLETE") || s.contains("✔ complete"), "{s}");
     // Mark three entries in error and skip them, confirming.
-    t.send(&["4"]);
-    t.wait("outbound", T, |s| s.contains("Outbound ["));
-    t.send(&["/"]);
-    t.send(&["-l", "state=error"]);
-    t.send(&["Enter"]);
-    t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 3);
-    t.send(&["Space", "Space", "Space"]);
-    t.wait("three marked", T, |s| s.contains("3 marked"));
+    t.mark_errors(3);
     t.send(&["x"]);
     let s = t.wait("the confirmation", T, |s| s.contains("Skip 3 records?"));
     assert!(s.contains("3 × PATCH outbound state=skipped"), "{s}");

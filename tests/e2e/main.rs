@@ -13,3 +13,5 @@ mod conv_panic_tmux;
 mod e2e_tmux;
 mod fleet_tmux;
 mod reliab_tmux;
+mod snapshot_tmux;
+mod trust_tmux;

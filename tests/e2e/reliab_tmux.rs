@@ -17,6 +17,7 @@ use hubtop_tmux_gate::tmux_test;
 use crate::common::TempDir;
 use crate::common::audit::{outcomes_paired, split};
 use crate::common::proc::{KillOnDrop, Sim, bin, command, http, kill};
+use crate::common::stub::silent;
 use crate::common::tmux::Tmux;
 use crate::common::wait::{T, until, until_some};
 
@@ -89,14 +90,7 @@ fn a_signal_during_a_console_bulk_skip_records_every_outcome_then_restores_the_t
         let sim = Sim::start(&[]);
         let (t, dir) = console(&format!("bulk-{signal}"), &sim.url, 140, 40);
         t.wait("the overview", T, |s| s.contains("Counts by state"));
-        t.send(&["4"]);
-        t.wait("outbound", T, |s| s.contains("Outbound ["));
-        t.send(&["/"]);
-        t.send(&["-l", "state=error"]);
-        t.send(&["Enter"]);
-        t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 3);
-        t.send(&["Space", "Space", "Space"]);
-        t.wait("three marked", T, |s| s.contains("3 marked"));
+        t.mark_errors(3);
         t.send(&["x"]);
         t.wait("the confirmation", T, |s| s.contains("Skip 3 records?"));
         sim.faults(&format!("latency={latency}"));
@@ -123,15 +117,8 @@ fn a_signal_during_a_console_bulk_skip_records_every_outcome_then_restores_the_t
 /// here would measure the machine.)
 #[tmux_test]
 fn a_silent_instance_shows_in_the_header_and_the_count_goes_on() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     // Accepts every connection and holds it open without a byte in answer.
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s);
-        }
-    });
+    let url = silent();
     let (t, _dir) = console("silent", &url, 120, 30);
     let seconds = |s: &str| -> Option<u64> {
         let rest = s.split("instance silent for ").nth(1)?;

@@ -3,50 +3,16 @@
 //! the product documentation (ServiceNow/ServiceNowDocs, markdown/…) it follows, or
 //! says what was assumed where the documentation is silent.
 
-use std::time::Duration;
-
 use base64::Engine as _;
 use hubtop::sim::schema::{OUTBOUND, PROVIDERS, WORK_ORDERS};
 use hubtop::sim::{self, Faults, InvalidQuery, SimConfig, SimHandle};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::insim::quiet;
+use crate::common::insim::{Answer, get, quiet, request_json as send};
 use crate::common::wait::{T, wait_for};
 
 const TABLE_API: &str = "api-reference/rest-apis/c_TableAPI.md";
-
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, k: &str) -> Option<&str> {
-        self.headers.get(k).and_then(|v| v.to_str().ok())
-    }
-    fn rows(&self) -> &Vec<Value> {
-        self.body["result"].as_array().unwrap_or_else(|| panic!("{} not a list: {}", self.status, self.body))
-    }
-}
-
-async fn send(h: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
-    let http = reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().unwrap();
-    let mut req = http.request(method, format!("{}{path}", h.base_url)).basic_auth("admin", Some("admin"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("request sent");
-    let (status, headers) = (res.status(), res.headers().clone());
-    let text = res.text().await.unwrap();
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-    Answer { status, headers, body }
-}
-
-async fn get(h: &SimHandle, path: &str) -> Answer {
-    send(h, reqwest::Method::GET, path, None).await
-}
 
 fn failure(a: &Answer, status: StatusCode, message: &str) {
     assert_eq!(a.status, status, "{}", a.body);

@@ -7,6 +7,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod companion;
 mod conformance;
 mod orderby_reference;
+mod query_reproductions;
 mod sim_api;

@@ -13,54 +13,12 @@ use rand::SeedableRng;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::common::insim::quiet;
+use crate::common::insim::{Answer, get, http, quiet, request as call};
 use crate::common::proc::{Sim, kill};
 use crate::common::wait::{T, wait_for};
 
 async fn start(cfg: SimConfig) -> SimHandle {
     sim::start(cfg).await.expect("sim starts")
-}
-
-fn http() -> reqwest::Client {
-    hubtop::sim::loopback_http(Some(Duration::from_secs(20)))
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
-impl Answer {
-    fn header(&self, k: &str) -> Option<&str> {
-        self.headers.get(k).and_then(|v| v.to_str().ok())
-    }
-    fn result(&self) -> &Value {
-        &self.body["result"]
-    }
-    fn rows(&self) -> &Vec<Value> {
-        self.body["result"].as_array().unwrap_or_else(|| panic!("not a list: {}", self.body))
-    }
-    fn total(&self) -> Option<usize> {
-        self.header("x-total-count").map(|v| v.parse().expect("numeric X-Total-Count"))
-    }
-}
-
-async fn call(h: &SimHandle, method: reqwest::Method, path: &str, body: Option<&str>) -> Answer {
-    let mut req = http().request(method, format!("{}{path}", h.base_url)).basic_auth("admin", Some("admin"));
-    if let Some(b) = body {
-        req = req.header("Content-Type", "application/json").body(b.to_string());
-    }
-    let res = req.send().await.expect("request sent");
-    let status = res.status();
-    let headers = res.headers().clone();
-    let text = res.text().await.expect("body");
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
-    Answer { status, headers, body }
-}
-
-async fn get(h: &SimHandle, path: &str) -> Answer {
-    call(h, reqwest::Method::GET, path, None).await
 }
 
 async fn list(h: &SimHandle, table: &str, params: &[(&str, &str)]) -> Answer {

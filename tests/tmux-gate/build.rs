@@ -1,9 +1,10 @@
-//! Sets `has_tmux` when tmux is on PATH; reruns when PATH changes (only this crate and
+//! Sets `has_tmux` when tmux is on PATH (`has_prometheus`, `has_man` likewise); reruns when PATH changes (only this crate and
 //! the tests that use it are rebuilt then, never hubtop itself).
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(has_tmux)");
     println!("cargo::rustc-check-cfg=cfg(has_prometheus)");
+    println!("cargo::rustc-check-cfg=cfg(has_man)");
     println!("cargo::rerun-if-env-changed=PATH");
     println!("cargo::rerun-if-changed=build.rs");
     let on_path = |tool: &str| {
@@ -15,5 +16,9 @@ fn main() {
     // The monitoring test runs a real Prometheus server (Debian's prometheus package).
     if on_path("prometheus") && on_path("promtool") {
         println!("cargo::rustc-cfg=has_prometheus");
+    }
+    // The README's manual page line is checked with man-db's `man -w`.
+    if on_path("man") {
+        println!("cargo::rustc-cfg=has_man");
     }
 }

@@ -2,7 +2,7 @@
 // the scope's js_level) with acorn, and prints, as JSON, every call the script makes:
 // the callee as a dotted path (`gs.hasRole`, `sn_fd.FlowAPI.getRunner().subflow`), whether
 // it is a `new`, and the names the script declares itself (its variables, parameters and
-// functions), so that tests/companion.rs can tell platform calls from local ones.
+// functions), so that tests/sim/companion.rs can tell platform calls from local ones.
 // Exit status 1 with the parser's message when a script is not ES5.
 'use strict';
 var fs = require('fs');

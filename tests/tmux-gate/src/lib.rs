@@ -32,3 +32,18 @@ pub fn prometheus_test(attr: TokenStream, item: TokenStream) -> TokenStream {
     out.extend(item);
     out
 }
+
+/// `#[man_test]`: a test that runs man-db's `man`; ignored, with the reason, where it was
+/// not on PATH when the tests were built (CI installs it).
+#[proc_macro_attribute]
+pub fn man_test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    assert!(attr.is_empty(), "#[man_test] takes no arguments");
+    let head = if cfg!(has_man) {
+        "#[test]"
+    } else {
+        "#[test] #[ignore = \"needs man (Debian package man-db; .ci/run installs it)\"]"
+    };
+    let mut out: TokenStream = head.parse().expect("attributes");
+    out.extend(item);
+    out
+}

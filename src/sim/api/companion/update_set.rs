@@ -1,7 +1,7 @@
 //! The companion update set, generated from readable sources: the records as data
 //! (assets/servicenow/src/companion.toml) and the scripts as `.js` files beside it.
 //! `cargo run --example companion_update_set -- --write` rewrites
-//! assets/servicenow/hubtop_companion_update_set.xml; `tests/companion.rs` checks that the
+//! assets/servicenow/hubtop_companion_update_set.xml; `tests/sim/companion.rs` checks that the
 //! committed file is exactly what [`generate`] makes, and that it has the structure of a
 //! real export of a scoped application (the `mattermost/mattermost-plugin-servicenow`
 //! export: `sys_remote_update_set` with its `sys_id`, each `sys_update_xml` with

@@ -4,47 +4,31 @@
 //! whose sync-history table is missing keeps its other panels updating. Reported as
 //! ignored where tmux is not installed.
 
-// The pre-grouping tmux helpers, until this file joins tests/e2e (common::tmux).
-#[path = "e2e_legacy/mod.rs"]
-mod e2e_common;
+use hubtop_tmux_gate::tmux_test;
 
-use e2e_common::*;
-use std::io::BufRead;
-use std::process::{Command, Stdio};
-use std::time::Duration;
-
-const T: Duration = Duration::from_secs(60);
+use crate::common::TempDir;
+use crate::common::audit::split;
+use crate::common::proc::{Sim, http};
+use crate::common::tmux::Tmux;
+use crate::common::wait::T;
 
 fn put(url: &str, path: &str, body: &str) {
     let (code, text) = http(url, "PUT", path, body);
     assert!((200..300).contains(&code), "PUT {path} {body}: {code} {text}");
 }
 
-#[hubtop_tmux_gate::tmux_test]
+#[tmux_test]
 fn a_bulk_retry_of_eleven_that_fail_again_is_one_summary_counted_once_in_the_log_and_the_audit() {
-    let (_sim, url) = sim_child();
+    let sim = Sim::start(&[]);
+    let url = &sim.url;
     // Every provider now rejects the credentials: each retry fails again.
     for slug in ["acme", "brightfm", "slowco", "keystone", "rapidfix", "mangled", "pagerline", "northwind"] {
-        put(&url, &format!("/sim/providers/{slug}"), "broken_credentials");
+        put(url, &format!("/sim/providers/{slug}"), "broken_credentials");
     }
-    let dir = temp_dir("trust-bulk");
-    let cmd = format!(
-        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
-        d = dir.display(),
-        bin = bin()
-    );
-    let t = Tmux::new("trust-bulk", &cmd, 160, 45);
+    let dir = TempDir::new("trust-bulk");
+    let t = Tmux::console("trust-bulk", url, &dir, 160, 45);
     t.wait("the overview", T, |s| s.contains("Counts by state"));
-    t.send(&["4"]);
-    t.wait("outbound", T, |s| s.contains("Outbound ["));
-    t.send(&["/"]);
-    t.send(&["-l", "state=error"]);
-    t.send(&["Enter"]);
-    t.wait("entries in error", T, |s| s.contains("filter: state=error") && s.matches("✖ Error").count() >= 11);
-    for _ in 0..11 {
-        t.send(&["Space"]);
-    }
-    t.wait("eleven marked", T, |s| s.contains("11 marked"));
+    t.mark_errors(11);
     t.send(&["r"]);
     t.wait("the confirmation", T, |s| s.contains("Retry 11 records?"));
     // Confirm, then at once type `:log` and Enter while the job runs: both land.
@@ -64,7 +48,7 @@ fn a_bulk_retry_of_eleven_that_fail_again_is_one_summary_counted_once_in_the_log
     assert_eq!(total, 11, "the groups count 11 entries:\n{s}");
     assert!(!s.contains("Enter open the selected failure"), "no dialog:\n{s}");
     // The audit: eleven retries, each with one outcome, "failed".
-    let (sent, done) = audit(&dir);
+    let (sent, done) = split(&dir);
     let retries: Vec<_> = sent.iter().filter(|l| l["action"] == "retry").collect();
     assert_eq!(retries.len(), 11, "{sent:?}");
     for s in &retries {
@@ -79,27 +63,15 @@ fn a_bulk_retry_of_eleven_that_fail_again_is_one_summary_counted_once_in_the_log
 }
 
 /// `hubtop sim` with the sync-history table missing and traffic on.
-fn broken_sim() -> (KillOnDrop, String) {
-    let mut child = Command::new(bin())
-        .args(["sim", "--port", "0", "--traffic", "240", "--break", "table:sn_wsd_case_task_sync_history"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("sim");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-    (KillOnDrop(child), line.trim().trim_start_matches("listening on ").to_string())
+fn broken_sim() -> Sim {
+    Sim::start(&["--traffic", "240", "--break", "table:sn_wsd_case_task_sync_history"])
 }
 
-#[hubtop_tmux_gate::tmux_test]
+#[tmux_test]
 fn with_the_sync_history_table_missing_the_other_panels_keep_updating() {
-    let (_sim, url) = broken_sim();
-    let dir = temp_dir("trust-break");
-    let cmd = format!(
-        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
-        d = dir.display(),
-        bin = bin()
-    );
-    let t = Tmux::new("trust-break", &cmd, 160, 45);
+    let sim = broken_sim();
+    let dir = TempDir::new("trust-break");
+    let t = Tmux::console("trust-break", &sim.url, &dir, 160, 45);
     let s = t.wait("the overview with the panel's error", T, |s| {
         s.contains("Counts by state") && s.contains("sn_wsd_case_task_sync_history: not readable")
     });
@@ -131,26 +103,19 @@ fn columns_of(line: &str) -> Vec<(usize, char)> {
 
 /// Reproduction 14: records holding combining marks and ZWJ sequences under the help
 /// overlay at 160×45: the overlay's borders are whole on every line.
-#[hubtop_tmux_gate::tmux_test]
+#[tmux_test]
 fn clusters_under_the_help_overlay_leave_its_borders_whole() {
-    let (_sim, url) = sim_child();
-    let dir = temp_dir("trust-clusters");
-    let cmd = format!(
-        "HUBTOP_DATA_DIR={d} HUBTOP_CONFIG_DIR={d} HUBTOP_PASSWORD=admin {bin} --instance {url} --user admin; sleep 60",
-        d = dir.display(),
-        bin = bin()
-    );
-    let t = Tmux::new("trust-clusters", &cmd, 160, 45);
+    let sim = Sim::start(&[]);
+    let url = &sim.url;
+    let dir = TempDir::new("trust-clusters");
+    let t = Tmux::console("trust-clusters", url, &dir, 160, 45);
     t.wait("the overview", T, |s| s.contains("Counts by state"));
-    let (code, body) =
-        http(&url, "GET", "/api/now/table/sn_wsd_core_workplace_task?sysparm_fields=sys_id&sysparm_limit=20", "");
-    assert_eq!(code, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let v = sim.api("/api/now/table/sn_wsd_core_workplace_task?sysparm_fields=sys_id&sysparm_limit=20");
     let ids: Vec<&str> = v["result"].as_array().expect("rows").iter().filter_map(|r| r["sys_id"].as_str()).collect();
     // Each one column further right, so the clusters fall under every column of the overlay.
     for (k, id) in ids.iter().enumerate() {
         let patch = serde_json::json!({ "short_description": format!("{}{CLUSTERS}", "-".repeat(k * 3)) }).to_string();
-        let (code, body) = http(&url, "PATCH", &format!("/api/now/table/sn_wsd_core_workplace_task/{id}"), &patch);
+        let (code, body) = http(url, "PATCH", &format!("/api/now/table/sn_wsd_core_workplace_task/{id}"), &patch);
         assert_eq!(code, 200, "{body}");
     }
     t.send(&["3"]);

@@ -3,71 +3,22 @@
 //! child processes, and the follow schedule on tokio's paused clock against the embedded
 //! instance in this process (two minutes of following cost no wall-clock time).
 
-use std::io::BufRead;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::common::audit::outcomes_paired;
+use crate::common::proc::{Sim, command, stderr, text};
 
 const WORK_ORDERS: &str = "sn_wsd_core_workplace_task";
 /// What `update --set priority=9` and the console's form both say (one function decides).
 const PRIORITY_9: &str = "refused: `9` is not a priority of work orders; valid values: 1, 2, 3, 4; nothing was sent";
 const PROVIDERS: &str = "sn_wsd_case_fm_provider";
 
-struct SimProc {
-    child: Child,
-    url: String,
-    dir: PathBuf,
-}
-
-impl Drop for SimProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start_sim(name: &str, extra: &[&str]) -> SimProc {
-    let dir = std::env::temp_dir().join(format!("hubtop-trust-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
-        .args(["sim", "--port", "0", "--traffic", "0", "--retry-interval", "3600"])
-        .args(extra)
-        .env("HUBTOP_CONFIG_DIR", &dir)
-        .env("HUBTOP_DATA_DIR", &dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn hubtop sim");
-    let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("first line: {line:?}")).to_string();
-    SimProc { child, url, dir }
-}
-
-fn command(sim: &SimProc) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_hubtop"));
-    c.env("HUBTOP_PASSWORD", "admin")
-        .env("HUBTOP_CONFIG_DIR", &sim.dir)
-        .env("HUBTOP_DATA_DIR", &sim.dir)
-        .env("COLUMNS", "200")
-        .env_remove("HUBTOP_INSTANCE")
-        .env_remove("HUBTOP_USER")
-        .env_remove("HUBTOP_PROFILE")
-        .stdin(Stdio::null());
-    c
-}
-
-/// The binary with an explicit `--instance` (the embedded instance started above).
-fn hubtop(sim: &SimProc, args: &[&str]) -> Output {
-    command(sim).args(["--instance", &sim.url, "--user", "admin"]).args(args).output().expect("run hubtop")
-}
-
 /// Writes profile `p` for the sim (with `extra`) into its config directory.
-fn write_profile(sim: &SimProc, extra: &str) {
+fn write_profile(sim: &Sim, extra: &str) {
     let cfg = format!(
         "[profiles.p]\ninstance = \"{}\"\nuser = \"admin\"\nsecret = {{ env = \"HUBTOP_PASSWORD\" }}\n{extra}",
         sim.url
@@ -76,67 +27,15 @@ fn write_profile(sim: &SimProc, extra: &str) {
 }
 
 /// The binary with profile `p` as it is in the config file now.
-fn with_profile(sim: &SimProc, args: &[&str]) -> Output {
-    command(sim).args(["--profile", "p"]).args(args).output().expect("run hubtop")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "status {:?}\nstdout:\n{}\nstderr:\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn api(sim: &SimProc, path: &str) -> Value {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    rt.block_on(async {
-        let c = reqwest::Client::builder().no_proxy().build().unwrap();
-        let r = c.get(format!("{}{path}", sim.url)).basic_auth("admin", Some("admin")).send().await.unwrap();
-        r.json().await.unwrap()
-    })
-}
-
-fn rows(sim: &SimProc, table: &str, query: &str) -> Vec<Value> {
-    let q: String = query
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect();
-    let v = api(sim, &format!("/api/now/table/{table}?sysparm_exclude_reference_link=true&sysparm_query={q}"));
-    v["result"].as_array().cloned().unwrap_or_default()
-}
-
-fn wait_rows(sim: &SimProc, table: &str, query: &str, what: &str) -> Vec<Value> {
-    let end = Instant::now() + Duration::from_secs(30);
-    loop {
-        let r = rows(sim, table, query);
-        if !r.is_empty() {
-            return r;
-        }
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The instance's counters (its `/sim/counters`), read without counting as a request.
-fn counters(sim: &SimProc) -> Value {
-    api(sim, "/sim/counters")
-}
-
-fn requests(sim: &SimProc) -> u64 {
-    counters(sim)["requests"].as_u64().unwrap()
+fn with_profile(sim: &Sim, args: &[&str]) -> Output {
+    sim.command().args(["--profile", "p"]).args(args).output().expect("run hubtop")
 }
 
 /// A work order the healthy provider has created (the demo's, through the queue).
-fn synced_work_order(sim: &SimProc) -> (String, String) {
-    let acme = rows(sim, PROVIDERS, "title=Acme Facilities")[0]["sys_id"].as_str().unwrap().to_string();
+fn synced_work_order(sim: &Sim) -> (String, String) {
+    let acme = sim.rows(PROVIDERS, "title=Acme Facilities")[0]["sys_id"].as_str().unwrap().to_string();
     let created =
-        wait_rows(sim, WORK_ORDERS, &format!("integration_state=created^fm_provider={acme}"), "a created work order");
+        sim.wait_rows(WORK_ORDERS, &format!("integration_state=created^fm_provider={acme}"), "a created work order");
     (created[0]["number"].as_str().unwrap().to_string(), created[0]["sys_id"].as_str().unwrap().to_string())
 }
 
@@ -149,12 +48,12 @@ fn synced_work_order(sim: &SimProc) -> (String, String) {
 /// t_CreateAScriptedRESTAPIResource.md). `--write` stores only what it confirmed.
 #[test]
 fn doctor_only_reads_and_writes_only_what_it_confirmed() {
-    let sim = start_sim("doctor-get", &[]);
+    let sim = Sim::quiet(&[]);
     write_profile(&sim, "");
     let o = with_profile(&sim, &["doctor", "--write"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    let c = counters(&sim);
+    let c = sim.counters();
     let methods = c["by_method"].as_object().unwrap();
     assert_eq!(methods.keys().collect::<Vec<_>>(), vec!["GET"], "doctor sent only GET: {c}");
     assert!(c["writes_by_path"].as_object().unwrap().is_empty(), "{c}");
@@ -172,7 +71,7 @@ fn doctor_only_reads_and_writes_only_what_it_confirmed() {
 
     // Without the companion nothing is confirmed: nothing stored, the default written
     // commented out with why, and still only GET requests.
-    let sim = start_sim("doctor-nocomp", &["--without", "companion"]);
+    let sim = Sim::quiet(&["--without", "companion"]);
     write_profile(&sim, "");
     let o = with_profile(&sim, &["doctor", "--write"]);
     assert_eq!(o.status.code(), Some(0), "the triggers are optional: {}", text(&o));
@@ -186,7 +85,7 @@ fn doctor_only_reads_and_writes_only_what_it_confirmed() {
         cfg.contains("# create = \"/api/sn_fd/flow/{flow_sys_id}/run\"  # not stored: not verifiable read-only"),
         "{cfg}"
     );
-    let c = counters(&sim);
+    let c = sim.counters();
     assert_eq!(c["by_method"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["GET"], "{c}");
     // What --write stored loads again, and the default trigger still applies.
     let o = with_profile(&sim, &["get", "providers", "-o", "json"]);
@@ -197,7 +96,7 @@ fn doctor_only_reads_and_writes_only_what_it_confirmed() {
 /// what it looked for and what it found instead.
 #[test]
 fn doctor_names_what_it_looked_for_and_what_it_found_instead() {
-    let sim = start_sim("doctor-names", &[]);
+    let sim = Sim::quiet(&[]);
     write_profile(
         &sim,
         "[profiles.p.tables]\nproviders = \"u_fm_provider\"\n[profiles.p.mapping.fields.work_orders]\nfm_provider = \"u_fm\"\n",
@@ -220,7 +119,7 @@ fn doctor_names_what_it_looked_for_and_what_it_found_instead() {
 /// the instance.
 #[test]
 fn update_with_an_unknown_field_or_value_is_refused_before_sending() {
-    let sim = start_sim("update", &[]);
+    let sim = Sim::quiet(&[]);
     let (wo, _) = synced_work_order(&sim);
     write_profile(&sim, "");
     let o = with_profile(&sim, &["doctor", "--write"]);
@@ -232,19 +131,19 @@ fn update_with_an_unknown_field_or_value_is_refused_before_sending() {
         ),
         ("priority=9", PRIORITY_9.trim_start_matches("refused: ").trim_end_matches("; nothing was sent")),
     ] {
-        let before = requests(&sim);
+        let before = sim.counter("requests");
         let o = with_profile(&sim, &["update", &wo, "--set", set]);
-        let after = requests(&sim);
+        let after = sim.counter("requests");
         assert_eq!(o.status.code(), Some(2), "{set}: {}", text(&o));
         let err = stderr(&o);
         assert!(err.contains(&format!("refused: {words}")) && err.contains("nothing was sent"), "{set}: {err}");
         assert_eq!(after - before, 1, "{set}: the lookup of {wo}, nothing after it");
     }
-    assert!(counters(&sim)["writes_by_path"].as_object().unwrap().is_empty());
+    assert!(sim.counters()["writes_by_path"].as_object().unwrap().is_empty());
     // By label, whatever its case, the value goes as the instance stores it.
     let o = with_profile(&sim, &["update", &wo, "--set", "state=ON HOLD", "--no-follow"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert_eq!(rows(&sim, WORK_ORDERS, &format!("number={wo}"))[0]["state"], "on_hold");
+    assert_eq!(sim.rows(WORK_ORDERS, &format!("number={wo}"))[0]["state"], "on_hold");
 }
 
 /// `--state` on a kind whose table has no state field (the provider table of a real
@@ -253,26 +152,26 @@ fn update_with_an_unknown_field_or_value_is_refused_before_sending() {
 /// warning naming the term, and the rows are listed.
 #[test]
 fn get_refuses_a_state_the_kind_lacks_and_warns_of_an_ignored_term() {
-    let sim = start_sim("get", &["--break", &format!("field:{PROVIDERS}.outbound_state")]);
+    let sim = Sim::quiet(&["--break", &format!("field:{PROVIDERS}.outbound_state")]);
     write_profile(&sim, "");
     // Without a mapping from doctor: the built-in description gives providers no state
     // (the documented provider table has none), so nothing is sent either.
-    let before = requests(&sim);
+    let before = sim.counter("requests");
     let o = with_profile(&sim, &["get", "providers", "--state", "error"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(stderr(&o).contains("--state: providers have no state field; --state works on: workorders, outbound"));
-    assert_eq!(requests(&sim), before, "nothing sent");
+    assert_eq!(sim.counter("requests"), before, "nothing sent");
     let o = with_profile(&sim, &["doctor", "--write"]);
     assert_eq!(o.status.code(), Some(1), "outbound_state is missing: {}", text(&o));
-    let before = requests(&sim);
+    let before = sim.counter("requests");
     let o = with_profile(&sim, &["get", "providers", "--state", "error"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = stderr(&o);
     assert!(err.contains("providers have no state field"), "{err}");
     assert!(err.contains("--state works on: workorders, outbound, inbound, executions, history"), "{err}");
-    assert_eq!(requests(&sim), before, "nothing sent");
+    assert_eq!(sim.counter("requests"), before, "nothing sent");
 
-    let o = hubtop(&sim, &["get", "outbound", "--query", "nosuchfield=1", "-o", "json"]);
+    let o = sim.run(&["get", "outbound", "--query", "nosuchfield=1", "-o", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let listed: Vec<Value> = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!listed.is_empty(), "the rows the instance gives: {}", text(&o));
@@ -282,7 +181,7 @@ fn get_refuses_a_state_the_kind_lacks_and_warns_of_an_ignored_term() {
         "{err}"
     );
     // A state by its label, whatever its case.
-    let o = hubtop(&sim, &["get", "outbound", "--state", "Processed", "-o", "json"]);
+    let o = sim.run(&["get", "outbound", "--state", "Processed", "-o", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
 
@@ -293,28 +192,28 @@ fn get_refuses_a_state_the_kind_lacks_and_warns_of_an_ignored_term() {
 /// to the path, refused with what to configure, exit 2, never audited as failed.
 #[test]
 fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure() {
-    let sim = start_sim("create", &["--without", "flow-trigger,companion"]);
-    let ns = wait_rows(&sim, WORK_ORDERS, "integration_state=not_synced", "a work order not synced");
+    let sim = Sim::quiet(&["--without", "flow-trigger,companion"]);
+    let ns = sim.wait_rows(WORK_ORDERS, "integration_state=not_synced", "a work order not synced");
     let ns = ns[0]["number"].as_str().unwrap().to_string();
     // --dry-run shows what would be sent and sends nothing.
-    let before = counters(&sim);
-    let o = hubtop(&sim, &["create", &ns, "--dry-run"]);
+    let before = sim.counters();
+    let o = sim.run(&["create", &ns, "--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.starts_with("would send: POST /api/sn_fd/flow/") && out.contains("\"inputs\""), "{out}");
     // It sends nothing, so a read-only profile allows it.
-    let o = hubtop(&sim, &["--read-only", "create", &ns, "--dry-run"]);
+    let o = sim.run(&["--read-only", "create", &ns, "--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let after = counters(&sim);
+    let after = sim.counters();
     assert_eq!(before["by_method"].get("POST"), after["by_method"].get("POST"), "nothing sent: {after}");
 
-    let o = hubtop(&sim, &["create", &ns]);
+    let o = sim.run(&["create", &ns]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let err = stderr(&o);
     assert!(err.contains("create needs a trigger") && err.contains("nothing was sent"), "{err}");
     assert!(err.contains("triggers] create = \"companion\""), "the companion: {err}");
     assert!(err.contains("/api/<flow-application-scope>/<flow-name>/<path-parameters>"), "the documented form: {err}");
-    let c = counters(&sim);
+    let c = sim.counters();
     let posts: u64 = c["writes_by_path"]
         .as_object()
         .unwrap()
@@ -323,12 +222,9 @@ fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure()
         .map(|(_, v)| v.as_u64().unwrap())
         .sum();
     assert_eq!(posts, 1, "exactly one request to the trigger path: {c}");
-    assert_eq!(rows(&sim, WORK_ORDERS, &format!("number={ns}"))[0]["integration_state"], "not_synced");
-    let audit = std::fs::read_to_string(sim.dir.join("audit.jsonl")).unwrap();
-    let outcomes: Vec<Value> =
-        audit.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()).filter(|v| v["phase"] == "done").collect();
-    assert_eq!(outcomes.len(), 1, "{audit}");
-    assert_eq!(outcomes[0]["outcome"], "not_sent", "never recorded as failed: {audit}");
+    assert_eq!(sim.rows(WORK_ORDERS, &format!("number={ns}"))[0]["integration_state"], "not_synced");
+    let outcomes = outcomes_paired(&sim.dir);
+    assert_eq!(outcomes, ["not_sent"], "one action, never recorded as failed");
 }
 
 /// Cancel on an instance whose IFM never reports back (`--without ifm-report`): one
@@ -336,11 +232,11 @@ fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure()
 /// progress line on stderr per look, and the unknown-outcome exit code.
 #[test]
 fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
-    let sim = start_sim("cancel", &["--without", "ifm-report"]);
+    let sim = Sim::quiet(&["--without", "ifm-report"]);
     let (wo, id) = synced_work_order(&sim);
-    let before = requests(&sim);
-    let o = hubtop(&sim, &["cancel", &wo, "--follow", "6s"]);
-    let used = requests(&sim) - before;
+    let before = sim.counter("requests");
+    let o = sim.run(&["cancel", &wo, "--follow", "6s"]);
+    let used = sim.counter("requests") - before;
     assert_eq!(o.status.code(), Some(6), "{}", text(&o));
     let err = stderr(&o);
     assert!(err.contains("outcome unknown") && err.contains("no outcome within 6s"), "{err}");
@@ -348,17 +244,16 @@ fn cancel_that_ifm_never_reports_is_followed_politely_and_exits_unknown() {
         err.lines().filter(|l| l.starts_with("hubtop: waiting for IFM to report the cancel")).collect();
     assert_eq!(waits.len(), 3, "a line per look before the window's end: {err}");
     assert!(waits[0].contains(&wo) && waits[0].contains("s of 6 s, 1 look"), "{err}");
-    let c = counters(&sim);
+    let c = sim.counters();
     assert_eq!(c["patches_by_id"][&id], 1, "one PATCH: {c}");
     // The lookup, the sync history before, the PATCH, four looks of one request each.
     assert!(used <= 7, "{used} requests: {c}");
-    let audit = std::fs::read_to_string(sim.dir.join("audit.jsonl")).unwrap();
-    assert!(audit.contains("\"unknown\""), "{audit}");
+    assert_eq!(outcomes_paired(&sim.dir), ["unknown"], "the cancel, audited with its unknown outcome");
     // --help and the man page document the code.
-    let help = String::from_utf8_lossy(&hubtop(&sim, &["--help"]).stdout).to_string();
+    let help = String::from_utf8_lossy(&sim.run(&["--help"]).stdout).to_string();
     assert!(help.contains("6  sent, outcome unknown"), "{help}");
     // `man` takes no connection option: the binary alone.
-    let man = std::process::Command::new(env!("CARGO_BIN_EXE_hubtop")).arg("man").output().expect("man");
+    let man = command(&sim.dir).arg("man").output().expect("man");
     let man = String::from_utf8_lossy(&man.stdout).to_string();
     assert!(man.contains("sent, outcome unknown"), "the man page");
 }
@@ -490,7 +385,7 @@ fn the_console_update_form_refuses_with_the_cli_words() {
 /// so (with the read to grant), still without calling any trigger.
 #[test]
 fn doctor_without_readable_metadata_confirms_nothing() {
-    let sim = start_sim("doctor-nometa", &["--break", "table:sys_ws_definition"]);
+    let sim = Sim::quiet(&["--break", "table:sys_ws_definition"]);
     write_profile(&sim, "");
     let o = with_profile(&sim, &["doctor", "--write"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -499,6 +394,6 @@ fn doctor_without_readable_metadata_confirms_nothing() {
     assert!(out.contains("grant the user read on sys_ws_definition and sys_ws_operation"), "{out}");
     let cfg = std::fs::read_to_string(sim.dir.join("config.toml")).unwrap();
     assert!(!cfg.lines().any(|l| l.starts_with("create") || l.starts_with("rerun")), "{cfg}");
-    let c = counters(&sim);
+    let c = sim.counters();
     assert_eq!(c["by_method"].as_object().unwrap().keys().collect::<Vec<_>>(), vec!["GET"], "{c}");
 }

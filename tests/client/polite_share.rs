@@ -3,25 +3,19 @@
 
 use std::path::Path;
 
-use hubtop::config::{self, Config, Keyring};
+use hubtop::config::{self, Config};
 
-struct NoKeyring;
-
-impl Keyring for NoKeyring {
-    fn get(&self, _: &str, _: &str) -> Result<String, String> {
-        Err("none".into())
-    }
-    fn set(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
-        Err("none".into())
-    }
-}
+use crate::common::TempDir;
+use crate::common::keyring::NoKeyring;
 
 #[test]
 fn share_polls_gives_the_client_a_private_share_of_the_instance_and_user() {
-    let data = std::env::temp_dir().join(format!("hubtop-polite-share-{}", std::process::id()));
-    // SAFETY: this test binary has this one test; nothing else reads the environment meanwhile.
+    let data = TempDir::new("polite-share");
+    // SAFETY: the only test of the client group that reads or sets the environment (the
+    // others pass their settings explicitly and run no child process), and its variables
+    // are its own: nothing else reads them meanwhile.
     unsafe {
-        std::env::set_var("HUBTOP_DATA_DIR", &data);
+        std::env::set_var("HUBTOP_DATA_DIR", data.path());
         std::env::set_var("HUBTOP_POLITE_SHARE_SECRET", "pw");
     }
     let text = "[profiles.a]\ninstance = \"https://a.example.com\"\nuser = \"ops\"\n\
@@ -41,5 +35,4 @@ fn share_polls_gives_the_client_a_private_share_of_the_instance_and_user() {
     }
     let b = config::resolve("b", &c.profiles["b"], &NoKeyring).unwrap();
     assert!(b.client.share.is_none(), "off unless the profile says so");
-    let _ = std::fs::remove_dir_all(&data);
 }

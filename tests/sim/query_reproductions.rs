@@ -8,19 +8,11 @@
 //! r_OpAvailableFiltersQueries.md (operators), api-reference/rest-apis/c_TableAPI.md
 //! (`sysparm_query`, `sysparm_input_display_value`).
 
-use std::time::Duration;
-
 use hubtop::sim::schema::{OUTBOUND, PROVIDERS, WORK_ORDERS};
-use hubtop::sim::{self, SimConfig, SimHandle};
+use hubtop::sim::{self, SimHandle};
 use serde_json::{Value, json};
 
-fn quiet() -> SimConfig {
-    SimConfig { demo: false, traffic: 0, retry_interval: Duration::from_secs(3600), ..Default::default() }
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(20)).build().unwrap()
-}
+use crate::common::insim::{http, quiet};
 
 /// The `number`s of the outbound entries `q` selects, sorted.
 async fn numbers(h: &SimHandle, q: &str) -> Vec<String> {

@@ -5,51 +5,35 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hubtop::app::Msg;
 use hubtop::app::actions::{ActionEvent, Job};
 use hubtop::app::plans::{Answer, OverviewPlan};
 use hubtop::audit::Audit;
 use hubtop::client::read::ListSpec;
-use hubtop::client::{Auth, Client, ClientConfig, Entity, Error, Record};
+use hubtop::client::{Entity, Error, Record};
 use hubtop::console::runner::{Runner, execute_degraded};
 use hubtop::domain::Operation;
 use hubtop::ops::{Ops, Outcome, Subject};
 use hubtop::sim::schema::{OUTBOUND, PROVIDERS};
 use hubtop::sim::store::Store;
 use hubtop::sim::{self, SimConfig};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
-fn client(url: &str, f: impl FnOnce(&mut ClientConfig)) -> Client {
-    let mut c = ClientConfig::new(url, Auth::Basic { user: "admin".into(), password: "admin".into() });
-    c.rps = 0.0;
-    f(&mut c);
-    Client::new(c).expect("client")
-}
-
-async fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + timeout;
-    while !f() {
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use crate::common::TempDir;
+use crate::common::audit::split;
+use crate::common::insim::{basic, client_with, quiet};
+use crate::common::stub::raw;
+use crate::common::wait::wait_for;
 
 /// Reproduction 3: a bulk retry of 11 entries that fail again records 11 final "failed"
 /// outcomes in the audit log (one outcome line per "sent" line), as a single retry does;
 /// the console hears each once, after it was set back to ready.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bulk_retry_that_fails_again_is_audited_as_failed() {
-    let h = sim::start(SimConfig {
-        demo: false,
-        traffic: 0,
-        retry_interval: Duration::from_secs(3600),
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let h = sim::start(quiet()).await.expect("sim");
     // Keystone answers 401 to everything: every retry fails again, with the same error.
     let keystone = h.sim.store.find(PROVIDERS, "title", "Keystone Property Services").expect("provider")[0].to_string();
     let mut ids = Vec::new();
@@ -59,13 +43,11 @@ async fn a_bulk_retry_that_fails_again_is_audited_as_failed() {
     }
     let state = |id: &str| Store::field(OUTBOUND, &h.sim.store.get(OUTBOUND, id).expect("entry"), "state").to_string();
     wait_for("11 entries in error", Duration::from_secs(30), || ids.iter().all(|id| state(id) == "error")).await;
-    let dir = std::env::temp_dir().join(format!("hubtop-trust-bulk-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("trust-bulk");
     let path = dir.join("audit.jsonl");
     let audit = Arc::new(Audit::open(Some(&path), &h.base_url, "admin").unwrap());
     let (tx, mut rx) = mpsc::channel(1024);
-    let runner = Runner::new(Ops::new(Arc::new(client(&h.base_url, |_| {})), audit), tx);
+    let runner = Runner::new(Ops::new(Arc::new(client_with(&h.base_url, basic(), |_| {})), audit), tx);
     let targets = ids
         .iter()
         .map(|id| {
@@ -91,11 +73,8 @@ async fn a_bulk_retry_that_fails_again_is_audited_as_failed() {
     assert_eq!(done.len(), 11, "each final outcome once: {done:?}");
     assert!(done.iter().all(|o| matches!(o, Outcome::Failed(s) if s.contains("401"))), "{done:?}");
     // The audit: 11 sent, 11 outcomes, each "failed", one per id.
-    let text = std::fs::read_to_string(&path).unwrap();
-    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let sent: Vec<&serde_json::Value> = lines.iter().filter(|l| l["phase"] == "sent").collect();
-    let outcomes: Vec<&serde_json::Value> = lines.iter().filter(|l| l["phase"] == "done").collect();
-    assert_eq!((sent.len(), outcomes.len()), (11, 11), "{text}");
+    let (sent, outcomes) = split(&dir);
+    assert_eq!((sent.len(), outcomes.len()), (11, 11), "sent {sent:?}; done {outcomes:?}");
     for s in &sent {
         let mine: Vec<_> = outcomes.iter().filter(|d| d["id"] == s["id"]).collect();
         assert_eq!(mine.len(), 1, "one outcome for {s}");
@@ -114,7 +93,7 @@ async fn a_bulk_retry_that_fails_again_is_audited_as_failed() {
 async fn a_missing_table_fails_only_its_own_overview_request() {
     let breaks = hubtop::sim::Breaks::parse(&["table:sn_wsd_case_task_sync_history"]).expect("break");
     let h = sim::start(SimConfig { traffic: 0, breaks, ..Default::default() }).await.expect("sim");
-    let c = client(&h.base_url, |_| {});
+    let c = client_with(&h.base_url, basic(), |_| {});
     let plan = OverviewPlan::new(&c.config.tables);
     let answers = execute_degraded(&c, &plan.requests).await.expect("the plan answers");
     let failed: Vec<usize> =
@@ -129,17 +108,14 @@ async fn a_missing_table_fails_only_its_own_overview_request() {
     h.shutdown().await;
 }
 
-/// A listener that accepts connections and never answers.
+/// A listener on the test's runtime that accepts connections and never answers.
 async fn silent() -> String {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
-    tokio::spawn(async move {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = l.accept().await {
-            held.push(s);
-        }
-    });
-    url
+    raw(|sock| async move {
+        std::future::pending::<()>().await;
+        drop(sock)
+    })
+    .await
+    .0
 }
 
 /// Reproduction 8 (the CLI's message): a call given up on says how long it really
@@ -147,7 +123,7 @@ async fn silent() -> String {
 #[tokio::test(start_paused = true)]
 async fn a_timeout_names_the_real_wait_and_the_deadline() {
     let url = silent().await;
-    let c = client(&url, |c| {
+    let c = client_with(&url, basic(), |c| {
         c.first_byte_timeout = Duration::from_secs(20);
         c.budget = Duration::from_secs(45);
     });
@@ -166,28 +142,23 @@ async fn a_timeout_names_the_real_wait_and_the_deadline() {
 /// refused as too large rather than the process growing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answers_read_at_once_share_one_allowance() {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", l.local_addr().unwrap());
     let served = Arc::new(AtomicUsize::new(0));
     let s2 = Arc::clone(&served);
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = l.accept().await {
-            let served = Arc::clone(&s2);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = s.read(&mut buf).await;
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
-                if s.write_all(head.as_bytes()).await.is_err() {
-                    return;
-                }
-                served.fetch_add(1, Ordering::Relaxed);
-                let chunk = vec![b' '; 256 * 1024];
-                let framed = [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk, b"\r\n".to_vec()].concat();
-                while s.write_all(&framed).await.is_ok() {}
-            });
+    let (url, _) = raw(move |mut s| {
+        let served = Arc::clone(&s2);
+        async move {
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+            if s.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            served.fetch_add(1, Ordering::Relaxed);
+            let chunk = vec![b' '; 256 * 1024];
+            let framed = [format!("{:x}\r\n", chunk.len()).into_bytes(), chunk, b"\r\n".to_vec()].concat();
+            while s.write_all(&framed).await.is_ok() {}
         }
-    });
-    let c = Arc::new(client(&url, |c| {
+    })
+    .await;
+    let c = Arc::new(client_with(&url, basic(), |c| {
         c.concurrency = 12;
         c.read_attempts = 1;
         c.timeout = Duration::from_secs(60);

@@ -5,17 +5,14 @@
 //! Aggregate counts are read with the Aggregate API (`GET /api/now/stats/{table}` with
 //! `sysparm_count` and `sysparm_group_by`, markdown/api-reference/rest-apis/aggregate-api.md).
 
-#[path = "e2e_legacy/mod.rs"]
-mod e2e_common;
-
 use std::io::{BufRead, Read};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use hubtop::client::Client;
 use hubtop::client::read::ListSpec;
-use hubtop::client::{Auth, Client, ClientConfig};
 use hubtop::domain::Entity;
 use hubtop::query::Query;
 use hubtop::sim::schema::{EXECUTIONS, HISTORY, INBOUND, OUTBOUND, PROVIDERS, WORK_ORDERS};
@@ -24,9 +21,13 @@ use hubtop::snapshot::load::{self, Providers};
 use hubtop::snapshot::take::{self, Options};
 use hubtop::snapshot::{Snapshot, report};
 
+use crate::common::TempDir;
+use crate::common::insim::{basic, client_with};
+use crate::common::proc::{Sim, command, kill};
+use crate::common::wait::{T, wait_for};
+
 fn client(url: &str) -> Arc<Client> {
-    let c = ClientConfig::new(url, Auth::Basic { user: "admin".into(), password: "admin".into() });
-    Arc::new(Client::new(c).expect("client"))
+    Arc::new(crate::common::insim::client(url))
 }
 
 fn quiet_demo(seed: u64) -> SimConfig {
@@ -42,24 +43,11 @@ async fn settled(h: &SimHandle) {
         let c = t.def.col("state").unwrap();
         t.iter().filter(|r| matches!(&*r[c], "ready" | "processing")).count()
     };
-    for _ in 0..600 {
-        if busy() == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the source instance did not settle: {} entries busy", busy());
+    wait_for("the source instance to settle", T, || busy() == 0).await;
 }
 
 fn opts(keep: bool) -> Options {
     Options { since: chrono::Duration::days(7), keep_payloads: keep, profile: Some("src".into()), progress: false }
-}
-
-fn dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("hubtop-snapshot-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 /// The (sys_id, state) pairs and Aggregate counts by state of a table, through the API.
@@ -111,7 +99,7 @@ async fn a_rehearsal_matches_its_source_and_its_writes_stay_in_it() {
     src.sim.store.insert(INBOUND, &[("state", "processed"), ("document_id", &wo), ("sequence", "2")]).unwrap();
     let sc = client(&src.base_url);
     let snap = take::take(&sc, &opts(false)).await.unwrap();
-    let d = dir("rehearse");
+    let d = TempDir::new("snapshot-rehearse");
     let file = d.join("src.snap");
     snap.write(&file).unwrap();
     let snap = Snapshot::read(&file).unwrap();
@@ -179,7 +167,6 @@ async fn a_rehearsal_matches_its_source_and_its_writes_stay_in_it() {
     assert!(snap.records[&Entity::Outbound].iter().all(|r| r["number"] < number), "{number} reuses a loaded number");
     reh.shutdown().await;
     src.shutdown().await;
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 fn decompressed(path: &Path) -> String {
@@ -217,7 +204,7 @@ async fn payload_text_stays_out_of_the_file_unless_kept() {
         ],
     )
     .unwrap();
-    let d = dir("redact");
+    let d = TempDir::new("snapshot-redact");
     let c = client(&src.base_url);
     let (plain, kept) = (d.join("plain.snap"), d.join("kept.snap"));
     take::take(&c, &opts(false)).await.unwrap().write(&plain).unwrap();
@@ -236,7 +223,6 @@ async fn payload_text_stays_out_of_the_file_unless_kept() {
         assert!(!kept.contains(secret), "{secret}");
     }
     src.shutdown().await;
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// SIGINT while the snapshot pages: the output is absent or complete, never partial,
@@ -246,15 +232,14 @@ fn an_interrupted_snapshot_leaves_no_file_or_a_complete_one() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let src =
         rt.block_on(sim::start(SimConfig { traffic: 0, rows: 30_000, demo: false, ..Default::default() })).unwrap();
-    let d = dir("interrupt");
+    let d = TempDir::new("snapshot-interrupt");
     let out = d.join("big.snap");
-    let mut child = std::process::Command::new(e2e_common::bin())
+    let mut child = command(&d)
         .args(["snapshot", "--instance", &src.base_url, "--user", "admin", "--since", "60d", "-o"])
         .arg(&out)
         .env("HUBTOP_PASSWORD", "admin")
         .env("HUBTOP_CONFIG_DIR", d.join("config"))
         .env("HUBTOP_DATA_DIR", d.join("data"))
-        .env_remove("HUBTOP_PROFILE")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
@@ -270,7 +255,7 @@ fn an_interrupted_snapshot_leaves_no_file_or_a_complete_one() {
         let records: usize =
             line.strip_prefix("snapshot: ").and_then(|l| l.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or(0);
         if records >= 10_000 {
-            e2e_common::kill(child.id(), "INT");
+            kill(child.id(), "INT");
             break;
         }
     }
@@ -293,7 +278,6 @@ fn an_interrupted_snapshot_leaves_no_file_or_a_complete_one() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     rt.block_on(src.shutdown());
-    std::fs::remove_dir_all(&d).unwrap();
 }
 
 /// `hubtop sim --load FILE`: the binary serves the snapshot's records.
@@ -303,28 +287,14 @@ fn sim_load_serves_the_snapshot() {
     let src = rt.block_on(sim::start(quiet_demo(3))).unwrap();
     rt.block_on(settled(&src));
     let snap = rt.block_on(take::take(&client(&src.base_url), &opts(false))).unwrap();
-    let d = dir("simload");
+    let d = TempDir::new("snapshot-simload");
     let file = d.join("s.snap");
     snap.write(&file).unwrap();
-    let mut child = e2e_common::KillOnDrop(
-        std::process::Command::new(e2e_common::bin())
-            .args(["sim", "--port", "0", "--providers", "down", "--load"])
-            .arg(&file)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    std::io::BufReader::new(child.0.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().trim_start_matches("listening on ").to_string();
-    let (code, body) = e2e_common::http(&url, "GET", "/api/now/stats/ih_sync_outbound_record?sysparm_count=true", "");
-    assert_eq!(code, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let loaded = Sim::start(&["--providers", "down", "--load", file.to_str().expect("a UTF-8 path")]);
+    let v = loaded.api("/api/now/stats/ih_sync_outbound_record?sysparm_count=true");
     assert_eq!(v["result"]["stats"]["count"], snap.count(Entity::Outbound).to_string());
     rt.block_on(src.shutdown());
-    drop(child);
-    std::fs::remove_dir_all(&d).unwrap();
+    drop(loaded);
 }
 
 /// The rehearsal's header mark, in a colour no theme gives anything else.
@@ -362,23 +332,13 @@ fn the_rehearsal_mark_has_a_colour_of_its_own() {
 async fn a_snapshot_keeps_within_the_hourly_request_budget() {
     let src = sim::start(quiet_demo(3)).await.unwrap();
     settled(&src).await;
-    let mut c = ClientConfig::new(&src.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() });
-    c.max_requests_per_hour = 3;
-    let client = Arc::new(Client::new(c).unwrap());
+    let client = Arc::new(client_with(&src.base_url, basic(), |c| c.max_requests_per_hour = 3));
     let before = src.sim.counters.requests.load(Ordering::Relaxed);
     let task = tokio::spawn({
         let client = Arc::clone(&client);
         async move { take::take(&client, &opts(false)).await }
     });
-    let mut waiting = 0;
-    for _ in 0..400 {
-        waiting = client.budget.state().waiting;
-        if waiting > 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(waiting > 0, "the snapshot never waited for the budget");
+    wait_for("the snapshot to wait for the budget", T, || client.budget.state().waiting > 0).await;
     let sent = src.sim.counters.requests.load(Ordering::Relaxed) - before;
     assert!(sent <= 3, "{sent} requests sent with a budget of 3 per hour");
     assert!(!task.is_finished());

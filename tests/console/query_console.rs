@@ -3,14 +3,14 @@
 //! the loaded rows selects what the instance answers when Enter sends the filter: both
 //! evaluate with the one query module.
 
-use std::time::Duration;
-
 use hubtop::app::list::{filter_query, matching};
 use hubtop::client::Record;
 use hubtop::domain::Entity;
+use hubtop::sim;
 use hubtop::sim::schema::OUTBOUND;
-use hubtop::sim::{self, SimConfig};
 use serde_json::Value;
+
+use crate::common::insim::quiet;
 
 fn ago(days: i64) -> String {
     hubtop::time::format(chrono::Utc::now() - chrono::Duration::days(days))
@@ -18,8 +18,7 @@ fn ago(days: i64) -> String {
 
 #[tokio::test]
 async fn the_filter_preview_and_the_instance_agree_on_every_operator_family() {
-    let cfg = SimConfig { demo: false, traffic: 0, retry_interval: Duration::from_secs(3600), ..Default::default() };
-    let h = sim::start(cfg).await.unwrap();
+    let h = sim::start(quiet()).await.unwrap();
     let rows: [[&str; 5]; 4] = [
         ["1", "3", &ago(400), "alpha", "processed"],
         ["2", "3", &ago(10), "", "skipped"],

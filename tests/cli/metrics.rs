@@ -3,12 +3,15 @@
 //! accepts them, scrapes cost the instances nothing, and a real Prometheus scraping it
 //! fires the shipped alert rule for a provider whose outage the instance injects.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use crate::common::TempDir;
+use crate::common::proc::{KillOnDrop, Sim, command, listening_url};
+use crate::common::wait::until_some;
 
 /// The tests here each start instances and a poller; they run one at a time so that a
 /// loaded machine does not slow one test's instance with another's (the Prometheus test
@@ -19,56 +22,18 @@ fn serial() -> std::sync::MutexGuard<'static, ()> {
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A child process killed when dropped, so a failing test leaves nothing running.
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let p = std::env::temp_dir().join(format!("hubtop-metrics-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Reads the `listening on URL` line a child prints first.
-fn first_url(child: &mut Child) -> String {
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("first line");
-    line.trim().trim_start_matches("listening on ").to_string()
-}
-
-fn sim(seed: u64, data: &Path, extra: &[&str]) -> (Kill, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
-        .args(["sim", "--port", "0", "--traffic", "0", "--seed", &seed.to_string()])
-        .args(extra)
-        .env("HUBTOP_DATA_DIR", data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("sim");
-    let url = first_url(&mut child);
-    (Kill(child), url)
+/// `hubtop sim --seed SEED EXTRA`; the child and its URL.
+fn sim(seed: u64, extra: &[&str]) -> (Sim, String) {
+    let seed = seed.to_string();
+    let mut args = vec!["--seed", seed.as_str()];
+    args.extend_from_slice(extra);
+    let sim = Sim::start(&args);
+    let url = sim.url.clone();
+    (sim, url)
 }
 
 /// `hubtop metrics` over the given profiles (name, instance URL).
-fn metrics(dir: &Path, profiles: &[(&str, &str)], interval: &str) -> (Kill, String) {
+fn metrics(dir: &Path, profiles: &[(&str, &str)], interval: &str) -> (KillOnDrop, String) {
     let mut cfg = String::new();
     for (name, url) in profiles {
         cfg.push_str(&format!(
@@ -77,19 +42,17 @@ fn metrics(dir: &Path, profiles: &[(&str, &str)], interval: &str) -> (Kill, Stri
     }
     std::fs::write(dir.join("config.toml"), cfg).expect("config");
     let names: Vec<&str> = profiles.iter().map(|(n, _)| *n).collect();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hubtop"))
+    let child = command(dir)
         .args(["metrics", "--listen", "127.0.0.1:0", "--interval", interval, "--profile", &names.join(",")])
-        .env("HUBTOP_CONFIG_DIR", dir)
-        .env("HUBTOP_DATA_DIR", dir)
         .env("METRICS_TEST_PW", "admin")
-        .env_remove("HUBTOP_PROFILE")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("hubtop metrics");
-    let url = first_url(&mut child);
+    let mut child = KillOnDrop(child);
+    let url = listening_url(&mut child.0);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    (Kill(child), url)
+    (child, url)
 }
 
 fn http() -> reqwest::blocking::Client {
@@ -175,18 +138,6 @@ fn sum(samples: &[Sample], name: &str, filter: &[(&str, &str)]) -> f64 {
     samples.iter().filter(|s| s.name == name && filter.iter().all(|(k, v)| s.label(k) == *v)).map(|s| s.value).sum()
 }
 
-/// Waits for a condition, polling; panics with `what` after `limit`.
-fn wait_for<T>(what: &str, limit: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(t) = f() {
-            return t;
-        }
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 fn polls(url: &str, profile: &str) -> f64 {
     sum(&parse(&scrape(url, false)), "hubtop_polls_total", &[("profile", profile)])
 }
@@ -233,19 +184,19 @@ const TABLES: [(&str, &str, &str, &str); 4] = [
 fn two_instances_are_served_with_their_own_counts_and_promtool_accepts_them() {
     let _one = serial();
     let dir = TempDir::new("two");
-    let (_a, a_url) = sim(3, &dir.0, &[]);
-    let (_b, b_url) = sim(11, &dir.0, &["--rows", "300"]);
-    let (_m, url) = metrics(&dir.0, &[("east", &a_url), ("west", &b_url)], "1s");
-    wait_for("a poll of both", Duration::from_secs(90), || {
+    let (_a, a_url) = sim(3, &[]);
+    let (_b, b_url) = sim(11, &["--rows", "300"]);
+    let (_m, url) = metrics(&dir, &[("east", &a_url), ("west", &b_url)], "1s");
+    until_some("a poll of both", Duration::from_secs(90), || {
         (polls(&url, "east") >= 1.0 && polls(&url, "west") >= 1.0).then_some(())
     });
     for (profile, base) in [("east", &a_url), ("west", &b_url)] {
         // The engine works entries off in the background: compare once the instance's
         // counts hold still around a poll that came after the first reading.
-        wait_for(&format!("{profile}'s figures to equal its counts"), Duration::from_secs(90), || {
+        until_some(&format!("{profile}'s figures to equal its counts"), Duration::from_secs(90), || {
             let before: Vec<_> = TABLES.iter().map(|(t, f, _, _)| instance_counts(base, t, f)).collect();
             let seen = polls(&url, profile);
-            wait_for("the next poll", Duration::from_secs(30), || (polls(&url, profile) > seen).then_some(()));
+            until_some("the next poll", Duration::from_secs(30), || (polls(&url, profile) > seen).then_some(()));
             let samples = parse(&scrape(&url, true));
             let after: Vec<_> = TABLES.iter().map(|(t, f, _, _)| instance_counts(base, t, f)).collect();
             if before != after {
@@ -296,9 +247,9 @@ fn two_instances_are_served_with_their_own_counts_and_promtool_accepts_them() {
 fn promtool_accepts_what_is_served() {
     let _one = serial();
     let dir = TempDir::new("lint");
-    let (_s, base) = sim(3, &dir.0, &[]);
-    let (_m, url) = metrics(&dir.0, &[("lint", &base)], "1s");
-    wait_for("a poll", Duration::from_secs(60), || (polls(&url, "lint") >= 1.0).then_some(()));
+    let (_s, base) = sim(3, &[]);
+    let (_m, url) = metrics(&dir, &[("lint", &base)], "1s");
+    until_some("a poll", Duration::from_secs(60), || (polls(&url, "lint") >= 1.0).then_some(()));
     let text = scrape(&url, false);
     assert!(text.contains("hubtop_queue_entries{"), "{text}");
     let lint = promtool(&text);
@@ -325,13 +276,10 @@ fn promtool(text: &str) -> (bool, String) {
 fn scrapes_cost_the_instance_nothing_only_polls_do() {
     let _one = serial();
     let dir = TempDir::new("scrapes");
-    let (_s, base) = sim(5, &dir.0, &[]);
-    let (_m, url) = metrics(&dir.0, &[("solo", &base)], "2s");
-    wait_for("the first poll", Duration::from_secs(60), || (polls(&url, "solo") >= 1.0).then_some(()));
-    let counters = || -> u64 {
-        let v: Value = http().get(format!("{base}/sim/counters")).send().expect("counters").json().expect("json");
-        v["requests"].as_u64().expect("requests")
-    };
+    let (instance, base) = sim(5, &[]);
+    let (_m, url) = metrics(&dir, &[("solo", &base)], "2s");
+    until_some("the first poll", Duration::from_secs(60), || (polls(&url, "solo") >= 1.0).then_some(()));
+    let counters = || -> u64 { instance.counters()["requests"].as_u64().expect("requests") };
     let (r0, p0) = (counters(), polls(&url, "solo"));
     // Three scrapes a second for six seconds: the load a scraper puts on hubtop (this
     // pacing is the load, not a synchronisation).
@@ -357,8 +305,8 @@ fn scrapes_cost_the_instance_nothing_only_polls_do() {
 fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     let _one = serial();
     let dir = TempDir::new("prom");
-    let (_s, base) = sim(3, &dir.0, &["--retry-interval", "1"]);
-    let (_m, url) = metrics(&dir.0, &[("plant", &base)], "1s");
+    let (_s, base) = sim(3, &["--retry-interval", "1"]);
+    let (_m, url) = metrics(&dir, &[("plant", &base)], "1s");
     // The shipped rules, with their `for:` periods cut so a test sees them fire.
     let rules =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/monitoring/hubtop-alerts.yml"))
@@ -368,10 +316,10 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
         .map(|l| if l.trim_start().starts_with("for:") { "        for: 0s" } else { l })
         .collect::<Vec<_>>()
         .join("\n");
-    std::fs::write(dir.0.join("rules.yml"), fast).expect("rules");
+    std::fs::write(dir.join("rules.yml"), fast).expect("rules");
     let target = url.trim_start_matches("http://");
     std::fs::write(
-        dir.0.join("prometheus.yml"),
+        dir.join("prometheus.yml"),
         format!(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - rules.yml\n\
              scrape_configs:\n  - job_name: hubtop\n    static_configs:\n      - targets: [\"{target}\"]\n"
@@ -380,10 +328,10 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     .expect("prometheus.yml");
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
     let prom_url = format!("http://127.0.0.1:{port}");
-    let _prom = Kill(
+    let _prom = KillOnDrop(
         Command::new("prometheus")
-            .arg(format!("--config.file={}", dir.0.join("prometheus.yml").display()))
-            .arg(format!("--storage.tsdb.path={}", dir.0.join("tsdb").display()))
+            .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+            .arg(format!("--storage.tsdb.path={}", dir.join("tsdb").display()))
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -403,7 +351,7 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     let c = http();
     // The outage starts once the seed's creates at Acme are done: started earlier, they
     // fail instead, no work order of Acme is synced, and no comment can raise an error.
-    wait_for("Acme's seeded work orders to be created", Duration::from_secs(60), || {
+    until_some("Acme's seeded work orders to be created", Duration::from_secs(60), || {
         let v: Value = c
             .get(format!("{base}/api/now/stats/sn_wsd_core_workplace_task"))
             .basic_auth("admin", Some("admin"))
@@ -458,7 +406,7 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
         v["result"]["stats"]["count"].as_str().and_then(|n| n.parse().ok()).unwrap_or(0)
     };
     let mut round = 0;
-    wait_for("more than 10 Acme entries in error", Duration::from_secs(180), || {
+    until_some("more than 10 Acme entries in error", Duration::from_secs(180), || {
         round += 1;
         comment_on_synced(round);
         if round % 100 == 0 {
@@ -482,12 +430,12 @@ fn a_real_prometheus_queries_the_figures_and_the_shipped_rule_fires() {
     let q = format!(
         "sum(hubtop_queue_entries{{profile=\"plant\",provider=\"{acme}\",queue=\"outbound\",state=\"error\"}})"
     );
-    wait_for("Prometheus to hold Acme's error count", Duration::from_secs(120), || {
+    until_some("Prometheus to hold Acme's error count", Duration::from_secs(120), || {
         let want = errors_at_instance();
         let got = query(&q).first().and_then(|r| r["value"][1].as_str()?.parse::<f64>().ok())?;
         (got as u64 == want && want == errors_at_instance()).then_some(())
     });
-    wait_for("HubtopOutboundErrors to fire for Acme", Duration::from_secs(120), || {
+    until_some("HubtopOutboundErrors to fire for Acme", Duration::from_secs(120), || {
         let v: Value = http().get(format!("{prom_url}/api/v1/alerts")).send().ok()?.json().ok()?;
         v["data"]["alerts"]
             .as_array()?

@@ -27,6 +27,9 @@ use hubtop::sim::{self, Breaks, SimConfig, SimHandle, Without};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::common::TempDir;
+use crate::common::insim::{quiet, request_json};
+
 // ---------------------------------------------------------------------------------------
 // A small XML reader: enough for update sets (declaration, comments, CDATA, entities).
 
@@ -517,12 +520,6 @@ fn es5check(files: &[PathBuf]) -> Value {
     serde_json::from_slice(&out.stdout).expect("es5check prints JSON")
 }
 
-fn scripts_dir(tag: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("hubtop-companion-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The calls of `script` that are not documented platform calls or ES5 built-ins.
 fn undocumented_calls(report: &Value) -> Vec<String> {
     let declared: BTreeSet<&str> = report["declared"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
@@ -556,7 +553,7 @@ fn undocumented_calls(report: &Value) -> Vec<String> {
 #[test]
 fn the_scripts_are_es5_and_call_only_documented_platform_apis() {
     let spec = update_set::spec();
-    let dir = scripts_dir("es5");
+    let dir = TempDir::new("companion-es5");
     let files: Vec<PathBuf> = spec
         .resource
         .iter()
@@ -594,30 +591,18 @@ fn the_scripts_are_es5_and_call_only_documented_platform_apis() {
     let report = es5check(std::slice::from_ref(&old));
     let bad = undocumented_calls(&report[old.to_str().unwrap()]);
     assert_eq!(bad, vec!["sn_fd.FlowAPI.getExecutionReport", "new GlideRecord"]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 // ---------------------------------------------------------------------------------------
 // The embedded instance serves the contract the update set defines.
-
-fn quiet() -> SimConfig {
-    SimConfig { demo: false, traffic: 0, retry_interval: Duration::from_secs(3600), ..Default::default() }
-}
 
 async fn start(cfg: SimConfig) -> SimHandle {
     sim::start(cfg).await.expect("sim starts")
 }
 
 async fn call(h: &SimHandle, method: reqwest::Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let http = hubtop::sim::loopback_http(Some(Duration::from_secs(20)));
-    let mut req = http.request(method, format!("{}{path}", h.base_url)).basic_auth("admin", Some("admin"));
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.expect("request sent");
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    let a = request_json(h, method, path, body).await;
+    (a.status, a.body)
 }
 
 fn provider(h: &SimHandle, title: &str) -> (String, String, String) {

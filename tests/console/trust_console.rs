@@ -3,9 +3,7 @@
 //! confirmed, overview panels that fail alone, filters and sorts by what is on screen,
 //! 80×24 that says what it cuts. Each test names the reproduction it covers.
 
-mod common;
-
-use common::app::*;
+use crate::common::app::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::actions::ActionEvent;
 use hubtop::app::overview::OverviewData;
@@ -15,24 +13,12 @@ use hubtop::client::read::Page;
 use hubtop::domain::Entity;
 use hubtop::ops::Outcome;
 
-fn screen(a: &App, w: u16, h: u16) -> String {
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-    term.draw(|f| hubtop::ui::draw(f, a, &hubtop::ui::Theme::none())).unwrap();
-    hubtop::harness::headless::screen_text(term.backend())
-}
-
 fn typed(a: &mut App, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
     for c in text.chars() {
         fx.extend(ch(a, c));
     }
     fx
-}
-
-fn command(a: &mut App, text: &str) -> Vec<Effect> {
-    ch(a, ':');
-    typed(a, text);
-    key(a, KeyCode::Enter)
 }
 
 fn filter(a: &mut App, text: &str) -> Vec<Effect> {
@@ -44,23 +30,11 @@ fn filter(a: &mut App, text: &str) -> Vec<Effect> {
     key(a, KeyCode::Enter)
 }
 
-fn status(a: &App) -> String {
-    a.status.as_ref().map(|(_, m)| m.clone()).unwrap_or_default()
-}
-
 fn window_query(fx: &[Effect]) -> String {
     match fx.iter().find(|e| matches!(e, Effect::LoadWindow { .. })) {
         Some(Effect::LoadWindow { spec, .. }) => spec.query.to_string(),
         _ => panic!("a window load expected, got {fx:?}"),
     }
-}
-
-fn list_of(a: &mut App, view: char, e: Entity, rows: Vec<Record>) {
-    let fx = ch(a, view);
-    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("window load") };
-    let n = rows.len();
-    let page = Page { records: rows, total: Some(n), next_offset: None };
-    a.update(Msg::Window { entity: e, seq, offset: 0, result: Ok((page, None)) });
 }
 
 /// A bulk retry of `n` outbound entries, confirmed: the job sent.

@@ -3,12 +3,9 @@
 //! app holds (the screen behind, the form's fields) against the documented keys, never
 //! by the app's own keymap, from several start states.
 
-mod common;
-
-use common::app::*;
+use crate::common::app::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::{App, Effect, Mode, Msg, Screen, Settings};
-use hubtop::client::read::Page;
 use hubtop::domain::Entity;
 use proptest::prelude::*;
 
@@ -29,18 +26,6 @@ fn any_key() -> impl Strategy<Value = KeyCode> {
 
 fn press(a: &mut App, code: KeyCode) -> Vec<Effect> {
     a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-fn list_of(a: &mut App, view: char, e: Entity, rows: Vec<hubtop::client::Record>) {
-    let fx = ch(a, view);
-    let Some(Effect::LoadWindow { seq, .. }) = fx.into_iter().next() else { panic!("window load") };
-    let n = rows.len();
-    a.update(Msg::Window {
-        entity: e,
-        seq,
-        offset: 0,
-        result: Ok((Page { records: rows, total: Some(n), next_offset: None }, None)),
-    });
 }
 
 fn work_order(id: &str, integration: &str) -> hubtop::client::Record {

@@ -10,10 +10,13 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use hubtop::app::refresh::IDLE;
+use hubtop::client::Entity;
 use hubtop::client::read::ListSpec;
-use hubtop::client::{Auth, Client, ClientConfig, Entity};
 use hubtop::harness::bench::views::{self, Driven, LATENCY, View};
 use hubtop::query::{Condition, Query};
+
+use crate::common::TempDir;
+use crate::common::insim::client;
 
 const OUTBOUND: &str = "ih_sync_outbound_record";
 
@@ -39,8 +42,7 @@ async fn a_list_on_a_changing_instance_for_an_hour_stays_within_900_requests_and
     // them, within one poll, and so is the list's count.
     s.sim.traffic_paused.store(true, Ordering::Relaxed);
     views::run_all(std::slice::from_mut(&mut d), Duration::from_secs(60)).await;
-    let c = Client::new(ClientConfig::new(&s.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() }))
-        .unwrap();
+    let c = client(&s.base_url);
     let l = d.h.app.current_list().expect("still on the list");
     assert!(l.rows.len() >= 50, "a window of rows on screen: {}", l.rows.len());
     let ids: Vec<&str> = l.rows.iter().map(|r| r.sys_id()).collect();
@@ -120,16 +122,16 @@ async fn a_detail_and_the_fleet_cost_one_request_a_poll_and_a_hidden_view_nothin
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn ten_consoles_sharing_their_polls_cost_the_instance_a_fraction_of_ten() {
     let s = views::instance(views::CHANGES_PER_MIN).await.unwrap();
-    let dir = std::env::temp_dir().join(format!("hubtop-share-test-{}", std::process::id()));
-    let (shared, held) = views::measure(&s, View::List(Entity::Outbound), 10, Some(&dir)).await.unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("share-test");
+    let (shared, held) =
+        views::measure(&s, View::List(Entity::Outbound), 10, Some(&dir.path().to_path_buf())).await.unwrap();
     let (one, _) = views::measure(&s, View::List(Entity::Outbound), 1, None).await.unwrap();
     assert!(shared <= 3.0 * one, "ten sharing consoles: {shared} a minute; one alone: {one}");
     assert_eq!(held, 0);
     // A console that shares with nobody costs what it did.
-    let dir = std::env::temp_dir().join(format!("hubtop-share-alone-{}", std::process::id()));
-    let (alone, _) = views::measure(&s, View::List(Entity::Outbound), 1, Some(&dir)).await.unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new("share-alone");
+    let (alone, _) =
+        views::measure(&s, View::List(Entity::Outbound), 1, Some(&dir.path().to_path_buf())).await.unwrap();
     assert!(alone <= 12.0, "a console sharing with nobody: {alone} a minute");
     // An answer serves half the idle interval, and a console answered by the others
     // asks every half interval: what it shows is never older than the idle interval.
