@@ -119,7 +119,12 @@ impl Ops {
         if *op == Operation::Retry && matches!(outcome, Outcome::Ok(_)) {
             return Held::Follow(ticket);
         }
-        self.flight.leave(ticket, outcome.word(), outcome.text());
+        // Accepted, not followed (a cancel, a rerun): "sent", as for a single one.
+        let word = match &outcome {
+            Outcome::Ok(_) if *op != Operation::Skip => super::NOT_FOLLOWED,
+            o => o.word(),
+        };
+        self.flight.leave(ticket, word, outcome.text());
         Held::Done(outcome)
     }
 
