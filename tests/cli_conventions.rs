@@ -307,9 +307,9 @@ fn one_record_by_number_is_shown_field_by_field_and_as_an_object() {
     assert_eq!(v["state"]["display_value"], "Error", "{v}");
     assert_eq!(v["provider"]["value"].as_str().map(str::len), Some(32), "{v}");
 
-    // Several, in the order named; a missing one is reported after, exit 1.
+    // Several, in the order named; a missing one is reported after, exit 7 (not found).
     let o = on(&sim, &dir, &["get", "outbound", &numbers[1], n, "ISO9999999", "-o", "name"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
     assert_eq!(stdout(&o), format!("{}\n{n}\n", numbers[1]));
     assert!(stderr(&o).contains("ISO9999999"), "{}", text(&o));
     let _ = std::fs::remove_dir_all(&dir);

@@ -120,11 +120,12 @@ impl Ops {
             return Held::Follow(ticket);
         }
         // Accepted, not followed (a cancel, a rerun): "sent", as for a single one.
-        let word = match &outcome {
-            Outcome::Ok(_) if *op != Operation::Skip => super::NOT_FOLLOWED,
-            o => o.word(),
-        };
-        self.flight.leave(ticket, word, outcome.text());
+        match &outcome {
+            Outcome::Ok(s) if *op != Operation::Skip => {
+                self.flight.leave(ticket, super::NOT_FOLLOWED, &format!("{s}; {}", super::NOT_FOLLOWED_DETAIL))
+            }
+            o => self.flight.leave(ticket, o.word(), o.text()),
+        }
         Held::Done(outcome)
     }
 

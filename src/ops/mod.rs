@@ -144,11 +144,12 @@ impl Ops {
         };
         // Accepted but not followed: the audit says "sent", never "ok" (a skip is done
         // once accepted: skipped is where an entry stays).
-        let word = match &sent.outcome {
-            Outcome::Ok(_) if !follow && *op != Operation::Skip => NOT_FOLLOWED,
-            o => o.word(),
-        };
-        self.flight.leave(ticket, word, sent.outcome.text());
+        match &sent.outcome {
+            Outcome::Ok(s) if !follow && *op != Operation::Skip => {
+                self.flight.leave(ticket, NOT_FOLLOWED, &format!("{s}; {NOT_FOLLOWED_DETAIL}"))
+            }
+            o => self.flight.leave(ticket, o.word(), o.text()),
+        }
         sent
     }
 
@@ -228,6 +229,8 @@ impl Ops {
 /// followed (`--no-follow`, a follow window of 0): not "ok", which would claim the
 /// outcome.
 pub const NOT_FOLLOWED: &str = "sent";
+/// What the audit adds to the detail of an operation not followed.
+pub const NOT_FOLLOWED_DETAIL: &str = "not followed: outcome unknown";
 
 /// What an operation sends, as the audit log records it: the PATCHed fields, or the
 /// trigger's inputs.

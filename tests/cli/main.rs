@@ -20,3 +20,4 @@ mod conv_panic;
 mod fleet_cli;
 mod real_instance;
 mod tls;
+mod trust_cli;
