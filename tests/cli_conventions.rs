@@ -562,8 +562,10 @@ fn config_list_shows_no_secret_and_edit_saves_only_a_valid_file() {
     let o = bin(&dir).args(["--profile", "nope", "get", "outbound"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(stderr(&o).contains("hubtop config init"), "{}", text(&o));
+    // No config is no profiles: an empty list (exit 0), and the hint on stderr.
     let o = bin(&dir).args(["config", "list"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(stdout(&o), "", "{}", text(&o));
     assert!(stderr(&o).contains("hubtop config init"), "{}", text(&o));
 
     write_profiles(&dir);
