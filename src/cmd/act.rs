@@ -251,6 +251,8 @@ async fn send(run: &Run, op: &Operation, t: &Subject) -> u8 {
     drop(reporter);
     match &sent.outcome {
         // Named, so a line of several (`retry A B C`) says whose it is.
+        // Queued again and not processed within the window: exit 6, like any unknown.
+        o if o.is_waiting() => eprintln!("hubtop: {}: outcome unknown — {}", t.label, o.text()),
         Outcome::Ok(s) | Outcome::Failed(s) if s.contains(&t.label) => println!("{s}"),
         Outcome::Ok(s) | Outcome::Failed(s) => println!("{}: {s}", t.label),
         Outcome::Unknown(s) => eprintln!("hubtop: {}: outcome unknown — {s}", t.label),

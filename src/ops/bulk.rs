@@ -27,7 +27,7 @@ pub enum BulkEvent {
 }
 
 /// How an entry that was queued again and never processed within the follow time reads
-/// (an `ok`: it was set back to ready; the queue has not got to it).
+/// (the console counts it "still waiting"; the audit records "unknown": it may yet fail).
 pub const QUEUED_AGAIN: &str = "queued again; the instance has not processed it yet";
 
 /// How often the followed entries are read (one request for all of them).

@@ -59,9 +59,11 @@ impl Outcome {
         }
     }
 
-    /// The word the audit log records.
+    /// The word the audit log records. A retried entry the queue had not processed when
+    /// following ended is "unknown": it may yet fail.
     pub fn word(&self) -> &'static str {
         match self {
+            o if o.is_waiting() => "unknown",
             Outcome::Ok(_) => "ok",
             Outcome::Failed(_) => "failed",
             Outcome::Unknown(_) => "unknown",
@@ -128,6 +130,8 @@ impl Ops {
         let sent = match self.perform(op, t, follow, &progress).await {
             Ok(outcome) => {
                 let exit = match outcome {
+                    // Queued again, not processed within the window: the outcome is unknown.
+                    ref o if o.is_waiting() => crate::exit::UNKNOWN,
                     Outcome::Ok(_) => crate::exit::OK,
                     // Refused for want of configuration: nothing ran.
                     Outcome::NotSent(_) => crate::exit::USAGE,

@@ -83,6 +83,22 @@ fn a_cli_retry_is_followed_to_its_outcome_and_an_unfollowed_one_is_audited_sent(
     assert!(help.contains("Every action is followed by default") && help.contains("--no-follow"), "{help}");
 }
 
+/// A followed retry whose entry the queue has not processed when the window ends has no
+/// outcome yet: exit 6 and "unknown" (it used to be exit 0 and "ok", though it may yet
+/// fail). Keystone made slow (1.5 s or more per call) keeps the entry in the queue past a
+/// one-second window.
+#[test]
+fn a_retry_still_in_the_queue_when_following_ends_is_unknown() {
+    let sim = start_sim();
+    let (entry, id) = keystone_errors(&sim, 1).remove(0);
+    let (code, body) = crate::common::proc::http(&sim.url, "PUT", "/sim/providers/keystone", "slow");
+    assert!((200..300).contains(&code), "{code} {body}");
+    let o = sim.run(&["retry", "--follow", "1", &entry]);
+    assert_eq!(o.status.code(), Some(6), "{}", text(&o));
+    assert!(stderr(&o).contains("outcome unknown") && stderr(&o).contains("queued again"), "{}", text(&o));
+    assert_eq!(done_of(&audit(&sim), &id)["outcome"], "unknown");
+}
+
 /// Walkthrough #2: `cancel --no-follow` was audited "ok" with `"inputs":{}`. The sent line
 /// now records the PATCH's body, and the outcome is "sent".
 #[test]
