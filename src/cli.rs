@@ -64,6 +64,7 @@ pub struct Global {
     #[arg(long)]
     pub client_id: Option<String>,
     /// A profile from the config file (`hubtop config list`); `get` takes several, comma-separated: a,b.
+    /// Not with --instance (a profile has its instance).
     #[arg(long, env = "HUBTOP_PROFILE", value_name = "NAME", add = clap_complete::ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Use the embedded demo instance (simulated data), whatever profile the environment names.

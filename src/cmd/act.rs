@@ -253,6 +253,10 @@ async fn send(run: &Run, op: &Operation, t: &Subject) -> u8 {
         // Named, so a line of several (`retry A B C`) says whose it is.
         // Queued again and not processed within the window: exit 6, like any unknown.
         o if o.is_waiting() => eprintln!("hubtop: {}: outcome unknown — {}", t.label, o.text()),
+        // A skip is done once accepted: the state it left and the one it is in.
+        Outcome::Ok(s) if *op == Operation::Skip => {
+            println!("{}: {} → {}", t.label, t.record.get("state"), s.trim_start_matches("state → "))
+        }
         Outcome::Ok(s) | Outcome::Failed(s) if s.contains(&t.label) => println!("{s}"),
         Outcome::Ok(s) | Outcome::Failed(s) => println!("{}: {s}", t.label),
         Outcome::Unknown(s) => eprintln!("hubtop: {}: outcome unknown — {s}", t.label),
