@@ -1,5 +1,6 @@
 //! The audit log: one JSON line per operator action when it is sent, and one when its
-//! outcome is known, appended to `audit.jsonl` in the data directory. The first line is
+//! outcome is known, appended to `audit.jsonl` in the data directory; an action refused
+//! before sending is one line of phase "refused". The first line is
 //! written before the request leaves, so a crash leaves a record of what was in flight.
 //! Inputs are recorded as sent; credentials never pass through here.
 //!
@@ -126,7 +127,29 @@ impl Audit {
         id
     }
 
-    /// Records the outcome of an action: ok, failed, unknown or not_sent.
+    /// Records an action refused before anything was sent (read-only, a rule, a field or
+    /// value the table does not have): one line, phase and outcome "refused", with the
+    /// reason. It has no "done" line: nothing is in flight.
+    pub fn refused(&self, action: &str, record: &str, inputs: &Value, why: &str) -> AuditId {
+        let id = uuid::Uuid::now_v7();
+        self.write(&json!({
+            "id": id,
+            "time": crate::time::now_string(),
+            "phase": "refused",
+            "profile": self.profile,
+            "instance": self.instance,
+            "user": self.user,
+            "action": action,
+            "record": record,
+            "inputs": inputs,
+            "outcome": "refused",
+            "detail": why,
+        }));
+        id
+    }
+
+    /// Records the outcome of an action: ok, failed, unknown, not_sent, or sent (the
+    /// instance accepted it; its outcome was not followed).
     pub fn complete(&self, id: AuditId, outcome: &str, detail: &str) {
         self.write(&json!({
             "id": id,

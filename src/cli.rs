@@ -23,7 +23,8 @@ use crate::domain::Entity;
                   hubtop --demo get outbound      the embedded demo instance\n  \
                   hubtop sim --port 8080 --traffic 120\n\n\
                   Exit codes:\n  \
-                  0  done (also when the reader of the output went away: `| head`)\n  \
+                  0  done (also when the reader of the output went away: `| head`); with --no-follow: \
+                  sent and accepted, outcome not followed\n  \
                   1  failed: the action or its flow failed (the instance said so)\n  \
                   2  usage error, or refused before anything was sent (read-only, a rule, a field or value \
                   the table does not have, a trigger the instance lacks, a bad config, no target)\n  \
@@ -31,7 +32,8 @@ use crate::domain::Entity;
                   4  unreachable, or not a ServiceNow instance\n  \
                   5  not permitted (the instance answered 403)\n  \
                   6  sent, outcome unknown: the instance may have acted; check the record before sending \
-                  again, never resend blindly\n\n\
+                  again, never resend blindly\n  \
+                  7  not found: a record named does not exist (nothing was sent)\n\n\
                   Environment: HUBTOP_PROFILE, HUBTOP_INSTANCE, HUBTOP_USER, HUBTOP_PASSWORD, \
                   HUBTOP_CLIENT_SECRET, HUBTOP_LOG / RUST_LOG (log filter), HUBTOP_CONFIG_DIR, HUBTOP_DATA_DIR, \
                   NO_COLOR, VISUAL / EDITOR (config edit)"
@@ -62,6 +64,7 @@ pub struct Global {
     #[arg(long)]
     pub client_id: Option<String>,
     /// A profile from the config file (`hubtop config list`); `get` takes several, comma-separated: a,b.
+    /// Not with --instance (a profile has its instance).
     #[arg(long, env = "HUBTOP_PROFILE", value_name = "NAME", add = clap_complete::ArgValueCandidates::new(profile_candidates))]
     pub profile: Option<String>,
     /// Use the embedded demo instance (simulated data), whatever profile the environment names.
@@ -185,6 +188,15 @@ where
     }
     let g = &cli.global;
     let typed_anywhere = |id: &str| typed(&m, id) || m.subcommand().is_some_and(|(_, sub)| typed(sub, id));
+    // Two targets named on the command line: say so rather than pick one. (A profile
+    // from HUBTOP_PROFILE beside --instance keeps lending that instance its protections.)
+    if typed_anywhere("profile") && typed_anywhere("instance") {
+        def.error(
+            clap::error::ErrorKind::ArgumentConflict,
+            "--profile and --instance name two targets; give one (a profile has its instance)",
+        )
+        .exit();
+    }
     if g.demo {
         for id in ["instance", "profile"] {
             if typed_anywhere(id) {
@@ -236,7 +248,10 @@ pub enum Command {
         output: Output,
     },
     /// Retry queue entries (set their state to ready): outbound or inbound sys_ids or numbers.
-    #[command(after_help = "Example:\n  hubtop retry ISO0001012 ISO0001013")]
+    #[command(after_help = "Each entry is followed until the queue processed it or it failed again \
+                            (exit 1), like every action; --no-follow sends and reports at once.\n\n\
+                            Examples:\n  hubtop retry ISO0001012 ISO0001013\n  \
+                            hubtop retry --no-follow ISO0001012")]
     Retry {
         /// Entries: numbers (ISO…, ISI…) or sys_ids.
         ids: Vec<String>,
@@ -363,12 +378,15 @@ pub enum Command {
 /// How an acting command waits for the outcome, or only shows what it would send.
 #[derive(Debug, Args, Clone, Default, PartialEq)]
 pub struct ActArgs {
-    /// Follow the outcome this long (e.g. 120s, 2m) [default: the profile's follow_secs, else 120 s;
-    /// retry and skip are followed only when this is given]. Progress goes to stderr; no
-    /// outcome within it exits 6 (sent, outcome unknown).
+    /// How long to follow the outcome (e.g. 120s, 2m). Every action is followed by default,
+    /// retry and skip too (a retry until the queue processed the entry or it failed again),
+    /// for the profile's follow_secs, else 120 s. Progress goes to stderr; the exit code is
+    /// the outcome's (1 failed again); no outcome within the window exits 6 (sent, outcome
+    /// unknown).
     #[arg(long, value_name = "DURATION", value_parser = parse_follow, conflicts_with = "no_follow")]
     pub follow: Option<std::time::Duration>,
-    /// Send and report at once, without following the outcome.
+    /// Do not follow: send, and exit 0 once the instance accepted the request. The outcome
+    /// is then unknown: the audit log records "sent", never "ok".
     #[arg(long)]
     pub no_follow: bool,
     /// Show what would be sent (method, path, body) and send nothing.

@@ -14,3 +14,5 @@ pub const FORBIDDEN: u8 = 5;
 /// Sent, outcome unknown: the instance may have acted. Check the record before sending
 /// again; never resend blindly (unlike [`FAILED`], where the instance said it did not).
 pub const UNKNOWN: u8 = 6;
+/// A record named on the command line does not exist on the instance (nothing was sent).
+pub const NOT_FOUND: u8 = 7;

@@ -117,6 +117,7 @@ impl Error {
             | Error::TimedOut { .. }
             | Error::NotAnInstance { .. } => exit::UNREACHABLE,
             Error::Invalid(_) => exit::USAGE,
+            Error::NotFound(_) => exit::NOT_FOUND,
             _ => exit::FAILED,
         }
     }

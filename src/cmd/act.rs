@@ -2,8 +2,9 @@
 //! A signal (TERM, HUP, INT) stops sending; what was sent gets up to
 //! [`crate::signals::GRACE`] to answer, the rest is recorded as "unknown".
 //!
-//! An action is followed for the follow window (`--follow`, else the profile's
-//! `follow_secs`, else 120 s; `--no-follow` sends and reports at once), with progress on
+//! Every action — retry and skip too — is followed for the follow window (`--follow`,
+//! else the profile's `follow_secs`, else 120 s; `--no-follow` sends and reports at once,
+//! and the audit records "sent", not "ok"), with progress on
 //! stderr: a spinner on a terminal, a plain line per look otherwise. `--dry-run` shows
 //! what would be sent and sends nothing.
 
@@ -22,6 +23,30 @@ use crate::ops::{Ops, Outcome, Progress, Subject};
 
 /// The follow window when neither the flag nor the profile says.
 pub const DEFAULT_FOLLOW: Duration = Duration::from_secs(120);
+
+/// What a refused command was for, as the audit log records it: the verb, each record as
+/// named on the command line, and the inputs that would have been sent (an update's
+/// fields and comment).
+pub fn refused_lines(cmd: &Command) -> Vec<(&'static str, String, Value)> {
+    let one = |verb: &'static str, id: &str, inputs: Value| vec![(verb, id.to_string(), inputs)];
+    match cmd {
+        Command::Retry { ids, .. } => ids.iter().map(|i| ("retry", i.clone(), Operation::Retry.inputs())).collect(),
+        Command::Skip { ids, .. } => ids.iter().map(|i| ("skip", i.clone(), Operation::Skip.inputs())).collect(),
+        Command::Rerun { execution, .. } => one("rerun", execution, serde_json::json!({"execution": execution})),
+        Command::Create { number, .. } => one("create", number, serde_json::json!({})),
+        Command::Cancel { number, .. } => one("cancel", number, serde_json::json!({})),
+        Command::Update { number, comment, set, .. } => {
+            let fields: Map<String, Value> = set
+                .iter()
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), Value::String(v.to_string())))
+                .collect();
+            let op = Operation::Update { changed: fields, comment: comment.clone().unwrap_or_default() };
+            one("update", number, op.inputs())
+        }
+        _ => Vec::new(),
+    }
+}
 
 /// The acting flags of a command.
 fn act_args(cmd: &Command) -> ActArgs {
@@ -44,9 +69,10 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
         (false, Some(d)) => d,
         (false, None) => profile_follow.unwrap_or(DEFAULT_FOLLOW),
     };
-    // A retry or skip is followed only when --follow asks: its outcome is then the
-    // queue's answer; otherwise the PATCH's (state → ready), and it says so.
-    let run = Run { ops, dry_run: a.dry_run, follow_entries: a.follow.is_some() };
+    // Every action is followed to its outcome (a retry: until the queue processed the
+    // entry or it failed again) unless --no-follow.
+    let no_follow = a.no_follow || ops.follow_timeout.is_zero();
+    let run = Run { ops, dry_run: a.dry_run, no_follow };
     let ops = run.ops.clone();
     let mut signals = crate::signals::Signals::install();
     let work = act_unsignalled(&run, cmd);
@@ -80,8 +106,8 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
 struct Run {
     ops: Ops,
     dry_run: bool,
-    /// Queue entries are followed only when `--follow` asks.
-    follow_entries: bool,
+    /// `--no-follow`: sent and reported at once; the audit records "sent".
+    no_follow: bool,
 }
 
 async fn act_unsignalled(run: &Run, cmd: Command) -> u8 {
@@ -217,11 +243,20 @@ async fn send(run: &Run, op: &Operation, t: &Subject) -> u8 {
     if run.dry_run {
         return dry_run(ops, op, t).await;
     }
+    if run.no_follow {
+        return send_unfollowed(ops, op, t).await;
+    }
     let reporter = Reporter::new();
     let sent = ops.run(op, t, true, |p| reporter.progress(p)).await;
     drop(reporter);
     match &sent.outcome {
         // Named, so a line of several (`retry A B C`) says whose it is.
+        // Queued again and not processed within the window: exit 6, like any unknown.
+        o if o.is_waiting() => eprintln!("hubtop: {}: outcome unknown — {}", t.label, o.text()),
+        // A skip is done once accepted: the state it left and the one it is in.
+        Outcome::Ok(s) if *op == Operation::Skip => {
+            println!("{}: {} → {}", t.label, t.record.get("state"), s.trim_start_matches("state → "))
+        }
         Outcome::Ok(s) | Outcome::Failed(s) if s.contains(&t.label) => println!("{s}"),
         Outcome::Ok(s) | Outcome::Failed(s) => println!("{}: {s}", t.label),
         Outcome::Unknown(s) => eprintln!("hubtop: {}: outcome unknown — {s}", t.label),
@@ -244,8 +279,7 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
         }
         let c = match ops.client.find_entry(id).await {
             Ok((e, r)) if run.dry_run => dry_run(ops, &op, &Subject::new(e, &r)).await,
-            Ok((e, r)) if run.follow_entries => send(run, &op, &Subject::new(e, &r)).await,
-            Ok((e, r)) => send_unfollowed(ops, &op, &Subject::new(e, &r)).await,
+            Ok((e, r)) => send(run, &op, &Subject::new(e, &r)).await,
             Err(e) => {
                 eprintln!("hubtop: {id}: {e}");
                 e.exit_code()
@@ -256,10 +290,24 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
     code
 }
 
+/// `--no-follow`: sent, and reported as soon as the instance accepted it; what came of
+/// it is not known (the audit records "sent", never "ok").
 async fn send_unfollowed(ops: &Ops, op: &Operation, t: &Subject) -> u8 {
     let sent = ops.run(op, t, false, |_| {}).await;
     match &sent.outcome {
-        Outcome::Ok(s) => println!("{}: {} → {}", t.label, t.record.get("state"), s.trim_start_matches("state → ")),
+        // A skip is done once accepted: skipped is where the entry stays.
+        Outcome::Ok(s) if *op == Operation::Skip => {
+            println!("{}: {} → {}", t.label, t.record.get("state"), s.trim_start_matches("state → "))
+        }
+        Outcome::Ok(s) if matches!(op, Operation::Retry) => println!(
+            "{}: {} → {} (sent, not followed: outcome unknown; see it with `hubtop get {} {}`)",
+            t.label,
+            t.record.get("state"),
+            s.trim_start_matches("state → "),
+            t.entity.name(),
+            t.label
+        ),
+        Outcome::Ok(s) => println!("{}: {s} (sent, not followed: outcome unknown)", t.label),
         Outcome::Failed(s) => eprintln!("hubtop: {}: {s}", t.label),
         Outcome::Unknown(s) => eprintln!("hubtop: {}: outcome unknown — {s}", t.label),
         Outcome::NotSent(s) => eprintln!("hubtop: refused: {s}; nothing was sent"),

@@ -29,6 +29,11 @@ pub fn run(action: ConfigAction) -> u8 {
                 exit::USAGE
             }
         },
+        // No config yet is no profiles yet: an empty list, and what to do next.
+        ConfigAction::List { output } if !path.exists() => {
+            eprintln!("hubtop: no config at {}: create one with `hubtop config init`", path.display());
+            list(&Config::default(), output)
+        }
         ConfigAction::List { output } => match load(&path) {
             Ok(c) => list(&c, output),
             Err(code) => code,
@@ -61,9 +66,10 @@ fn source(s: Option<&SecretSource>) -> String {
 }
 
 fn list(c: &Config, output: crate::cli::Output) -> u8 {
-    if c.profiles.is_empty() {
-        eprintln!("hubtop: no profiles in {} (add one: hubtop config edit)", config::config_path().display());
-        return exit::USAGE;
+    // No profiles is an empty list (exit 0): nothing on stdout, `[]` in json and yaml.
+    let path = config::config_path();
+    if c.profiles.is_empty() && path.exists() {
+        eprintln!("hubtop: no profiles in {}: add one with `hubtop config edit`", path.display());
     }
     let is_default = |n: &str| c.default_profile.as_deref() == Some(n);
     let who = |p: &config::Profile| p.user.clone().or_else(|| p.client_id.clone()).unwrap_or_else(|| "—".into());

@@ -264,7 +264,7 @@ fn names_of_raw(e: Entity, v: &Value) -> [String; 2] {
     [get(id_field(e)), get("sys_id")]
 }
 
-/// The text to print and the exit code: 1 when a record named was not found. `first`:
+/// The text to print and the exit code: [`exit::NOT_FOUND`] when a record named was not found. `first`:
 /// the first print (a missing record is reported once).
 fn render(a: &GetArgs, plan: &Plan, got: &Got, first: bool) -> (String, u8) {
     let e = plan.e;
@@ -318,14 +318,16 @@ fn render(a: &GetArgs, plan: &Plan, got: &Got, first: bool) -> (String, u8) {
         let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
         eprintln!(
             "hubtop: no {} {} (by {} or sys_id); search with: hubtop get {} --query '{}LIKE…'",
-            e.name(),
+            e.desc().label_one.to_lowercase(),
             list.join(", "),
             id_field(e),
             e.name(),
             id_field(e)
         );
     }
-    (text, exit::FAILED)
+    // Nothing found of what was named: nothing on stdout (no empty header, no `[]`).
+    let text = if found.is_empty() { String::new() } else { text };
+    (text, exit::NOT_FOUND)
 }
 
 /// What `-o name` prints: the number, else the sys_id (a title may hold spaces, and the

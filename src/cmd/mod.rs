@@ -89,7 +89,30 @@ fn completion_script(shell: clap_complete::Shell, buf: &mut Vec<u8>) -> std::io:
          # commands, options, record kinds, and the profile names of the config of the moment.\n\
          # Print them again after upgrading hubtop: the way they ask may change between versions."
     )?;
-    sh.write_registration("COMPLETE", "hubtop", "hubtop", &completer, buf)
+    // bash registers a list of command names: also the name this binary was run by (a
+    // symlink or a copy named otherwise). A path (`./target/debug/hubtop`) needs nothing
+    // more: bash falls back to the part after the last slash. (zsh's and fish's scripts
+    // take one name.)
+    let names = match shell {
+        clap_complete::Shell::Bash => command_names(std::env::args_os().next()),
+        _ => vec!["hubtop".to_string()],
+    };
+    sh.write_registration("COMPLETE", "hubtop", &names.join(" "), &completer, buf)
+}
+
+/// `hubtop` and the name the binary was invoked by, when it differs and is a plain word
+/// the shells take as it is.
+fn command_names(argv0: Option<std::ffi::OsString>) -> Vec<String> {
+    let mut names = vec!["hubtop".to_string()];
+    let invoked = argv0.as_deref().map(std::path::Path::new).and_then(std::path::Path::file_name);
+    if let Some(n) = invoked.and_then(|n| n.to_str())
+        && n != "hubtop"
+        && !n.is_empty()
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.+".contains(c))
+    {
+        names.push(n.to_string());
+    }
+    names
 }
 
 /// Runs a command against the resolved instance; every mutating one is written to the
@@ -115,10 +138,9 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         Err((code, msg)) => return refuse(code, &msg),
     };
     if target.read_only && is_mutating(&cmd) {
-        return refuse(
-            exit::USAGE,
-            "refused: read-only (--read-only or the profile) forbids this command; nothing was sent",
-        );
+        let why = "refused: read-only (--read-only or the profile) forbids this command; nothing was sent";
+        audit_refusal(config, &target, &cmd, "read-only (--read-only or the profile)");
+        return refuse(exit::USAGE, why);
     }
     let (client, sim) = match target.connect(false).await {
         Ok(x) => x,
@@ -148,6 +170,27 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         s.shutdown().await;
     }
     code
+}
+
+/// Records a command refused before it connected (read-only) in the audit log, as
+/// [`crate::ops::Ops::refuse`] records what the operations layer refuses: one "refused"
+/// line per record named, with the reason. Nothing was looked up, so each record is as
+/// the operator named it.
+fn audit_refusal(config: &Config, target: &Target, cmd: &Command, why: &str) {
+    let (instance, user) = match &target.client {
+        Some(c) => (c.base_url.clone(), c.auth.principal().to_string()),
+        None => ("the embedded demo instance".to_string(), String::new()),
+    };
+    let path = crate::config::data_dir().join("audit.jsonl");
+    match audit::Audit::open(Some(&path), &instance, &user) {
+        Ok(a) => {
+            let a = a.with_profile(target.profile.as_deref()).with_rotation(audit::Rotation::from_config(config));
+            for (verb, record, inputs) in act::refused_lines(cmd) {
+                a.refused(verb, &record, &inputs, why);
+            }
+        }
+        Err(e) => eprintln!("hubtop: cannot open the audit log: {e}"),
+    }
 }
 
 /// What a command that needs an instance says when none was named.

@@ -108,6 +108,8 @@ impl Sheet {
     pub fn render(&self, o: crate::cli::Output) -> String {
         use crate::cli::Output;
         match o {
+            // Nothing to list: nothing at all (json and yaml: an empty list).
+            Output::Table | Output::Wide | Output::Csv if self.rows.is_empty() => String::new(),
             Output::Table | Output::Wide => text_table(&self.headers, &self.rows, false),
             Output::Csv => csv(&self.headers, &self.rows, false),
             Output::Json => json(&Value::Array(self.objects.clone())),

@@ -104,12 +104,17 @@ pub fn protection(p: &Profile) -> &'static str {
 
 /// Lists every profile with its reachability; exit code 4 when any does not answer.
 pub async fn profiles(config: &Config, output: Output) -> u8 {
+    // No profiles is an empty list (exit 0), with what to do next on stderr.
     if config.profiles.is_empty() {
-        eprintln!(
-            "hubtop: no profiles in {}: create the file with `hubtop config init`, then add [profiles.NAME] (`hubtop config edit`)",
-            crate::config::config_path().display()
-        );
-        return exit::USAGE;
+        let path = crate::config::config_path();
+        if path.exists() {
+            eprintln!("hubtop: no profiles in {}: add one with `hubtop config edit`", path.display());
+        } else {
+            eprintln!(
+                "hubtop: no config at {}: create one with `hubtop config init`, then add a profile (`hubtop config edit`)",
+                path.display()
+            );
+        }
     }
     let reach = futures::future::join_all(config.profiles.values().map(probe)).await;
     let rows = config.profiles.iter().zip(&reach);

@@ -27,7 +27,7 @@ pub enum BulkEvent {
 }
 
 /// How an entry that was queued again and never processed within the follow time reads
-/// (an `ok`: it was set back to ready; the queue has not got to it).
+/// (the console counts it "still waiting"; the audit records "unknown": it may yet fail).
 pub const QUEUED_AGAIN: &str = "queued again; the instance has not processed it yet";
 
 /// How often the followed entries are read (one request for all of them).
@@ -119,7 +119,13 @@ impl Ops {
         if *op == Operation::Retry && matches!(outcome, Outcome::Ok(_)) {
             return Held::Follow(ticket);
         }
-        self.flight.leave(ticket, outcome.word(), outcome.text());
+        // Accepted, not followed (a cancel, a rerun): "sent", as for a single one.
+        match &outcome {
+            Outcome::Ok(s) if *op != Operation::Skip => {
+                self.flight.leave(ticket, super::NOT_FOLLOWED, &format!("{s}; {}", super::NOT_FOLLOWED_DETAIL))
+            }
+            o => self.flight.leave(ticket, o.word(), o.text()),
+        }
         Held::Done(outcome)
     }
 

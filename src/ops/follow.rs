@@ -246,7 +246,13 @@ impl Ops {
                     progress(Progress::Waiting { what, elapsed: start.elapsed(), window, looks: n });
                 }
                 Some(QueueState::Ready | QueueState::Processing) => {
-                    return Ok(Outcome::Ok("queued again; the instance has not processed it yet".into()));
+                    let secs = window.as_secs();
+                    return Ok(Outcome::Ok(format!(
+                        "{} (within {secs}s) — see what it comes to with `hubtop get {} {}`",
+                        super::QUEUED_AGAIN,
+                        t.entity.name(),
+                        t.label
+                    )));
                 }
                 Some(QueueState::Processed) => {
                     let code = r.get("response_code");

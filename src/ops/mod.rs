@@ -59,9 +59,11 @@ impl Outcome {
         }
     }
 
-    /// The word the audit log records.
+    /// The word the audit log records. A retried entry the queue had not processed when
+    /// following ended is "unknown": it may yet fail.
     pub fn word(&self) -> &'static str {
         match self {
+            o if o.is_waiting() => "unknown",
             Outcome::Ok(_) => "ok",
             Outcome::Failed(_) => "failed",
             Outcome::Unknown(_) => "unknown",
@@ -115,7 +117,10 @@ impl Ops {
         // Every field and value checked against the table before anything is sent.
         let op = &match self.checked(op, t) {
             Ok(op) => op,
-            Err(why) => return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::USAGE },
+            Err(why) => {
+                self.refuse(op, t, &why);
+                return Sent { outcome: Outcome::NotSent(why), exit: crate::exit::USAGE };
+            }
         };
         let follow = follow && !self.follow_timeout.is_zero();
         let ticket = match self.begin(op, t) {
@@ -125,6 +130,8 @@ impl Ops {
         let sent = match self.perform(op, t, follow, &progress).await {
             Ok(outcome) => {
                 let exit = match outcome {
+                    // Queued again, not processed within the window: the outcome is unknown.
+                    ref o if o.is_waiting() => crate::exit::UNKNOWN,
                     Outcome::Ok(_) => crate::exit::OK,
                     // Refused for want of configuration: nothing ran.
                     Outcome::NotSent(_) => crate::exit::USAGE,
@@ -139,8 +146,24 @@ impl Ops {
                 Sent { outcome, exit }
             }
         };
-        self.flight.leave(ticket, sent.outcome.word(), sent.outcome.text());
+        // Accepted but not followed: the audit says "sent", never "ok" (a skip is done
+        // once accepted: skipped is where an entry stays).
+        match &sent.outcome {
+            Outcome::Ok(s) if !follow && *op != Operation::Skip => {
+                self.flight.leave(ticket, NOT_FOLLOWED, &format!("{s}; {NOT_FOLLOWED_DETAIL}"))
+            }
+            o => self.flight.leave(ticket, o.word(), o.text()),
+        }
         sent
+    }
+
+    /// Records in the audit log an operation refused before anything was sent, with the
+    /// reason (one line, outcome "refused"). [`Ops::run`] calls it for what it refuses;
+    /// a front end that refuses earlier (the console's read-only or a rule checked on a
+    /// key) calls it too, so the log reads the same whichever refused.
+    pub fn refuse(&self, op: &Operation, t: &Subject, why: &str) {
+        let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
+        self.audit.refused(op.verb(), &record, &sent_inputs(op, t), why);
     }
 
     /// The operation with its fields and values checked against the table (the profile's
@@ -160,12 +183,15 @@ impl Ops {
     /// ticket's holder writes the outcome ([`flight::Flight::leave`]).
     fn begin(&self, op: &Operation, t: &Subject) -> Result<flight::Ticket, Sent> {
         if let Err(why) = rules::applies(op, t.entity, &t.record) {
-            return Err(Sent { outcome: Outcome::NotSent(format!("{}: {why}", t.label)), exit: crate::exit::USAGE });
+            let why = format!("{}: {why}", t.label);
+            self.refuse(op, t, &why);
+            return Err(Sent { outcome: Outcome::NotSent(why), exit: crate::exit::USAGE });
         }
         let record = format!("{}:{}", self.client.table(t.entity), t.sys_id);
         let audit = Arc::clone(&self.audit);
+        let inputs = sent_inputs(op, t);
         let ticket = self.flight.enter(&t.label, || {
-            let id = audit.begin(op.verb(), &record, &op.inputs());
+            let id = audit.begin(op.verb(), &record, &inputs);
             Box::new(move |word: &str, detail: &str| audit.complete(id, word, detail))
         });
         ticket.ok_or_else(|| {
@@ -200,6 +226,37 @@ impl Ops {
             }
             Operation::Update { changed, comment } => self.update(t, changed, comment, follow, progress).await,
         }
+    }
+}
+
+/// The audit word for an operation the instance accepted whose outcome was not
+/// followed (`--no-follow`, a follow window of 0): not "ok", which would claim the
+/// outcome.
+pub const NOT_FOLLOWED: &str = "sent";
+/// What the audit adds to the detail of an operation not followed.
+pub const NOT_FOLLOWED_DETAIL: &str = "not followed: outcome unknown";
+
+/// What an operation sends, as the audit log records it: the PATCHed fields, or the
+/// trigger's inputs.
+pub fn sent_inputs(op: &Operation, t: &Subject) -> Value {
+    use crate::domain::state::WorkOrderState;
+    let record = || Map::from_iter([("record".to_string(), Value::String(t.sys_id.clone()))]);
+    match op {
+        Operation::WorkOrder(WorkOrderOp::Cancel) if t.record.get("state") != WorkOrderState::Canceled.as_str() => {
+            serde_json::json!({"state": WorkOrderState::Canceled.as_str()})
+        }
+        Operation::WorkOrder(WorkOrderOp::Cancel | WorkOrderOp::Create) => Value::Object(record()),
+        Operation::WorkOrder(WorkOrderOp::Update) => {
+            let mut m = record();
+            m.insert("changed_fields".into(), serde_json::json!([]));
+            m.insert("comment".into(), serde_json::json!(""));
+            Value::Object(m)
+        }
+        Operation::Update { changed, comment } if changed.is_empty() && comment.trim().is_empty() => {
+            sent_inputs(&Operation::WorkOrder(WorkOrderOp::Update), t)
+        }
+        Operation::Rerun => serde_json::json!({"execution": t.sys_id}),
+        other => other.inputs(),
     }
 }
 

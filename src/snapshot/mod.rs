@@ -23,7 +23,8 @@
 //!
 //! A reader refuses a `version` newer than it knows ([`VERSION`]) with a message that says so.
 //! Payload-like fields ([`PAYLOAD_FIELDS`]) are redacted unless `--keep-payloads`: the value
-//! becomes `[redacted: N bytes, sha256 XXXXXXXXXXXXXXXX]` (empty values stay empty). No
+//! becomes `[redacted TAG: N bytes, sha256 XXXXXXXXXXXXXXXX]` (empty values stay empty; TAG is
+//! 8 letters naming the kind of message, see [`redact`]). No
 //! credential is ever written: only the domain's fields are asked for (`sysparm_fields`), and
 //! any field whose name looks like a secret is dropped besides, and a URL field loses any
 //! `user:password@` it carries.
@@ -68,15 +69,49 @@ pub fn is_payload(e: Entity, field: &str) -> bool {
     PAYLOAD_FIELDS.iter().any(|(x, fs)| *x == e && fs.contains(&field))
 }
 
-/// A redacted value: its length and the start of its SHA-256, so equal values stay
-/// recognisably equal and nothing of the text remains.
+/// A redacted value: a group tag, its length and the start of its SHA-256, so equal
+/// values stay recognisably equal and nothing of the text remains.
+///
+/// The tag (8 letters) is a hash of the value with its ids and numbers folded
+/// ([`group_key`]): values that differ only there share it, different messages do not.
+/// It is letters only, so the overview's grouping of errors (which folds digits and
+/// hex ids, as in the byte count and the SHA-256) keeps different redacted errors
+/// apart instead of merging every one into `[redacted: # bytes, …]`.
 pub fn redact(v: &str) -> String {
     if v.is_empty() {
         return String::new();
     }
     let h = sha2::Sha256::digest(v.as_bytes());
     let hex: String = h.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!("[redacted: {} bytes, sha256 {hex}]", v.len())
+    let g = sha2::Sha256::digest(group_key(v).as_bytes());
+    let tag: String = g.iter().take(8).map(|b| char::from(b'a' + b % 26)).collect();
+    format!("[redacted {tag}: {} bytes, sha256 {hex}]", v.len())
+}
+
+/// A message with its ids and numbers folded to `#` (a word holding a digit), keeping
+/// HTTP status codes (a word of 3 digits, 100–599): what makes two errors the same kind.
+pub fn group_key(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let status = word.len() == 3 && word.parse::<u16>().is_ok_and(|n| (100..600).contains(&n));
+        if word.chars().any(|c| c.is_ascii_digit()) && !status {
+            out.push('#');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in v.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// The snapshot's header line.
@@ -302,7 +337,7 @@ mod tests {
         s.write(&path).unwrap();
         let back = Snapshot::read(&path).unwrap();
         assert_eq!(back, s);
-        assert!(back.records[&Entity::Outbound][0]["payload"].starts_with("[redacted: 11 bytes"));
+        assert!(back.records[&Entity::Outbound][0]["payload"].contains(": 11 bytes, sha256 "));
         // Only the file itself is left in the directory.
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         // A newer version.
@@ -330,5 +365,25 @@ mod tests {
         let p =
             clean(Entity::Providers, [("base_url".to_string(), "https://u:pw@fm.example.com/api".to_string())], true);
         assert_eq!(p["base_url"], "https://fm.example.com/api");
+    }
+
+    /// A rehearsal's overview groups errors by their text with ids and numbers folded
+    /// (the console's `normalise`): redacted errors of different kinds must stay apart
+    /// there, and one kind differing only in numbers together (a walkthrough saw every
+    /// redacted `last_error` merged into one group).
+    #[test]
+    fn redacted_errors_group_by_kind_on_the_overview() {
+        let norm = |v: &str| crate::app::overview::normalise(&redact(v));
+        let timeout = norm("HTTP 504: provider FM-Keystone timed out after 30s");
+        let auth = norm("HTTP 401: invalid credentials for provider FM-Keystone");
+        assert_ne!(timeout, auth, "different errors, different groups");
+        assert_ne!(norm("HTTP 503: unavailable"), norm("HTTP 502: unavailable"), "status codes tell errors apart");
+        assert_eq!(timeout, norm("HTTP 504: provider FM-Keystone timed out after 9s"), "numbers fold");
+        assert_eq!(
+            norm("record 0123456789abcdef0123456789abcdef missing"),
+            norm("record fedcba9876543210fedcba9876543210 missing"),
+            "ids fold"
+        );
+        assert!(!redact("secret text").contains("secret"), "nothing of the text remains");
     }
 }

@@ -71,6 +71,13 @@ pub fn actions(audit: &str) -> Vec<Action> {
                     outcome: "no outcome recorded".into(),
                 });
             }
+            // Refused before anything was sent: one line, with the reason.
+            "refused" => out.push(Action {
+                time: s("time"),
+                action: s("action"),
+                record: s("record"),
+                outcome: format!("refused: {}", s("detail")),
+            }),
             "done" => {
                 if let Some(&i) = index.get(&s("id")) {
                     let d = s("detail");
@@ -96,9 +103,12 @@ pub fn render(before: &Snapshot, after: &Snapshot, audit: &str) -> String {
     let _ = writeln!(o, "Entries by state (before -> after):");
     let empty = Vec::new();
     let rows = |s: &'_ Snapshot, e: Entity| s.records.get(&e).unwrap_or(&empty).clone();
-    for (e, field) in
-        [(Entity::Outbound, "state"), (Entity::Inbound, "state"), (Entity::WorkOrders, "integration_state")]
-    {
+    for (e, field) in [
+        (Entity::Outbound, "state"),
+        (Entity::Inbound, "state"),
+        (Entity::WorkOrders, "integration_state"),
+        (Entity::Executions, "state"),
+    ] {
         let (b, a) = (by_state(&rows(before, e), field), by_state(&rows(after, e), field));
         let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
         keys.sort();
@@ -141,6 +151,37 @@ pub fn render(before: &Snapshot, after: &Snapshot, audit: &str) -> String {
         let _ = writeln!(o, "  … and {} more", changed.len() - SHOWN);
     }
     let _ = writeln!(o);
+    // Executions the rehearsal ran (a retry's flow, a rerun, a create), and those whose
+    // state changed.
+    let before_ex: HashMap<String, &Fields> = before
+        .records
+        .get(&Entity::Executions)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| Some((r.get("sys_id")?.clone(), r)))
+        .collect();
+    let mut runs: Vec<(String, String, String, String)> = Vec::new();
+    for r in after.records.get(&Entity::Executions).into_iter().flatten() {
+        let f = |k: &str| r.get(k).cloned().unwrap_or_default();
+        let id = f("sys_id");
+        let now = f("state");
+        let was = before_ex.get(&id).map(|b| b.get("state").cloned().unwrap_or_default());
+        if was.as_deref() != Some(now.as_str()) {
+            let started = f("started");
+            let when = if started.is_empty() { f("sys_created_on") } else { started };
+            runs.push((when, f("name"), was.unwrap_or_else(|| "(new)".into()), now));
+        }
+    }
+    runs.sort();
+    let _ = writeln!(o, "Executions run or changed in the rehearsal: {}", runs.len());
+    for (when, name, was, now) in runs.iter().take(SHOWN) {
+        let name = if name.is_empty() { "(unnamed flow)" } else { name.as_str() };
+        let _ = writeln!(o, "  {when:<19}  {name}  {was} -> {now}");
+    }
+    if runs.len() > SHOWN {
+        let _ = writeln!(o, "  … and {} more", runs.len() - SHOWN);
+    }
+    let _ = writeln!(o);
     let acts = actions(audit);
     // Records by their numbers where they have one (the audit names `table:sys_id`).
     let numbers: HashMap<&str, &str> = after
@@ -157,4 +198,55 @@ pub fn render(before: &Snapshot, after: &Snapshot, audit: &str) -> String {
         let _ = writeln!(o, "  {} UTC  {:<8} {:<14} {}", a.time, a.action, record, a.outcome);
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::Header;
+
+    fn snap(execs: &[(&str, &str, &str)]) -> Snapshot {
+        let header = Header {
+            format: crate::snapshot::FORMAT.into(),
+            version: crate::snapshot::VERSION,
+            hubtop: "0".into(),
+            profile: Some("prod".into()),
+            instance: "https://acme.example".into(),
+            taken_at: "2026-12-06 22:40:00".into(),
+            since: "2026-11-29 22:40:00".into(),
+            payloads: "redacted".into(),
+            tables: Default::default(),
+            mapping: Default::default(),
+            choices: Default::default(),
+            choices_from: "built-in".into(),
+        };
+        let rows = execs
+            .iter()
+            .map(|(id, name, state)| {
+                [("sys_id", *id), ("name", *name), ("state", *state), ("started", "2026-12-06 23:00:00")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .collect();
+        Snapshot { header, records: [(Entity::Executions, rows)].into_iter().collect(), requests: 0 }
+    }
+
+    /// A walkthrough found the report silent about executions: the flows a rehearsal ran
+    /// (a rerun, a retry's flow) are what a change request needs to read.
+    #[test]
+    fn the_report_lists_executions_by_state_and_those_the_rehearsal_ran() {
+        let before = snap(&[("e1", "Acme create", "ERROR"), ("e2", "Acme update", "COMPLETE")]);
+        let after = snap(&[
+            ("e1", "Acme create", "ERROR"),
+            ("e2", "Acme update", "COMPLETE"),
+            ("e3", "Acme create", "COMPLETE"),
+        ]);
+        let audit = r#"{"id":"a","time":"2026-12-06 23:00:00","phase":"refused","action":"retry","record":"x:1","outcome":"refused","detail":"read-only"}"#;
+        let text = render(&before, &after, audit);
+        assert!(text.contains("Executions") && text.contains("COMPLETE 1 -> 2"), "{text}");
+        assert!(text.contains("Executions run or changed in the rehearsal: 1"), "{text}");
+        assert!(text.contains("Acme create  (new) -> COMPLETE"), "{text}");
+        assert!(text.contains("refused: read-only"), "a refusal is an action of the log: {text}");
+    }
 }

@@ -56,10 +56,16 @@ struct Progress {
 }
 
 impl Progress {
-    /// The records the listings will bring, as counted before they start (the executions
-    /// and flows they reference come on top).
+    /// The records expected, as counted before the listings start: what each listing
+    /// will bring, and a first guess of the executions and flows they reference.
     fn expect(&self, n: usize) {
         self.expected.store(n, Ordering::Relaxed);
+    }
+
+    /// A part of the estimate made exact: `from` records were guessed, `to` will come
+    /// (the work orders, executions and flows the records read so far reference).
+    fn revise(&self, from: usize, to: usize) {
+        let _ = self.expected.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |e| Some(e - from.min(e) + to));
     }
 
     fn add(&self, n: usize) {
@@ -125,12 +131,18 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
         (Entity::History, window.as_str()),
         (Entity::WorkOrders, wo_window.as_str()),
     ];
-    let counts = plan.iter().map(|(e, query)| {
+    // The executions and flows come by reference, after the listings: guessed as the
+    // executions of the window and every flow, then made exact once their ids are known.
+    let guesses = [(Entity::Executions, window.as_str()), (Entity::Flows, "")];
+    let counts = plan.iter().chain(&guesses).map(|(e, query)| {
         let query = q(query);
         async move { client.stats(client.table(*e), &query, &[]).await }
     });
+    let (mut ex_guess, mut flow_guess) = (0, 0);
     if let Ok(counts) = client.batched(counts.collect()).await {
-        p.expect(counts.iter().map(|(n, _)| *n as usize).sum());
+        let n: Vec<usize> = counts.iter().map(|(n, _)| *n as usize).collect();
+        (ex_guess, flow_guess) = (n[plan.len()], n[plan.len() + 1]);
+        p.expect(n.iter().sum());
     }
     let mut recs: BTreeMap<Entity, Vec<Fields>> = BTreeMap::new();
     let keep = opts.keep_payloads;
@@ -147,12 +159,15 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
         &recs,
         &[(Entity::Outbound, "document_id"), (Entity::Inbound, "document_id"), (Entity::History, "task")],
     );
-    wos.extend(by_ids(client, Entity::WorkOrders, wanted.difference(&have).cloned().collect(), &p, keep).await?);
+    let more: BTreeSet<String> = wanted.difference(&have).cloned().collect();
+    p.revise(0, more.len());
+    wos.extend(by_ids(client, Entity::WorkOrders, more, &p, keep).await?);
     recs.insert(Entity::WorkOrders, wos);
     let ex_ids = referenced(
         &recs,
         &[(Entity::Outbound, "flow_context"), (Entity::Inbound, "flow_context"), (Entity::History, "flow_context")],
     );
+    p.revise(std::mem::take(&mut ex_guess), ex_ids.len());
     recs.insert(Entity::Executions, by_ids(client, Entity::Executions, ex_ids, &p, keep).await?);
     use crate::domain::records::provider::{CANCEL_FLOW, CREATE_FLOW, UPDATE_FLOW};
     let flow_ids = referenced(
@@ -164,6 +179,7 @@ async fn take_inner(client: &Client, opts: &Options) -> crate::client::Result<Sn
             (Entity::Executions, "flow"),
         ],
     );
+    p.revise(std::mem::take(&mut flow_guess), flow_ids.len());
     recs.insert(Entity::Flows, by_ids(client, Entity::Flows, flow_ids, &p, keep).await?);
     let (choices, choices_from) = choices(client).await;
     if p.on && p.tty {

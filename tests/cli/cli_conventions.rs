@@ -205,9 +205,9 @@ fn one_record_by_number_is_shown_field_by_field_and_as_an_object() {
     assert_eq!(v["state"]["display_value"], "Error", "{v}");
     assert_eq!(v["provider"]["value"].as_str().map(str::len), Some(32), "{v}");
 
-    // Several, in the order named; a missing one is reported after, exit 1.
+    // Several, in the order named; a missing one is reported after, exit 7 (not found).
     let o = on(&sim, &dir, &["get", "outbound", &numbers[1], n, "ISO9999999", "-o", "name"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(7), "{}", text(&o));
     assert_eq!(stdout(&o), format!("{}\n{n}\n", numbers[1]));
     assert!(stderr(&o).contains("ISO9999999"), "{}", text(&o));
 }
@@ -452,8 +452,10 @@ fn config_list_shows_no_secret_and_edit_saves_only_a_valid_file() {
     let o = hubtop(&dir).args(["--profile", "nope", "get", "outbound"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(stderr(&o).contains("hubtop config init"), "{}", text(&o));
+    // No config is no profiles: an empty list (exit 0), and the hint on stderr.
     let o = hubtop(&dir).args(["config", "list"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(stdout(&o), "", "{}", text(&o));
     assert!(stderr(&o).contains("hubtop config init"), "{}", text(&o));
 
     write_profiles(&dir);

@@ -92,6 +92,6 @@ fn a_url_that_is_not_an_instance_exits_4() {
         json!({"error": {"message": "No Record found", "detail": "Record doesn't exist"}, "status": "failure"});
     let stub = Stub::thread(move |_, _, _| reply(404, "application/json", &envelope.to_string()));
     let o = hubtop(&tmp("norecord"), &stub.url, &["rerun", "0123456789abcdef0123456789abcdef"]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(7), "not found: {}", stderr(&o));
     assert!(stderr(&o).contains("No Record found"), "{}", stderr(&o));
 }

@@ -128,8 +128,9 @@ fn actions_and_their_exit_codes() {
     let entry = failed[0]["number"].as_str().unwrap().to_string();
     let entry_id = failed[0]["sys_id"].as_str().unwrap().to_string();
 
-    // retry: a PATCH to ready, exit 0.
-    let o = hubtop(&sim, &["retry", &entry]);
+    // retry --no-follow: a PATCH to ready, exit 0 once accepted (audited "sent"; a
+    // followed retry is in trust_cli).
+    let o = hubtop(&sim, &["retry", "--no-follow", &entry]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(stdout(&o).contains(&entry) && stdout(&o).contains("ready"), "{}", text(&o));
     let counters = api(&sim, "/sim/counters");
@@ -143,7 +144,7 @@ fn actions_and_their_exit_codes() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(rows(&sim, OUTBOUND, &format!("number={e2}"))[0]["state"], "skipped");
     let o = hubtop(&sim, &["retry", "ISO9999999"]);
-    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(7), "not found: {}", text(&o));
     // A processed entry is refused as the console refuses it: the same rule, the same
     // words (both ask crate::domain::rules through crate::ops), exit 2, nothing sent.
     let done = wait_rows(&sim, OUTBOUND, "state=processed", "a processed entry");
@@ -186,13 +187,14 @@ fn actions_and_their_exit_codes() {
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     assert!(stdout(&o).contains("failed") && stdout(&o).contains("401"), "{}", text(&o));
     let o = hubtop(&sim, &["create", "WPT0000000"]);
-    assert_eq!(o.status.code(), Some(1), "unknown work order: {}", text(&o));
+    assert_eq!(o.status.code(), Some(7), "unknown work order: {}", text(&o));
 
     // The audit log has both lines of every action sent, each with its outcome (the
-    // refusals before sending are not actions sent).
+    // unfollowed retry is "sent"; the refusals before sending are one "refused" line
+    // each, not actions sent).
     let audited = crate::common::audit::outcomes(&sim.dir.join("audit.jsonl"));
     let outcomes: Vec<&str> = audited.iter().map(|(_, o)| o.as_str()).collect();
-    assert_eq!(outcomes, ["ok", "ok", "ok", "ok", "ok", "failed"], "{audited:?}");
+    assert_eq!(outcomes, ["sent", "ok", "ok", "ok", "ok", "failed"], "{audited:?}");
 }
 
 #[test]

@@ -24,3 +24,4 @@ mod real_instance;
 mod real_instance_trust;
 mod snapshot;
 mod tls;
+mod trust_cli;

@@ -24,6 +24,8 @@ pub fn split(dir: &Path) -> (Vec<Value>, Vec<Value>) {
         match v["phase"].as_str() {
             Some("sent") => sent.push(v),
             Some("done") => done.push(v),
+            // An action refused before sending: one line, no pair.
+            Some("refused") => {}
             other => panic!("an audit line of phase {other:?}: {v}"),
         }
     }
