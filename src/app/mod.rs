@@ -9,6 +9,7 @@ mod dialogs;
 pub mod filter;
 pub mod fleet;
 mod input;
+mod job;
 pub mod keys;
 pub mod layout;
 pub mod list;
