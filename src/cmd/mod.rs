@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::cli::{Command, Global};
 use crate::config::{Config, OsKeyring};
-use crate::target::Target;
+use crate::target::{NO_TARGET, Target};
 use crate::{audit, exit};
 
 pub use get::table_columns;
@@ -149,10 +149,6 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
     }
     code
 }
-
-/// What a command that needs an instance says when none was named.
-pub const NO_TARGET: &str = "no instance: name a profile (--profile NAME or HUBTOP_PROFILE; create one with \
-                             `hubtop config init`), or --instance URL, or --demo for the embedded demo instance";
 
 fn refuse(code: u8, msg: &str) -> u8 {
     eprintln!("hubtop: {msg}");

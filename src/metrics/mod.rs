@@ -3,7 +3,6 @@
 //! has it, within the profile's request budget); `/metrics` serves the last poll of
 //! each, so however often Prometheus scrapes, the instances see the same requests.
 
-mod args;
 mod expose;
 mod poll;
 
@@ -20,11 +19,11 @@ use axum::routing::get;
 use parking_lot::RwLock;
 use tokio::sync::watch;
 
-pub use args::MetricsArgs;
 pub use expose::{OPENMETRICS, PROMETHEUS_TEXT, ProfileState, render};
 pub use poll::{Sample, poll};
 
-use crate::cli::Global;
+use crate::cli::args::MetricsArgs;
+use crate::cli::global::Global;
 use crate::client::{Client, Error};
 use crate::config::{Config, OsKeyring};
 use crate::exit;
