@@ -106,7 +106,7 @@ pub struct Settings {
     /// Poll slower while nothing changes (false: every `refresh`, as before).
     pub adaptive: bool,
     /// The client's request budget and Batch API support, read between requests.
-    pub meter: Option<crate::client::budget::Meter>,
+    pub meter: Option<crate::client::meter::Meter>,
     /// The profile connected to (`demo`: the embedded instance; `None`: `--instance`).
     pub profile: Option<String>,
     /// `REHEARSAL of <source> @ <time>`: the console runs on a snapshot's copy.
