@@ -28,6 +28,7 @@ pub mod seed;
 pub mod store;
 pub mod traffic;
 pub mod tz;
+pub mod user;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
