@@ -11,9 +11,9 @@
 use serde_json::{Map, Value};
 
 use crate::domain::Entity;
+use crate::domain::entity::choice_label;
 use crate::domain::mapping::{Mapping, SYSTEM_FIELDS, domain_fields};
 use crate::query::{Condition, Query};
-use crate::sim::schema;
 
 /// The kinds `hubtop get` lists (the console's views besides the flows).
 const LISTED: [Entity; 6] =
@@ -24,9 +24,9 @@ pub fn settable(e: Entity, m: &Mapping) -> Vec<&'static str> {
     domain_fields(e).iter().copied().filter(|f| m.has_field(e, f)).collect()
 }
 
-/// A field's choices as (value, label), from the built-in description; empty: free text.
+/// A field's choices as (value, label), from the kind's description; empty: free text.
 pub fn choices(e: Entity, field: &str) -> Vec<(&'static str, String)> {
-    schema::choices(e.desc().default_table, field).iter().map(|v| (*v, schema::choice_label(v))).collect()
+    e.choices(field).unwrap_or_default().iter().map(|v| (*v, choice_label(v))).collect()
 }
 
 /// The choices listed for a refusal: the value, with its label where it differs.
