@@ -8,7 +8,7 @@ use crate::domain::Entity;
 pub mod args;
 pub mod global;
 
-pub use args::{MetricsArgs, RehearseArgs, SnapshotArgs};
+pub use args::{MetricsArgs, RehearseArgs, SimArgs, SnapshotArgs};
 pub use global::{Global, Output};
 
 #[derive(Debug, Parser)]
@@ -356,8 +356,6 @@ pub enum ConfigAction {
     /// Check the config: syntax, every profile, and that each secret's source is there.
     Check,
 }
-
-pub use crate::sim::args::SimArgs;
 
 /// `get`'s kinds: each kind with a list of its own, by its name (and aliases), from the
 /// domain's registry.

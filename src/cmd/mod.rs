@@ -11,6 +11,7 @@ mod login;
 pub mod output;
 pub mod profiles;
 pub mod rehearse;
+pub mod sim;
 pub mod snapshot;
 
 use std::sync::Arc;

@@ -15,14 +15,12 @@
 //! - Every credential is the one user `admin`.
 
 pub mod api;
-pub mod args;
 pub mod auth;
 pub mod engine;
 pub mod faults;
 pub mod fm;
 mod ifm;
 pub mod meta;
-pub mod run;
 pub mod schema;
 pub mod seed;
 pub mod store;
