@@ -15,10 +15,6 @@ use crate::domain::entity::choice_label;
 use crate::domain::mapping::{Mapping, SYSTEM_FIELDS, domain_fields};
 use crate::query::{Condition, Query};
 
-/// The kinds `hubtop get` lists (the console's views besides the flows).
-const LISTED: [Entity; 6] =
-    [Entity::Providers, Entity::WorkOrders, Entity::Outbound, Entity::Inbound, Entity::Executions, Entity::History];
-
 /// The logical fields of `e` an operator may set on this instance.
 pub fn settable(e: Entity, m: &Mapping) -> Vec<&'static str> {
     domain_fields(e).iter().copied().filter(|f| m.has_field(e, f)).collect()
@@ -129,7 +125,7 @@ pub fn unknown_terms_warning(e: Entity, table: &str, terms: &[String]) -> Option
 
 /// The kinds with a state field on this instance (their `get` names).
 pub fn kinds_with_state(m: &Mapping) -> Vec<&'static str> {
-    LISTED.iter().filter(|e| e.state_field().is_some_and(|f| m.has_field(**e, f))).map(|e| e.name()).collect()
+    Entity::LISTED.iter().filter(|e| e.state_field().is_some_and(|f| m.has_field(**e, f))).map(|e| e.name()).collect()
 }
 
 /// `--state VALUE` → the condition on the kind's state field, or why not: the kind has no
