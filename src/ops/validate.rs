@@ -196,7 +196,13 @@ mod tests {
         // Providers have none (the documented provider table has no state).
         let why = state_term(Entity::Providers, &Mapping::default(), "error").unwrap_err();
         assert!(why.starts_with("--state: providers have no state field;"), "{why}");
-        assert!(why.ends_with("--state works on: workorders, outbound, inbound, executions, history"), "{why}");
+        // The kinds it names are the listed kinds that have one, from the registry.
+        let (_, works_on) = why.split_once("--state works on: ").expect("names the kinds that have one");
+        let works_on: Vec<&str> = works_on.split(", ").collect();
+        for e in Entity::LISTED {
+            assert_eq!(works_on.contains(&e.name()), e.state_field().is_some(), "{e:?}: {why}");
+        }
+        assert!(works_on.starts_with(&["workorders", "outbound", "inbound", "executions", "history"]), "{why}");
         // A kind whose state field this instance's table lacks (doctor's mapping).
         let m = known("work_orders", &["number", "state"]);
         let why = state_term(Entity::WorkOrders, &m, "created").unwrap_err();
