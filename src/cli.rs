@@ -335,7 +335,7 @@ pub struct ActArgs {
 fn parse_follow(v: &str) -> Result<std::time::Duration, String> {
     match v.trim().parse::<u64>() {
         Ok(secs) => Ok(std::time::Duration::from_secs(secs)),
-        Err(_) => crate::sim::faults::parse_duration(v),
+        Err(_) => crate::time::parse_duration(v),
     }
 }
 

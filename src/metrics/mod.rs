@@ -37,7 +37,7 @@ type Shared = Arc<RwLock<Vec<ProfileState>>>;
 /// Runs until SIGTERM, SIGINT or SIGHUP; then stops polling and serving and exits 0.
 pub async fn run(g: &Global, config: &Config, args: MetricsArgs) -> u8 {
     let mut signals = crate::signals::Signals::install();
-    let every = match args.interval.as_deref().map(crate::sim::faults::parse_duration) {
+    let every = match args.interval.as_deref().map(crate::time::parse_duration) {
         None => None,
         Some(Ok(d)) if d >= Duration::from_secs(1) => Some(d),
         Some(_) => return refuse(exit::USAGE, "--interval takes a duration of at least 1s, like 60s or 5m"),
