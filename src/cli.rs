@@ -5,6 +5,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::Entity;
 
+pub mod args;
+pub mod global;
+
+pub use args::{MetricsArgs, RehearseArgs, SimArgs, SnapshotArgs};
+pub use global::{Global, Output};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "hubtop",
@@ -46,58 +52,6 @@ pub struct Cli {
     pub global: Global,
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-/// Where to connect and how. On the console (no command) and, through [`command`], on
-/// the commands that talk to an instance: nowhere else (`hubtop sim --instance` is an
-/// error, not an option ignored).
-#[derive(Debug, Args, Clone, Default)]
-#[command(next_help_heading = "Connection options")]
-pub struct Global {
-    /// Instance base URL, e.g. https://acme.service-now.com (credentials from --user or --client-id).
-    #[arg(long, env = "HUBTOP_INSTANCE", value_name = "URL")]
-    pub instance: Option<String>,
-    /// User name (Basic auth, or the OAuth password grant with --client-id). Password from HUBTOP_PASSWORD.
-    #[arg(long, env = "HUBTOP_USER")]
-    pub user: Option<String>,
-    /// OAuth client id; the secret comes from HUBTOP_CLIENT_SECRET.
-    #[arg(long)]
-    pub client_id: Option<String>,
-    /// A profile from the config file (`hubtop config list`); `get` takes several, comma-separated: a,b.
-    /// Not with --instance (a profile has its instance).
-    #[arg(long, env = "HUBTOP_PROFILE", value_name = "NAME", add = clap_complete::ArgValueCandidates::new(profile_candidates))]
-    pub profile: Option<String>,
-    /// Use the embedded demo instance (simulated data), whatever profile the environment names.
-    #[arg(long)]
-    pub demo: bool,
-    /// Accept invalid TLS certificates (never the default; prefer a profile's ca_file).
-    #[arg(long)]
-    pub insecure: bool,
-    /// Refuse every mutating action.
-    #[arg(long)]
-    pub read_only: bool,
-    /// When the instance rate-limits for a long time (an hourly rule), wait until then
-    /// instead of stopping at once.
-    #[arg(long)]
-    pub wait: bool,
-}
-
-impl Global {
-    /// Whether any target was named: an instance, a profile (flag, environment or the
-    /// config's default), or the demo.
-    pub fn names_a_target(&self, config: &crate::config::Config) -> bool {
-        self.demo || self.instance.is_some() || self.profile.is_some() || config.default_profile.is_some()
-    }
-}
-
-/// The profile names of the config, for completing `--profile` (read when the shell asks).
-fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
-    let Ok(config) = crate::config::Config::load(&crate::config::config_path()) else { return Vec::new() };
-    config
-        .profiles
-        .iter()
-        .map(|(name, p)| clap_complete::CompletionCandidate::new(name).help(Some(p.instance.clone().into())))
-        .collect()
 }
 
 /// The commands that talk to an instance, and the connection options each takes.
@@ -325,7 +279,7 @@ pub enum Command {
     #[command(after_help = "Each instance is polled on hubtop's schedule (the profile's metrics_interval_secs, \
                             default 60 s), never per scrape.\n\nExamples:\n  hubtop metrics --profile prod\n  \
                             hubtop metrics --all-profiles --listen 127.0.0.1:9464")]
-    Metrics(crate::metrics::MetricsArgs),
+    Metrics(MetricsArgs),
     /// Store the secret of --profile in the OS keyring (read from the terminal, never echoed).
     #[command(after_help = "Example:\n  hubtop login --profile prod")]
     Login,
@@ -356,9 +310,9 @@ pub enum Command {
         seed: u64,
     },
     /// Snapshot an instance's integration state into one file, to rehearse on (GET only).
-    Snapshot(crate::cmd::snapshot::SnapshotArgs),
+    Snapshot(SnapshotArgs),
     /// Open the console on the embedded instance started from a snapshot (`--report`: what it changed).
-    Rehearse(crate::cmd::rehearse::RehearseArgs),
+    Rehearse(RehearseArgs),
     /// Print the shell completion script (completes commands, options, profile names and record kinds).
     #[command(after_help = "The script asks hubtop for candidates as you type (profile names come from \
                             the config then), so it stays right when profiles change.\n\n\
@@ -398,7 +352,7 @@ pub struct ActArgs {
 fn parse_follow(v: &str) -> Result<std::time::Duration, String> {
     match v.trim().parse::<u64>() {
         Ok(secs) => Ok(std::time::Duration::from_secs(secs)),
-        Err(_) => crate::sim::faults::parse_duration(v),
+        Err(_) => crate::time::parse_duration(v),
     }
 }
 
@@ -420,8 +374,6 @@ pub enum ConfigAction {
     Check,
 }
 
-pub use crate::sim::args::SimArgs;
-
 /// `get`'s kinds: each kind with a list of its own, by its name (and aliases), from the
 /// domain's registry.
 impl ValueEnum for Entity {
@@ -432,24 +384,6 @@ impl ValueEnum for Entity {
     fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
         Some(clap::builder::PossibleValue::new(self.name()).aliases(self.desc().aliases.iter().copied()))
     }
-}
-
-/// How records are printed.
-#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
-pub enum Output {
-    /// The columns the console shows, fitted to the terminal.
-    #[default]
-    Table,
-    /// More columns, never cut to the terminal.
-    Wide,
-    /// JSON: ServiceNow field names, raw values (with --display, value and display value).
-    Json,
-    /// YAML, as JSON.
-    Yaml,
-    /// CSV (RFC 4180): the table's columns and values.
-    Csv,
-    /// One identifier a line: the number, else the sys_id.
-    Name,
 }
 
 #[derive(Debug, Args, Clone)]

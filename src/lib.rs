@@ -39,7 +39,7 @@ pub async fn run(cli: Cli) -> u8 {
     }
     let _log = logging::init(cli.log_level);
     match cli.command {
-        Some(Command::Sim(args)) => return sim::run::run(args).await,
+        Some(Command::Sim(args)) => return cmd::sim::run(args).await,
         Some(Command::Bench { rows, quick, json }) => return harness::bench_command(rows, quick, json).await,
         Some(Command::Chaos { duration, seed }) => return harness::chaos_command(&duration, seed).await,
         Some(Command::Config { action }) => return cmd::config::run(action),

@@ -3,10 +3,14 @@
 
 use std::time::Duration;
 
-use crate::cli::Global;
+use crate::cli::global::Global;
 use crate::client::{Auth, Client, ClientConfig};
 use crate::config::{self, Config, Keyring};
 use crate::{exit, sim};
+
+/// What a command that needs an instance says when none was named.
+pub const NO_TARGET: &str = "no instance: name a profile (--profile NAME or HUBTOP_PROFILE; create one with \
+                             `hubtop config init`), or --instance URL, or --demo for the embedded demo instance";
 
 /// A resolved connection target.
 pub struct Target {
@@ -98,7 +102,7 @@ impl Target {
             return Ok(t);
         }
         // No profile, no --instance, no --demo: never the demo's invented data unasked.
-        Err((exit::USAGE, crate::cmd::NO_TARGET.to_string()))
+        Err((exit::USAGE, NO_TARGET.to_string()))
     }
 
     /// A client, starting the embedded instance when there is no instance to talk to.

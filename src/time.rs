@@ -1,5 +1,7 @@
 //! ServiceNow date-times: `YYYY-MM-DD HH:MM:SS`, always UTC on the wire.
 
+use std::time::Duration;
+
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 pub const FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -35,6 +37,21 @@ pub fn short_duration(secs: i64) -> String {
         s if s < 86_400 => format!("{}h", s / 3600),
         s => format!("{}d", s / 86_400),
     }
+}
+
+/// A duration as the command line and the fault spec take it: `50ms`, `2s`, `1.5m`; a
+/// bare number is milliseconds.
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    let v = v.trim();
+    let (num, unit) = v.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| v.split_at(i)).unwrap_or((v, "ms"));
+    let n: f64 = num.parse().map_err(|_| format!("`{v}` is not a duration like 50ms or 2s"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        _ => return Err(format!("`{v}`: unknown unit `{unit}` (ms, s, m)")),
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{v}` is out of range"))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 pub use super::bulk::{REPORT_SHOWN, Running, Tally};
 use super::dialogs::{Confirm, UpdateForm};
+pub use super::job::Job;
 use super::keys::Action;
 use super::{App, Effect, Level, Scope, Screen, ViewKind};
 use crate::client::Record;
@@ -14,20 +15,6 @@ use crate::domain::rules::{applies, retry_op};
 use crate::domain::{Entity, Operation, WorkOrderOp};
 use crate::ops::{Outcome, Subject};
 use tui_input::Input;
-
-/// One operation over one or more records, as the console sends it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    pub id: u64,
-    pub op: Operation,
-    pub targets: Vec<Subject>,
-}
-
-impl Job {
-    pub fn is_bulk(&self) -> bool {
-        self.targets.len() > 1
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ActionEvent {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::actions::Job;
+use super::job::Job;
 use crate::ops::{Outcome, Subject};
 
 /// A job under way (or, for a bulk job, finished: its report stays in the status area).

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::actions::Job;
+use super::job::Job;
 use super::keys::Action;
 use super::{App, Effect, Level};
 use crate::domain::Operation;

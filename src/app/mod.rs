@@ -9,6 +9,7 @@ mod dialogs;
 pub mod filter;
 pub mod fleet;
 mod input;
+mod job;
 pub mod keys;
 pub mod layout;
 pub mod list;
@@ -114,7 +115,7 @@ pub struct Settings {
     /// Poll slower while nothing changes (false: every `refresh`, as before).
     pub adaptive: bool,
     /// The client's request budget and Batch API support, read between requests.
-    pub meter: Option<crate::client::budget::Meter>,
+    pub meter: Option<crate::client::meter::Meter>,
     /// The profile connected to (`demo`: the embedded instance; `None`: `--instance`).
     pub profile: Option<String>,
     /// `REHEARSAL of <source> @ <time>`: the console runs on a snapshot's copy.

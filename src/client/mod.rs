@@ -25,6 +25,7 @@ pub mod held;
 pub mod lenient;
 pub mod limit;
 pub mod map;
+pub mod meter;
 pub mod read;
 pub mod record;
 pub mod share;

@@ -11,13 +11,14 @@ mod login;
 pub mod output;
 pub mod profiles;
 pub mod rehearse;
+pub mod sim;
 pub mod snapshot;
 
 use std::sync::Arc;
 
 use crate::cli::{Command, Global};
 use crate::config::{Config, OsKeyring};
-use crate::target::Target;
+use crate::target::{NO_TARGET, Target};
 use crate::{audit, exit};
 
 pub use get::table_columns;
@@ -192,10 +193,6 @@ fn audit_refusal(config: &Config, target: &Target, cmd: &Command, why: &str) {
         Err(e) => eprintln!("hubtop: cannot open the audit log: {e}"),
     }
 }
-
-/// What a command that needs an instance says when none was named.
-pub const NO_TARGET: &str = "no instance: name a profile (--profile NAME or HUBTOP_PROFILE; create one with \
-                             `hubtop config init`), or --instance URL, or --demo for the embedded demo instance";
 
 fn refuse(code: u8, msg: &str) -> u8 {
     eprintln!("hubtop: {msg}");

@@ -2,34 +2,16 @@
 //! its header marked `REHEARSAL of <source> @ <time>`, its audit in a file of its own
 //! beside the snapshot; `--report`: what the rehearsal changed (see [`crate::snapshot::report`]).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use clap::Args;
-
 use crate::app::{self, Screen, Settings};
+use crate::cli::args::RehearseArgs;
 use crate::client::{Auth, Client, ClientConfig};
 use crate::config::Config;
 use crate::console::{initial_view, profiles, runner::Runner, terminal};
-use crate::snapshot::load::{self, Providers};
+use crate::snapshot::load;
 use crate::snapshot::{Snapshot, report};
 use crate::{audit, exit, ops, sim, ui};
-
-#[derive(Debug, Args, Clone)]
-#[command(after_help = "Examples:\n  hubtop rehearse prod.snap\n  hubtop rehearse prod.snap --providers down\n  \
-                        hubtop rehearse prod.snap --report\n\n\
-                        Nothing is sent to the snapshot's instance. The rehearsal's audit goes to \
-                        FILE.rehearsal-audit.jsonl and its end state to FILE.rehearsal-end, which --report reads.")]
-pub struct RehearseArgs {
-    /// A file written by `hubtop snapshot`.
-    pub file: PathBuf,
-    /// How the snapshot's providers answer: as their latest sync history says, all healthy, or all down.
-    #[arg(long, value_enum, default_value_t = Providers::AsRecorded)]
-    pub providers: Providers,
-    /// Print what the last rehearsal of FILE changed, as text for a change request.
-    #[arg(long)]
-    pub report: bool,
-}
 
 /// The header's mark.
 pub fn mark(snap: &Snapshot) -> String {
@@ -106,7 +88,7 @@ pub async fn run(config: &Config, a: RehearseArgs) -> u8 {
     let (fleet_tx, fleet_rx) = crate::console::runner::channel();
     // No other profile in a rehearsal: the fleet and `:profile` see none.
     let bare = Config { profiles: Default::default(), ..config.clone() };
-    let global = crate::cli::Global::default();
+    let global = crate::cli::global::Global::default();
     // The rehearsal instance is not adopted as `demo`: `:profile demo` opens the ordinary
     // demo (marked [DEMO], its own audit log), never this instance without its mark.
     let mut profs = profiles::Profiles::new(&global, &bare, Arc::new(crate::config::OsKeyring), fleet_tx);

@@ -1,36 +1,13 @@
 //! `hubtop snapshot`: an instance's integration state into one file (GET only).
 
-use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::Args;
-
-use crate::cli::Global;
+use crate::cli::args::SnapshotArgs;
+use crate::cli::global::Global;
 use crate::config::{Config, OsKeyring};
 use crate::exit;
 use crate::snapshot::take::{self, Options};
 use crate::target::Target;
-
-#[derive(Debug, Args, Clone)]
-#[command(after_help = "Examples:\n  hubtop snapshot --profile prod -o prod.snap\n  \
-                        hubtop snapshot --profile prod -o prod.snap --since 3d\n  \
-                        hubtop rehearse prod.snap\n\n\
-                        Reads only (GET), within the profile's hourly request budget. Payload-like fields \
-                        (bodies, payloads, descriptions, comments, error texts) are kept as length and hash \
-                        unless --keep-payloads; credentials are never written. Interrupted, it leaves no file \
-                        (or the previous one).")]
-pub struct SnapshotArgs {
-    /// The file to write (replaced whole, never left half-written).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
-    /// The window: records changed since then (e.g. 7d, 12h, 90m), plus every queue entry
-    /// still in error or ready whatever its age.
-    #[arg(long, default_value = "7d")]
-    pub since: String,
-    /// Keep payloads, bodies, descriptions and comments as they are.
-    #[arg(long)]
-    pub keep_payloads: bool,
-}
 
 /// `7d`, `12h`, `90m`, `30s`, `2w`.
 pub fn parse_since(s: &str) -> Option<chrono::Duration> {

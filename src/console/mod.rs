@@ -10,7 +10,7 @@ mod test_hooks;
 use std::sync::Arc;
 
 use crate::app::{Screen, ViewKind};
-use crate::cli::Global;
+use crate::cli::global::Global;
 use crate::config::{self, Config, DefaultView, OsKeyring};
 use crate::target::Target;
 use crate::{app, exit};

@@ -15,7 +15,7 @@ use tokio::sync::{OnceCell, mpsc};
 use super::runner::{Runner, channel, poll};
 use crate::app::fleet::{DEMO, FleetPlan, FleetProfile, FleetSample};
 use crate::app::{Msg, Settings};
-use crate::cli::Global;
+use crate::cli::global::Global;
 use crate::client::{Client, ClientConfig, Error};
 use crate::config::{self, Config, Keyring};
 use crate::target::{Refusal, Target};

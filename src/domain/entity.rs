@@ -87,6 +87,24 @@ pub(crate) const fn checked(field: &'static str, values: &'static [&'static str]
     Choice { field, values, checked: true }
 }
 
+/// The label a choice value displays as: `in_progress` → `In progress`, `IN_PROGRESS` → `In progress`.
+pub fn choice_label(value: &str) -> String {
+    // Labels that are not the value in sentence case, as the instance's choice lists have them.
+    match value {
+        "oauth" => return "OAuth".into(),
+        "api_key" => return "API key".into(),
+        "incident_two_way" => return "Incident (two-way)".into(),
+        "fm_work_orders" => return "FM work orders".into(),
+        _ => {}
+    }
+    let lower = value.replace('_', " ").to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// An operation a kind offers, as its list's footer names it (which records it applies
 /// to, in which state, is `rules`' to decide).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

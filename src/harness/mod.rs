@@ -32,7 +32,7 @@ pub async fn bench_command(rows: Option<usize>, quick: bool, json: bool) -> u8 {
 
 /// `hubtop chaos`: exit 1 on any failed check.
 pub async fn chaos_command(duration: &str, seed: u64) -> u8 {
-    let secs = match crate::sim::faults::parse_duration(duration) {
+    let secs = match crate::time::parse_duration(duration) {
         Ok(d) if d >= Duration::from_secs(4) => d,
         _ => {
             eprintln!("hubtop chaos: --duration takes a duration of at least 4s, like 60s or 2m");

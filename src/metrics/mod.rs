@@ -3,7 +3,6 @@
 //! has it, within the profile's request budget); `/metrics` serves the last poll of
 //! each, so however often Prometheus scrapes, the instances see the same requests.
 
-mod args;
 mod expose;
 mod poll;
 
@@ -20,11 +19,11 @@ use axum::routing::get;
 use parking_lot::RwLock;
 use tokio::sync::watch;
 
-pub use args::MetricsArgs;
 pub use expose::{OPENMETRICS, PROMETHEUS_TEXT, ProfileState, render};
 pub use poll::{Sample, poll};
 
-use crate::cli::Global;
+use crate::cli::args::MetricsArgs;
+use crate::cli::global::Global;
 use crate::client::{Client, Error};
 use crate::config::{Config, OsKeyring};
 use crate::exit;
@@ -38,7 +37,7 @@ type Shared = Arc<RwLock<Vec<ProfileState>>>;
 /// Runs until SIGTERM, SIGINT or SIGHUP; then stops polling and serving and exits 0.
 pub async fn run(g: &Global, config: &Config, args: MetricsArgs) -> u8 {
     let mut signals = crate::signals::Signals::install();
-    let every = match args.interval.as_deref().map(crate::sim::faults::parse_duration) {
+    let every = match args.interval.as_deref().map(crate::time::parse_duration) {
         None => None,
         Some(Ok(d)) if d >= Duration::from_secs(1) => Some(d),
         Some(_) => return refuse(exit::USAGE, "--interval takes a duration of at least 1s, like 60s or 5m"),

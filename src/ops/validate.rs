@@ -11,22 +11,18 @@
 use serde_json::{Map, Value};
 
 use crate::domain::Entity;
+use crate::domain::entity::choice_label;
 use crate::domain::mapping::{Mapping, SYSTEM_FIELDS, domain_fields};
 use crate::query::{Condition, Query};
-use crate::sim::schema;
-
-/// The kinds `hubtop get` lists (the console's views besides the flows).
-const LISTED: [Entity; 6] =
-    [Entity::Providers, Entity::WorkOrders, Entity::Outbound, Entity::Inbound, Entity::Executions, Entity::History];
 
 /// The logical fields of `e` an operator may set on this instance.
 pub fn settable(e: Entity, m: &Mapping) -> Vec<&'static str> {
     domain_fields(e).iter().copied().filter(|f| m.has_field(e, f)).collect()
 }
 
-/// A field's choices as (value, label), from the built-in description; empty: free text.
+/// A field's choices as (value, label), from the kind's description; empty: free text.
 pub fn choices(e: Entity, field: &str) -> Vec<(&'static str, String)> {
-    schema::choices(e.desc().default_table, field).iter().map(|v| (*v, schema::choice_label(v))).collect()
+    e.choices(field).unwrap_or_default().iter().map(|v| (*v, choice_label(v))).collect()
 }
 
 /// The choices listed for a refusal: the value, with its label where it differs.
@@ -129,7 +125,7 @@ pub fn unknown_terms_warning(e: Entity, table: &str, terms: &[String]) -> Option
 
 /// The kinds with a state field on this instance (their `get` names).
 pub fn kinds_with_state(m: &Mapping) -> Vec<&'static str> {
-    LISTED.iter().filter(|e| e.state_field().is_some_and(|f| m.has_field(**e, f))).map(|e| e.name()).collect()
+    Entity::LISTED.iter().filter(|e| e.state_field().is_some_and(|f| m.has_field(**e, f))).map(|e| e.name()).collect()
 }
 
 /// `--state VALUE` → the condition on the kind's state field, or why not: the kind has no
@@ -200,7 +196,13 @@ mod tests {
         // Providers have none (the documented provider table has no state).
         let why = state_term(Entity::Providers, &Mapping::default(), "error").unwrap_err();
         assert!(why.starts_with("--state: providers have no state field;"), "{why}");
-        assert!(why.ends_with("--state works on: workorders, outbound, inbound, executions, history"), "{why}");
+        // The kinds it names are the listed kinds that have one, from the registry.
+        let (_, works_on) = why.split_once("--state works on: ").expect("names the kinds that have one");
+        let works_on: Vec<&str> = works_on.split(", ").collect();
+        for e in Entity::LISTED {
+            assert_eq!(works_on.contains(&e.name()), e.state_field().is_some(), "{e:?}: {why}");
+        }
+        assert!(works_on.starts_with(&["workorders", "outbound", "inbound", "executions", "history"]), "{why}");
         // A kind whose state field this instance's table lacks (doctor's mapping).
         let m = known("work_orders", &["number", "state"]);
         let why = state_term(Entity::WorkOrders, &m, "created").unwrap_err();

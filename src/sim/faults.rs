@@ -9,6 +9,8 @@
 
 use std::time::Duration;
 
+use crate::time::parse_duration;
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Faults {
     pub latency: Duration,
@@ -104,19 +106,6 @@ impl Faults {
         }
         Fault::None
     }
-}
-
-pub fn parse_duration(v: &str) -> Result<Duration, String> {
-    let v = v.trim();
-    let (num, unit) = v.find(|c: char| !c.is_ascii_digit() && c != '.').map(|i| v.split_at(i)).unwrap_or((v, "ms"));
-    let n: f64 = num.parse().map_err(|_| format!("`{v}` is not a duration like 50ms or 2s"))?;
-    let secs = match unit {
-        "ms" => n / 1000.0,
-        "s" => n,
-        "m" => n * 60.0,
-        _ => return Err(format!("`{v}`: unknown unit `{unit}` (ms, s, m)")),
-    };
-    Duration::try_from_secs_f64(secs).map_err(|_| format!("`{v}` is out of range"))
 }
 
 #[cfg(test)]

@@ -2,22 +2,13 @@
 //! `sys_choice` — generated at start from [`schema`] so they cannot drift from what the
 //! instance serves, and the users and roles (`sys_user`, `sys_user_role`,
 //! `sys_user_has_role`). `--break` leaves parts out, here and in what the APIs serve.
-//!
-//! The admin's roles: `admin` (the documented role for setting up FM providers,
-//! create-a-facilities-management-provider), `sn_wsd_case.manager` (the documented
-//! Workplace Case Management case manager role) and `flow_operator` (assumed: the Flow
-//! Designer role that reads flow executions; the IFM pages name none).
 
 use super::Sim;
 use super::schema::{
     self, CHOICE, DB_OBJECT, DICTIONARY, Kind, ROLE, TABLES, USER, USER_ROLE, WS_DEFINITION, WS_OPERATION,
 };
 use super::store::StoreError;
-
-/// The admin user's sys_id (the one real instances ship with).
-pub const ADMIN_SYS_ID: &str = "6816f79cc0a8016401c5a33be04be441";
-
-pub const ADMIN_ROLES: &[&str] = &["admin", "sn_wsd_case.manager", "flow_operator"];
+use super::user::{ADMIN_ROLES, ADMIN_SYS_ID};
 
 /// `sys_dictionary.internal_type` of a field kind (the platform's type names).
 pub fn internal_type(name: &str, kind: Kind) -> &'static str {
@@ -145,12 +136,4 @@ pub fn seed(sim: &Sim) -> Result<(), StoreError> {
         }
     }
     Ok(())
-}
-
-/// The signed-in user's time zone (every credential is `admin`); empty = the system's.
-pub fn user_tz(sim: &Sim) -> String {
-    sim.store
-        .get(USER, ADMIN_SYS_ID)
-        .map(|r| super::store::Store::field(USER, &r, "time_zone").to_string())
-        .unwrap_or_default()
 }

@@ -15,19 +15,18 @@
 //! - Every credential is the one user `admin`.
 
 pub mod api;
-pub mod args;
 pub mod auth;
 pub mod engine;
 pub mod faults;
 pub mod fm;
 mod ifm;
 pub mod meta;
-pub mod run;
 pub mod schema;
 pub mod seed;
 pub mod store;
 pub mod traffic;
 pub mod tz;
+pub mod user;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -3,6 +3,10 @@
 //! Field order matters: a stored row is a slice of values in exactly this order,
 //! so a column is addressed by its index everywhere in the store and query engine.
 
+/// The label a choice value displays as (`sys_choice.label`): the domain's, which the
+/// validator also reads.
+pub use crate::domain::entity::choice_label;
+
 /// What a field holds. Every value is a string on the wire; the kind decides how it
 /// is rendered (references become `{"link","value"}`) and validated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -306,24 +310,6 @@ pub fn field_label(table: &str, field: &str) -> String {
 
 pub fn table(name: &str) -> Option<&'static TableDef> {
     TABLES.iter().find(|t| t.name == name)
-}
-
-/// The label a choice value displays as: `in_progress` → `In progress`, `IN_PROGRESS` → `In progress`.
-pub fn choice_label(value: &str) -> String {
-    // Labels that are not the value in sentence case, as the instance's choice lists have them.
-    match value {
-        "oauth" => return "OAuth".into(),
-        "api_key" => return "API key".into(),
-        "incident_two_way" => return "Incident (two-way)".into(),
-        "fm_work_orders" => return "FM work orders".into(),
-        _ => {}
-    }
-    let lower = value.replace('_', " ").to_lowercase();
-    let mut chars = lower.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

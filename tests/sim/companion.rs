@@ -706,7 +706,7 @@ async fn without_the_role_the_companion_answers_403() {
     let role = h.sim.store.insert(ROLE, &[("name", "x_hubtop.operator")]).unwrap();
     h.sim
         .store
-        .insert(USER_ROLE, &[("user", hubtop::sim::meta::ADMIN_SYS_ID), ("role", &role[0]), ("state", "active")])
+        .insert(USER_ROLE, &[("user", hubtop::sim::user::ADMIN_SYS_ID), ("role", &role[0]), ("state", "active")])
         .unwrap();
     let (s, b) = call(&h, reqwest::Method::POST, &start_path(&create), Some(json!({"inputs": {"record": wo}}))).await;
     assert_eq!(s, StatusCode::ACCEPTED, "{b}");

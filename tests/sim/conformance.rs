@@ -949,7 +949,7 @@ async fn dynamic_me_is_the_api_user() {
     let h = sim::start(quiet()).await.unwrap();
     let role = h.sim.store.insert("sys_user_role", &[("name", "t24_role")]).unwrap()[0].to_string();
     let other = h.sim.store.insert("sys_user", &[("user_name", "t24"), ("name", "T 24")]).unwrap()[0].to_string();
-    for user in [hubtop::sim::meta::ADMIN_SYS_ID, other.as_str()] {
+    for user in [hubtop::sim::user::ADMIN_SYS_ID, other.as_str()] {
         h.sim.store.insert("sys_user_has_role", &[("user", user), ("role", &role)]).unwrap();
     }
     let count = |q: String| {
@@ -961,9 +961,9 @@ async fn dynamic_me_is_the_api_user() {
     };
     assert_eq!(count(format!("role={role}")).await.len(), 2);
     let me = count(format!("role={role}^userDYNAMIC54635e965f510100a9ad2572f2b4774c")).await;
-    assert_eq!(me, [hubtop::sim::meta::ADMIN_SYS_ID], "{OPERATORS}");
+    assert_eq!(me, [hubtop::sim::user::ADMIN_SYS_ID], "{OPERATORS}");
     let js = count(format!("role={role}^user=javascript:gs.getUserID()")).await;
-    assert_eq!(js, [hubtop::sim::meta::ADMIN_SYS_ID], "{TABLE_API}: caller_id=javascript:gs.getUserID()");
+    assert_eq!(js, [hubtop::sim::user::ADMIN_SYS_ID], "{TABLE_API}: caller_id=javascript:gs.getUserID()");
     h.shutdown().await;
 }
 

@@ -127,8 +127,8 @@ fn sort_values(sim: &Sim, def: &'static TableDef, field: &str, depth: usize) -> 
 pub fn ctx(sim: &Sim) -> Ctx {
     Ctx {
         now: sim.store.now(),
-        tz: crate::sim::meta::user_tz(sim),
-        user_id: Some(crate::sim::meta::ADMIN_SYS_ID.to_string()),
+        tz: crate::sim::user::user_tz(sim),
+        user_id: Some(crate::sim::user::ADMIN_SYS_ID.to_string()),
         user_name: Some(crate::sim::auth::USER.to_string()),
     }
 }

@@ -35,9 +35,9 @@ use serde_json::{Map, Value, json};
 use super::render::Render;
 use super::{S, error, no_resource, store_error};
 use crate::sim::Sim;
-use crate::sim::meta::ADMIN_SYS_ID;
 use crate::sim::schema::{self, EXECUTIONS, FLOWS, PROVIDERS, ROLE, USER_ROLE, WORK_ORDERS};
 use crate::sim::store::Store;
+use crate::sim::user::ADMIN_SYS_ID;
 
 /// The API's base path and its resources as (method, path relative to the base): what
 /// the update set declares (a test compares the two).

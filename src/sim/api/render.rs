@@ -55,7 +55,7 @@ impl Render {
             exclude_links: flag(p, "sysparm_exclude_reference_link"),
             fields,
             base: sim.base_url.clone(),
-            tz: crate::sim::meta::user_tz(sim),
+            tz: crate::sim::user::user_tz(sim),
         })
     }
 

@@ -182,7 +182,7 @@ fn from_display(
     before: Option<&Row>,
     fields: Vec<(String, String)>,
 ) -> Vec<(String, String)> {
-    let tz = crate::sim::meta::user_tz(sim);
+    let tz = crate::sim::user::user_tz(sim);
     let given = fields.clone();
     fields
         .into_iter()

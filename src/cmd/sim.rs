@@ -3,13 +3,13 @@
 use std::io::Write;
 use std::time::Duration;
 
-use super::args::SimArgs;
-use super::{Breaks, InvalidQuery, SimConfig, Without};
+use crate::cli::args::SimArgs;
 use crate::exit;
+use crate::sim::{self, Breaks, Faults, InvalidQuery, SimConfig, Without};
 
 /// The `SimConfig` a command line asks for, or what is wrong with it.
 pub fn config(a: SimArgs) -> Result<SimConfig, String> {
-    let faults = super::Faults::parse(&a.faults).map_err(|e| format!("--faults: {e}"))?;
+    let faults = Faults::parse(&a.faults).map_err(|e| format!("--faults: {e}"))?;
     let rate_limit = match a.rate_limit.as_deref() {
         None | Some("") => None,
         Some(s) => Some(parse_rate(s).ok_or_else(|| format!("--rate-limit: `{s}` is not like 500/hour"))?),
@@ -53,7 +53,7 @@ pub async fn run(a: SimArgs) -> u8 {
         }
     };
     let started = match load {
-        None => super::start(config).await,
+        None => sim::start(config).await,
         Some((path, providers)) => match crate::snapshot::Snapshot::read(&path) {
             Err(e) => {
                 eprintln!("hubtop sim: --load {e}");
