@@ -162,7 +162,7 @@ choice! {
         OnHold = "on_hold", "On hold", Held;
         Resolved = "resolved", "Resolved", Done;
         Closed = "closed", "Closed", Done;
-        Canceled = "canceled", "Canceled", Held;
+        Canceled = "canceled", "Cancelled", Held;
     }
 }
 

@@ -17,3 +17,4 @@ mod hostile;
 mod operator_safety;
 mod polite_budget;
 mod screens;
+mod trust_screen;
