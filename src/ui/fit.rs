@@ -55,6 +55,28 @@ pub fn fit(s: &str, w: usize) -> Cow<'_, str> {
     Cow::Owned(format!("{}{MORE}", prefix(s, w - 1)))
 }
 
+/// `s` cut from its start to at most `w` columns, beginning with `…` when anything was
+/// cut: for text being typed, whose end (where the cursor is) matters most.
+pub fn fit_end(s: &str, w: usize) -> Cow<'_, str> {
+    if width(s) <= w {
+        return Cow::Borrowed(s);
+    }
+    if w == 0 {
+        return Cow::Borrowed("");
+    }
+    let all: Vec<(&str, usize)> = clusters(s).collect();
+    let mut used = 0;
+    let mut start = s.len();
+    for (g, gw) in all.iter().rev() {
+        if used + gw > w - 1 {
+            break;
+        }
+        used += gw;
+        start -= g.len();
+    }
+    Cow::Owned(format!("{MORE}{}", &s[start..]))
+}
+
 /// `s` cut to `w` columns and padded with spaces to exactly `w`.
 pub fn pad(s: &str, w: usize) -> String {
     let f = fit(s, w);
@@ -131,6 +153,9 @@ mod tests {
         assert!(width(&cut) <= 4);
         assert_eq!(fit("anything", 0), "");
         assert_eq!(fit("anything", 1), "…");
+        assert_eq!(fit_end("typed a long way", 8), "…ng way");
+        assert_eq!(fit_end("日本語テキスト", 5), "…スト");
+        assert_eq!(fit_end("short", 8), "short");
     }
 
     #[test]

@@ -316,16 +316,23 @@ fn verb_action(v: Verb) -> Action {
 
 fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let status = match (&app.mode, &app.status) {
-        (Mode::Filter(i), _) => Line::from(vec![Span::styled(" / ", t.accent), Span::raw(i.value().to_string())]),
+        // What is typed shows its end (where the cursor is), after a sign if it is long.
+        (Mode::Filter(i), _) => Line::from(vec![
+            Span::styled(" / ", t.accent),
+            Span::raw(fit::fit_end(i.value(), usize::from(area.width.saturating_sub(4))).into_owned()),
+        ]),
         (Mode::Command(i), _) => {
             // After `profile ` the hint is the names alone.
             let all = app.complete_command(i.value());
             let hint = all.iter().map(|c| c.rsplit(' ').next().unwrap_or(c)).collect::<Vec<_>>().join(" ");
-            Line::from(vec![
-                Span::styled(" : ", t.accent),
-                Span::raw(i.value().to_string()),
-                Span::styled(format!("   {hint}"), t.muted),
-            ])
+            Line::from(fit::fit_spans(
+                vec![
+                    Span::styled(" : ", t.accent),
+                    Span::raw(i.value().to_string()),
+                    Span::styled(format!("   {hint}"), t.muted),
+                ],
+                usize::from(area.width),
+            ))
         }
         (_, Some((level, msg))) => {
             let (sym, style) = match level {

@@ -260,6 +260,41 @@ fn a_long_flow_name_gives_way_to_the_steps_not_shown() {
     assert!(step_title.contains('…') && step_title.contains("✖ error"), "{step_title}");
 }
 
+/// Text being typed that is longer than its room (a form field, the filter prompt) shows
+/// its end, where typing goes, after a sign (found checking every view at 80×24: the
+/// update form and the prompt cut long values at the right edge without one).
+#[test]
+fn long_text_being_typed_shows_its_end_after_a_sign() {
+    let long = "Parking barrier stuck open at the north gate of building seven since early morning END";
+    let wo = record(&[
+        ("sys_id", "w1"),
+        ("number", "WPT0001001"),
+        ("state", "new"),
+        ("priority", "3"),
+        ("integration_state", "created"),
+        ("fm_work_order_id", "FM-1"),
+        ("short_description", long),
+        ("sys_updated_on", "2026-11-24 09:00:00"),
+        ("sys_mod_count", "1"),
+    ]);
+    let mut app = console(80, 24);
+    show_list(&mut app, '3', Entity::WorkOrders, vec![wo]);
+    key(&mut app, KeyCode::Char('u'));
+    assert!(app.actions.form.is_some(), "the update form opens");
+    let screen = draw(&app);
+    let line = line_with(&screen, "short_description");
+    assert!(line.contains("…") && line.contains("morning END"), "{line}");
+    assert!(line.ends_with('│'), "{line}");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    for c in format!("short_description={}", long.replace(' ', "_")).chars() {
+        key(&mut app, KeyCode::Char(c));
+    }
+    let screen = draw(&app);
+    let prompt = line_with(&screen, " / ");
+    assert!(prompt.contains("…") && prompt.ends_with("morning_END"), "{prompt}");
+}
+
 // ------------------------------------------------------------------ #7 fields below the fold
 
 fn outbound_entry() -> Record {
@@ -508,8 +543,15 @@ async fn every_view_of_the_demo_at_80x24_keeps_its_borders_and_signs() {
             assert_eq!(hubtop::ui::fit::width(l), 80, "{l}");
         }
     }
-    // The executions list's flow names ("… - Create Work Order") do not fit at 80.
+    // The executions list's flow names ("Keystone Property Services - Create Work
+    // Order") do not all fit at 80: each ends whole or with the sign.
     let exec = screens.iter().find(|s| s.contains(" Executions [")).expect("the executions list");
-    assert!(exec.contains("Create Work O…") || exec.contains("- Create Work Order"), "{exec}");
+    let mut checked = 0;
+    for l in exec.lines().filter(|l| l.contains(" - ")) {
+        let flow = l.trim_start_matches('│').split(['✔', '✖', '⟳', '●', '⏸']).next().unwrap_or("").trim_end();
+        assert!(flow.ends_with("Order") || flow.ends_with('…'), "{flow:?} cut without a sign:\n{exec}");
+        checked += 1;
+    }
+    assert!(checked > 0, "{exec}");
     h.shutdown().await;
 }
