@@ -95,8 +95,17 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
 fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, inspect: bool) {
     let Some(data) = &d.data else { return };
     let r = &data.record;
-    // The list's columns first (the fields that matter), then everything else.
-    let first: Vec<&str> = columns(d.entity).iter().map(|c| c.field).collect();
+    // What matters first: the state, an error if there is one, the tries; then the
+    // list's columns (less the one the title already names), then everything else.
+    let title_field = d.entity.title_field();
+    let mut first: Vec<&str> = d.entity.state_field().into_iter().collect();
+    first.extend(["last_error", "error_message", "error"].into_iter().filter(|k| !r.get(k).is_empty()));
+    first.extend(["attempts", "next_attempt"].into_iter().filter(|k| r.fields.contains_key(*k)));
+    for c in columns(d.entity) {
+        if c.field != title_field && !first.contains(&c.field) {
+            first.push(c.field);
+        }
+    }
     let mut names: Vec<&str> = first.clone();
     names.extend(r.fields.keys().map(String::as_str).filter(|k| !first.contains(k)));
     let fields: Vec<kv::Field> = names

@@ -224,8 +224,6 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
     if l.in_flight {
         title.push(Span::styled("⟳ ", t.running));
     }
-    let block =
-        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, area.width));
     let vp = app.viewport();
     // The cells of the visible rows first, so the columns can be sized to them.
     let mut lines: Vec<(usize, Option<Vec<Styled>>)> = Vec::new();
@@ -258,6 +256,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         lines.push((abs, Some(cells)));
     }
     let (cols, widths) = fit_cells(&all, lines.iter_mut().filter_map(|(_, c)| c.as_mut()).collect(), avail);
+    // Columns a narrow screen leaves out are named in the title (the detail has them).
+    let hidden: Vec<&str> = all.iter().filter(|c| !cols.iter().any(|k| k.field == c.field)).map(|c| c.title).collect();
+    if !hidden.is_empty() {
+        title.push(Span::styled(format!("· not shown: {} ", hidden.join(", ")), t.muted));
+    }
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, area.width));
     let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.header);
     let rows: Vec<Row> = lines
         .into_iter()

@@ -183,6 +183,15 @@ fn every_list_cuts_long_values_with_a_sign_at_80x24() {
         show_list(&mut app, view, entity, rows);
         let screen = draw(&app);
         assert_cut_with_a_sign(&screen, "~");
+        // A column the width leaves out is named in the title.
+        let lines: Vec<&str> = screen.lines().collect();
+        for c in hubtop::ui::columns(entity) {
+            assert!(
+                lines[4].contains(c.title) || lines[3].contains(c.title),
+                "{entity:?}: column {} neither shown nor named:\n{screen}",
+                c.title
+            );
+        }
         for l in body(&screen) {
             assert!(l.ends_with('│') || l.ends_with('┐') || l.ends_with('┘'), "{entity:?}: a broken border:\n{screen}");
         }
