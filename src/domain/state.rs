@@ -162,6 +162,7 @@ choice! {
         OnHold = "on_hold", "On hold", Held;
         Resolved = "resolved", "Resolved", Done;
         Closed = "closed", "Closed", Done;
+        // As the IFM documentation spells it (workplace-case-management/outbound-flows).
         Canceled = "canceled", "Cancelled", Held;
     }
 }

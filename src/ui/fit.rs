@@ -153,7 +153,7 @@ mod tests {
         assert!(width(&cut) <= 4);
         assert_eq!(fit("anything", 0), "");
         assert_eq!(fit("anything", 1), "…");
-        assert_eq!(fit_end("typed a long way", 8), "…ng way");
+        assert_eq!(fit_end("typed a long way", 8), "…ong way");
         assert_eq!(fit_end("日本語テキスト", 5), "…スト");
         assert_eq!(fit_end("short", 8), "short");
     }

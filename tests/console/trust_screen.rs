@@ -436,6 +436,9 @@ fn cancelled_is_spelled_one_way_on_screen() {
     ] {
         assert_eq!(label, "Cancelled");
     }
+    // The embedded instance's choice labels (what its display values and refusals say).
+    assert_eq!(hubtop::sim::schema::choice_label("canceled"), "Cancelled");
+    assert_eq!(hubtop::sim::schema::choice_label("cancelled"), "Cancelled");
     let mut app = console(160, 45);
     let wo = record(&[
         ("sys_id", "w1"),
