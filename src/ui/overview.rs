@@ -142,6 +142,11 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if o.health.len() > room {
         title.push(Span::styled(format!("+{} more (2 lists all) ", o.health.len() - room), t.warn));
     }
+    // And which columns the width leaves out.
+    let hidden: Vec<&str> = all.iter().filter(|c| !cols.iter().any(|k| k.title == c.title)).map(|c| c.title).collect();
+    if !hidden.is_empty() {
+        title.push(Span::styled(format!("· not shown: {} ", hidden.join(", ")), t.muted));
+    }
     let broken: Vec<&str> = d.errors_of("providers").into_iter().chain(d.errors_of("sync history")).collect();
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(fit::title(title, prov.width));
     if broken.is_empty() {
