@@ -375,7 +375,7 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
         let sel = d.related_sel.get(i).copied().unwrap_or(0);
         let mut cells: Vec<Vec<Styled>> =
             rel.rows.iter().map(|r| all.iter().map(|c| cell(t, rel.entity, c.field, r, app.now)).collect()).collect();
-        let (_, widths) = fit_cells(&all, cells.iter_mut().collect(), parts[i].width.saturating_sub(2));
+        let (kept, widths) = fit_cells(&all, cells.iter_mut().collect(), parts[i].width.saturating_sub(2));
         let rows: Vec<Row> = cells
             .into_iter()
             .enumerate()
@@ -384,8 +384,14 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
                 if focused && ri == sel { row.style(t.selected) } else { row }
             })
             .collect();
-        let title = format!(" {} ({}) ", rel.label, rel.rows.len());
-        let table = Table::new(rows, widths).block(block(t, Span::styled(title, t.title), focused, parts[i].width));
+        let mut title = vec![Span::styled(format!(" {} ({}) ", rel.label, rel.rows.len()), t.title)];
+        // Columns the width leaves out are counted (Enter opens the record whole).
+        let hidden = all.len() - kept.len();
+        if hidden > 0 {
+            let s = if hidden == 1 { "" } else { "s" };
+            title.push(Span::styled(format!("+{hidden} column{s} hidden "), t.muted));
+        }
+        let table = Table::new(rows, widths).block(block(t, title, focused, parts[i].width));
         let mut st = ratatui::widgets::TableState::default().with_selected(focused.then_some(sel));
         f.render_stateful_widget(table, parts[i], &mut st);
     }

@@ -379,6 +379,9 @@ fn outbound_detail(w: u16, h: u16) -> App {
 fn the_entry_pane_reaches_attempts_and_last_error_at_80x24() {
     let mut app = outbound_detail(80, 24);
     let screen = draw(&app);
+    // A related list too narrow for all its columns counts the ones it leaves out.
+    let related = line_with(&screen, "Sync history of the record (1)");
+    assert!(related.contains("hidden") || related.contains('…'), "{related}");
     let sign = line_with(&screen, "more lines");
     assert!(sign.contains("tab then pgdn"), "the sign names the keys (from the keymap): {sign}");
     assert!(!screen.contains("temporarily unavailable)") || !screen.contains("last_error"), "{screen}");
