@@ -71,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         draw_fields(f, app, t, left, d, !has_exec);
         draw_related(f, app, t, related, d, stacked.then_some(each.as_slice()));
         if has_exec {
-            draw_exec(f, t, right, d);
+            draw_exec(f, app, t, right, d);
         } else {
             draw_json_fields(f, t, right, d);
         }
@@ -86,7 +86,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         .areas(area);
         draw_fields(f, app, t, fields, d, !has_exec);
         if has_exec {
-            draw_exec(f, t, exec, d);
+            draw_exec(f, app, t, exec, d);
         }
         draw_related(f, app, t, related, d, None);
     }
@@ -207,7 +207,7 @@ fn step_line<'a>(t: &Theme, s: &'a Step, selected: bool, name_w: usize) -> Row<'
     if selected { row.style(t.selected) } else { row }
 }
 
-fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
+fn draw_exec(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
     let Some(data) = &d.data else { return };
     match &data.exec {
         Some(ExecView::NotInstalled(exec, log)) => {
@@ -286,13 +286,13 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
                 .block(block(t, title, d.focus == Focus::Steps, steps.width));
             let mut st = ratatui::widgets::TableState::default().with_selected(Some(d.step));
             f.render_stateful_widget(table, steps, &mut st);
-            draw_step(f, t, detail, d, x);
+            draw_step(f, app, t, detail, d, x);
         }
         _ => {}
     }
 }
 
-fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::client::actions::ExecDetail) {
+fn draw_step(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, x: &crate::client::actions::ExecDetail) {
     let s = d.selected_step();
     let mut lines: Vec<kv::Field> = Vec::new();
     let kv = |k: &str, v: String, style: Style| (k.to_string(), v, style);
@@ -343,7 +343,15 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::c
     );
     let lines = kv::lines(&lines, t.muted, area.width.saturating_sub(2));
     let scroll = scrolled(d, &lines, area);
-    let more = if scroll < d.scroll_max.get() { "more below, PgDn " } else { "" };
+    // While the fields have the page keys, the way back here is named.
+    let more = match (scroll < d.scroll_max.get(), d.focus == Focus::Fields) {
+        (false, _) => String::new(),
+        (true, false) => "more below, PgDn ".to_string(),
+        (true, true) => {
+            let key = |a: Action| app.keymap.key_in(Layer::Detail, a).unwrap_or_default();
+            format!("more below, {} then {} ", key(Action::NextFocus), key(Action::PageDown))
+        }
+    };
     let block =
         block(t, title, false, area.width).title_bottom(Line::from(Span::styled(more, t.muted)).right_aligned());
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
