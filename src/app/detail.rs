@@ -32,6 +32,9 @@ pub struct DetailData {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
+    /// The record's own fields, when an execution shares the screen with them (Tab
+    /// reaches them; the page keys and ↑↓ scroll them).
+    Fields,
     Steps,
     Related(usize),
 }
@@ -55,6 +58,11 @@ pub struct DetailState {
     /// Lines the inspect pane showed in the last frame: a page key moves one less, so
     /// no line is skipped.
     pub scroll_page: std::cell::Cell<u16>,
+    /// How far the fields pane is scrolled when it shares the screen with an execution
+    /// (with its furthest and its page, as the last frame laid it out).
+    pub fields_scroll: u16,
+    pub fields_max: std::cell::Cell<u16>,
+    pub fields_page: std::cell::Cell<u16>,
     pub seq: u64,
     pub in_flight: bool,
     pub error: Option<String>,
@@ -77,6 +85,9 @@ impl DetailState {
             scroll: 0,
             scroll_max: std::cell::Cell::new(0),
             scroll_page: std::cell::Cell::new(1),
+            fields_scroll: 0,
+            fields_max: std::cell::Cell::new(0),
+            fields_page: std::cell::Cell::new(1),
             seq: 0,
             in_flight: false,
             error: None,
@@ -174,6 +185,11 @@ impl DetailState {
 
     pub fn move_by(&mut self, delta: isize) {
         match self.focus {
+            Focus::Fields => {
+                let max = self.fields_max.get() as isize;
+                self.fields_scroll =
+                    (self.fields_scroll.min(self.fields_max.get()) as isize + delta).clamp(0, max) as u16;
+            }
             Focus::Steps => {
                 let n = self.steps().len();
                 if n > 0 {
@@ -198,17 +214,33 @@ impl DetailState {
 
     /// Scrolls the inspect pane by `pages` of what the last frame showed, within it.
     pub fn scroll_pages(&mut self, pages: isize) {
+        if self.focus == Focus::Fields {
+            return self.move_by(pages * (self.fields_page.get().saturating_sub(1).max(1) as isize));
+        }
         let delta = pages * (self.scroll_page.get().saturating_sub(1).max(1) as isize);
         let max = self.scroll_max.get() as isize;
         self.scroll = (self.scroll.min(self.scroll_max.get()) as isize + delta).clamp(0, max) as u16;
     }
 
-    /// Tab: steps → each non-empty related list → steps.
+    /// Whether an execution shares the screen with the record's fields.
+    pub fn has_exec(&self) -> bool {
+        matches!(
+            self.data.as_ref().and_then(|d| d.exec.as_ref()),
+            Some(ExecView::Loaded(_) | ExecView::NotInstalled(..))
+        )
+    }
+
+    /// Tab: steps → the fields (beside an execution: the first Tab from the steps
+    /// reaches them) → each related list → steps.
     pub fn next_focus(&mut self) {
         let n_rel = self.data.as_ref().map(|d| d.related.len()).unwrap_or(0);
         let has_steps = !self.steps().is_empty();
-        let order: Vec<Focus> =
-            has_steps.then_some(Focus::Steps).into_iter().chain((0..n_rel).map(Focus::Related)).collect();
+        let order: Vec<Focus> = has_steps
+            .then_some(Focus::Steps)
+            .into_iter()
+            .chain(self.has_exec().then_some(Focus::Fields))
+            .chain((0..n_rel).map(Focus::Related))
+            .collect();
         if order.is_empty() {
             return;
         }

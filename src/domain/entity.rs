@@ -95,6 +95,8 @@ pub fn choice_label(value: &str) -> String {
         "api_key" => return "API key".into(),
         "incident_two_way" => return "Incident (two-way)".into(),
         "fm_work_orders" => return "FM work orders".into(),
+        // One spelling on screen, as the IFM documentation writes it (see domain::state).
+        "canceled" => return "Cancelled".into(),
         _ => {}
     }
     let lower = value.replace('_', " ").to_lowercase();

@@ -162,7 +162,8 @@ choice! {
         OnHold = "on_hold", "On hold", Held;
         Resolved = "resolved", "Resolved", Done;
         Closed = "closed", "Closed", Done;
-        Canceled = "canceled", "Canceled", Held;
+        // As the IFM documentation spells it (workplace-case-management/outbound-flows).
+        Canceled = "canceled", "Cancelled", Held;
     }
 }
 

@@ -187,7 +187,7 @@ mod tests {
         // A mapped instance value is taken too, and listed.
         let m: Mapping = toml::from_str("[choices.work_orders.state]\ncanceled = \"7\"\n").unwrap();
         assert_eq!(choice_value(Entity::WorkOrders, &m, "state", "7").unwrap(), "canceled");
-        assert!(choice_value(Entity::WorkOrders, &m, "state", "x").unwrap_err().contains("7 (Canceled)"));
+        assert!(choice_value(Entity::WorkOrders, &m, "state", "x").unwrap_err().contains("7 (Cancelled)"));
         assert_eq!(choice_value(Entity::WorkOrders, &m, "short_description", "anything").unwrap(), "anything");
     }
 

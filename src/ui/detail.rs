@@ -13,12 +13,17 @@ use super::table::{Styled, cell, fit_cells, fmt_ms};
 use super::{Theme, columns, kv};
 use crate::app::App;
 use crate::app::detail::{DetailState, ExecView, Focus};
+use crate::app::keys::{Action, Layer};
 use crate::client::actions::Step;
 use crate::domain::Entity;
 use crate::domain::state::StepState;
 
-fn block<'a>(t: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<'a> {
-    Block::default().borders(Borders::ALL).border_style(if focused { t.accent } else { t.border }).title(title)
+/// A pane's frame `outer` columns wide, its title cut to fit with a sign.
+fn block<'a>(t: &Theme, title: impl Into<Line<'a>>, focused: bool, outer: u16) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.accent } else { t.border })
+        .title(super::fit::title(title, outer))
 }
 
 /// `key: value` lines for a JSON value, nested keys joined with dots.
@@ -43,7 +48,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
             None => "loading…".into(),
         };
         f.render_widget(
-            Paragraph::new(Span::styled(msg, t.muted)).block(block(t, format!(" {} ", d.title), false)),
+            Paragraph::new(Span::styled(msg, t.muted)).block(block(t, format!(" {} ", d.title), false, area.width)),
             area,
         );
         return;
@@ -54,12 +59,19 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
     let related_h = |cap: usize| longest.map_or(0, |n| (n.max(1) + 2).min(cap) as u16);
     let wide = area.width >= 120;
     if wide {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(area);
-        let [fields, related] = Layout::vertical([Constraint::Min(5), Constraint::Length(related_h(14))]).areas(left);
-        draw_fields(f, app, t, fields, d, 200, !has_exec);
-        draw_related(f, app, t, related, d);
+        // The related lists across the whole width below (each as wide as it can be),
+        // the record and its execution side by side above.
+        // One above the other, each the whole width, when they take no more than a third
+        // of the height so; else side by side.
+        let each: Vec<u16> = data.related.iter().map(|r| (r.rows.len().max(1) + 2).min(10) as u16).collect();
+        let stacked = each.iter().sum::<u16>() <= area.height / 3;
+        let h = if stacked { each.iter().sum() } else { related_h(14) };
+        let [top, related] = Layout::vertical([Constraint::Min(8), Constraint::Length(h)]).areas(area);
+        let [left, right] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(top);
+        draw_fields(f, app, t, left, d, !has_exec);
+        draw_related(f, app, t, related, d, stacked.then_some(each.as_slice()));
         if has_exec {
-            draw_exec(f, t, right, d);
+            draw_exec(f, app, t, right, d);
         } else {
             draw_json_fields(f, t, right, d);
         }
@@ -72,26 +84,38 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
             Constraint::Length(related_h),
         ])
         .areas(area);
-        draw_fields(f, app, t, fields, d, if has_exec { 6 } else { 200 }, !has_exec);
+        draw_fields(f, app, t, fields, d, !has_exec);
         if has_exec {
-            draw_exec(f, t, exec, d);
+            draw_exec(f, app, t, exec, d);
         }
-        draw_related(f, app, t, related, d);
+        draw_related(f, app, t, related, d, None);
     }
 }
 
-fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, max: usize, inspect: bool) {
+fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, inspect: bool) {
     let Some(data) = &d.data else { return };
     let r = &data.record;
-    // The list's columns first (the fields that matter), then everything else.
-    let first: Vec<&str> = columns(d.entity).iter().map(|c| c.field).collect();
+    // What matters first: the state, an error if there is one, the tries; then the
+    // list's columns (less the one the title already names), then everything else.
+    let title_field = d.entity.title_field();
+    let mut first: Vec<&str> = d.entity.state_field().into_iter().collect();
+    first.extend(["last_error", "error_message", "error"].into_iter().filter(|k| !r.get(k).is_empty()));
+    first.extend(["attempts", "next_attempt"].into_iter().filter(|k| r.fields.contains_key(*k)));
+    for c in columns(d.entity) {
+        if c.field != title_field && !first.contains(&c.field) {
+            first.push(c.field);
+        }
+    }
     let mut names: Vec<&str> = first.clone();
     names.extend(r.fields.keys().map(String::as_str).filter(|k| !first.contains(k)));
     let fields: Vec<kv::Field> = names
         .iter()
-        .take(max.max(1))
         .map(|k| {
             let (mut v, style) = cell(t, d.entity, k, r, app.now);
+            if *k == "attempts" && !r.get("max_attempts").is_empty() {
+                // In words: "3/3+1" is for the narrow list column.
+                v = super::table::attempts_words(r.get(k), r.get("max_attempts"));
+            }
             if matches!(*k, "sys_updated_on" | "sys_created_on" | "started" | "ended" | "next_attempt")
                 && !r.get(k).is_empty()
             {
@@ -103,8 +127,29 @@ fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState,
         .collect();
     let title = Line::from(vec![Span::styled(format!(" {} {} ", d.entity.label_one(), d.title), t.title)]);
     let lines = kv::lines(&fields, t.muted, area.width.saturating_sub(2));
-    let scroll = if inspect { scrolled(d, &lines, area) } else { 0 };
-    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block(t, title, false)), area);
+    let total = lines.len() as u16;
+    let shown = area.height.saturating_sub(2);
+    // Alone, the fields are the inspect pane; beside an execution they scroll on their
+    // own once Tab has reached them.
+    let (scroll, focused) = if inspect {
+        (scrolled(d, &lines, area), false)
+    } else {
+        let max = total.saturating_sub(shown);
+        d.fields_max.set(max);
+        d.fields_page.set(shown);
+        (d.fields_scroll.min(max), d.focus == Focus::Fields)
+    };
+    // What is below the fold says so, with the keys that reach it (from the keymap).
+    let below = total.saturating_sub(scroll + shown);
+    let key = |a: Action| app.keymap.key_in(Layer::Detail, a).unwrap_or_default();
+    let more = match below {
+        0 => String::new(),
+        n if inspect || focused => format!("↓ {n} more lines, {} ", key(Action::PageDown)),
+        n => format!("↓ {n} more lines, {} then {} ", key(Action::NextFocus), key(Action::PageDown)),
+    };
+    let block = block(t, title, focused, area.width)
+        .title_bottom(super::fit::title(Span::styled(more, t.warn), area.width).right_aligned());
+    f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
 }
 
 /// The inspect pane's scroll for this frame, clamped to its content; records how far
@@ -135,23 +180,34 @@ fn draw_json_fields(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
         lines.push(Line::from(Span::styled("no execution behind this record", t.muted)));
     }
     f.render_widget(
-        Paragraph::new(lines).block(block(t, " Mappings and payloads ", false)).wrap(Wrap { trim: false }),
+        Paragraph::new(lines).block(block(t, " Mappings and payloads ", false, area.width)).wrap(Wrap { trim: false }),
         area,
     );
 }
 
-fn step_line<'a>(t: &Theme, s: &'a Step, selected: bool) -> Row<'a> {
+/// A title whose `head` (a name) gives way, cut with a sign, to the `tail` that says
+/// how it stands (state, time, what is not shown), in a frame `outer` columns wide.
+fn title_with_tail<'a>(head: String, head_style: Style, tail: Vec<Span<'a>>, outer: u16) -> Line<'a> {
+    let room = usize::from(outer.saturating_sub(2));
+    let tail_w: usize = tail.iter().map(|s| super::fit::width(&s.content)).sum();
+    let head = super::fit::fit(&head, room.saturating_sub(tail_w).max(2)).into_owned();
+    let mut spans = vec![Span::styled(head, head_style)];
+    spans.extend(tail);
+    super::fit::fit_line(Line::from(spans), room)
+}
+
+fn step_line<'a>(t: &Theme, s: &'a Step, selected: bool, name_w: usize) -> Row<'a> {
     let (sym, style) = t.state(&s.state);
     let row = Row::new(vec![
         Cell::from(format!("{:>2}", s.order)),
         Cell::from(Span::styled(format!("{sym} {}", s.state), style)),
-        Cell::from(s.name.as_str()),
+        Cell::from(super::fit::fit(&s.name, name_w)),
         Cell::from(fmt_ms(s.duration_ms)),
     ]);
     if selected { row.style(t.selected) } else { row }
 }
 
-fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
+fn draw_exec(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
     let Some(data) = &d.data else { return };
     match &data.exec {
         Some(ExecView::NotInstalled(exec, log)) => {
@@ -195,7 +251,7 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
                 t.warn,
             )));
             f.render_widget(
-                Paragraph::new(lines).block(block(t, " Execution ", false)).wrap(Wrap { trim: true }),
+                Paragraph::new(lines).block(block(t, " Execution ", false, area.width)).wrap(Wrap { trim: true }),
                 area,
             );
         }
@@ -210,33 +266,43 @@ fn draw_exec(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState) {
                 0 => String::new(),
                 k => format!("{n} steps, {k} not shown (↑↓) "),
             };
-            let title = Line::from(vec![
-                Span::styled(format!(" {} ", e.get("name")), t.title),
-                Span::styled(format!("{sym} {} ", super::overview::choice_label(e.get("state"))), style),
-                Span::styled(more, t.warn),
-            ]);
+            let title = title_with_tail(
+                format!(" {} ", e.get("name")),
+                t.title,
+                vec![
+                    Span::styled(format!("{sym} {} ", super::overview::choice_label(e.get("state"))), style),
+                    Span::styled(more, t.warn),
+                ],
+                area.width,
+            );
             let [steps, detail] = Layout::vertical([Constraint::Length(steps_h), Constraint::Min(3)]).areas(area);
-            let rows: Vec<Row> = x.steps.iter().enumerate().map(|(i, s)| step_line(t, s, i == d.step)).collect();
+            // The step's name takes what the borders, #, state, time and gaps leave.
+            let name_w = usize::from(steps.width.saturating_sub(2 + 3 + 12 + 8 + 3));
+            let rows: Vec<Row> =
+                x.steps.iter().enumerate().map(|(i, s)| step_line(t, s, i == d.step, name_w)).collect();
             let widths = [Constraint::Length(3), Constraint::Length(12), Constraint::Min(20), Constraint::Length(8)];
             let table = Table::new(rows, widths)
                 .header(Row::new(["#", "STATE", "STEP", "TIME"]).style(t.header))
-                .block(block(t, title, d.focus == Focus::Steps));
+                .block(block(t, title, d.focus == Focus::Steps, steps.width));
             let mut st = ratatui::widgets::TableState::default().with_selected(Some(d.step));
             f.render_stateful_widget(table, steps, &mut st);
-            draw_step(f, t, detail, d, x);
+            draw_step(f, app, t, detail, d, x);
         }
         _ => {}
     }
 }
 
-fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::client::actions::ExecDetail) {
+fn draw_step(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, x: &crate::client::actions::ExecDetail) {
     let s = d.selected_step();
     let mut lines: Vec<kv::Field> = Vec::new();
     let kv = |k: &str, v: String, style: Style| (k.to_string(), v, style);
     let Some(s) = s else {
         // The companion says why there are no steps (flow reporting off), if it does.
         let text = x.step_detail.notice(x.steps.len()).unwrap_or("no steps yet");
-        f.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }).block(block(t, " Step ", false)), area);
+        f.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(block(t, " Step ", false, area.width)),
+            area,
+        );
         return;
     };
     if !s.error.is_empty() {
@@ -269,14 +335,25 @@ fn draw_step(f: &mut Frame, t: &Theme, area: Rect, d: &DetailState, x: &crate::c
         lines.push(kv(&format!("in.{k}"), v, t.muted));
     }
     let (sym, style) = t.state(&s.state);
-    let title = Line::from(vec![
-        Span::styled(format!(" Step {} {} ", s.order, s.name), t.title),
-        Span::styled(format!("{sym} {} {} ", s.state, fmt_ms(s.duration_ms)), style),
-    ]);
+    let title = title_with_tail(
+        format!(" Step {} {} ", s.order, s.name),
+        t.title,
+        vec![Span::styled(format!("{sym} {} {} ", s.state, fmt_ms(s.duration_ms)), style)],
+        area.width,
+    );
     let lines = kv::lines(&lines, t.muted, area.width.saturating_sub(2));
     let scroll = scrolled(d, &lines, area);
-    let more = if scroll < d.scroll_max.get() { "more below, PgDn " } else { "" };
-    let block = block(t, title, false).title_bottom(Line::from(Span::styled(more, t.muted)).right_aligned());
+    // While the fields have the page keys, the way back here is named.
+    let more = match (scroll < d.scroll_max.get(), d.focus == Focus::Fields) {
+        (false, _) => String::new(),
+        (true, false) => "more below, PgDn ".to_string(),
+        (true, true) => {
+            let key = |a: Action| app.keymap.key_in(Layer::Detail, a).unwrap_or_default();
+            format!("more below, {} then {} ", key(Action::NextFocus), key(Action::PageDown))
+        }
+    };
+    let block =
+        block(t, title, false, area.width).title_bottom(Line::from(Span::styled(more, t.muted)).right_aligned());
     f.render_widget(Paragraph::new(lines).scroll((scroll, 0)).block(block), area);
 }
 
@@ -289,20 +366,24 @@ fn related_columns(e: Entity) -> Vec<super::Column> {
     }
 }
 
-fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
+/// The related lists side by side, or one above the other (`stacked`: their heights).
+fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, stacked: Option<&[u16]>) {
     let Some(data) = &d.data else { return };
     if data.related.is_empty() || area.height < 3 {
         return;
     }
     let n = data.related.len() as u32;
-    let parts = Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area);
+    let parts = match stacked {
+        Some(hs) => Layout::vertical(hs.iter().map(|h| Constraint::Length(*h))).split(area),
+        None => Layout::horizontal((0..n).map(|_| Constraint::Ratio(1, n))).split(area),
+    };
     for (i, rel) in data.related.iter().enumerate() {
         let focused = d.focus == Focus::Related(i);
         let all = related_columns(rel.entity);
         let sel = d.related_sel.get(i).copied().unwrap_or(0);
         let mut cells: Vec<Vec<Styled>> =
             rel.rows.iter().map(|r| all.iter().map(|c| cell(t, rel.entity, c.field, r, app.now)).collect()).collect();
-        let (_, widths) = fit_cells(&all, cells.iter_mut().collect(), parts[i].width.saturating_sub(2));
+        let (kept, widths) = fit_cells(&all, cells.iter_mut().collect(), parts[i].width.saturating_sub(2));
         let rows: Vec<Row> = cells
             .into_iter()
             .enumerate()
@@ -311,8 +392,14 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
                 if focused && ri == sel { row.style(t.selected) } else { row }
             })
             .collect();
-        let title = format!(" {} ({}) ", rel.label, rel.rows.len());
-        let table = Table::new(rows, widths).block(block(t, Span::styled(title, t.title), focused));
+        let mut title = vec![Span::styled(format!(" {} ({}) ", rel.label, rel.rows.len()), t.title)];
+        // Columns the width leaves out are counted (Enter opens the record whole).
+        let hidden = all.len() - kept.len();
+        if hidden > 0 {
+            let s = if hidden == 1 { "" } else { "s" };
+            title.push(Span::styled(format!("+{hidden} column{s} hidden "), t.muted));
+        }
+        let table = Table::new(rows, widths).block(block(t, title, focused, parts[i].width));
         let mut st = ratatui::widgets::TableState::default().with_selected(focused.then_some(sel));
         f.render_stateful_widget(table, parts[i], &mut st);
     }

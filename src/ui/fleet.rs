@@ -6,10 +6,11 @@ use std::time::SystemTime;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table};
 
-use super::Theme;
+use super::table::{Styled, fit_cells};
+use super::{Column, Theme};
 use crate::app::App;
 use crate::app::fleet::{FleetRow, RowState};
 
@@ -48,38 +49,37 @@ pub fn budget(r: &FleetRow) -> String {
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let fleet = &app.fleet;
-    let title = Line::from(vec![
+    let title = vec![
         Span::styled(" Fleet ", t.title),
         Span::styled(format!("[{}] every 30s, Enter switches ", fleet.rows.len()), t.muted),
-    ]);
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(title);
+    ];
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, area.width));
     if fleet.rows.is_empty() {
         let msg = "no profiles in the config file: add [profiles.NAME] sections (hubtop config path)";
         f.render_widget(Paragraph::new(Span::styled(msg, t.muted)).block(block), area);
         return;
     }
     let wide = area.width >= 100;
-    let mut head = vec!["PROFILE", "QUEUE", "OUT ✖", "EXEC ✖", "PROV ✖", "BUDGET", "STATUS"];
-    let mut widths = vec![
-        Constraint::Length(18),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Length(10),
-        Constraint::Min(34),
+    // Sized to what the rows hold and cut with a sign, like every list.
+    let c = |title: &'static str, width: Constraint, keep: u8| Column { field: "", title, width, keep };
+    let mut all = vec![
+        c("PROFILE", Constraint::Length(18), 3),
+        c("QUEUE", Constraint::Length(6), 2),
+        c("OUT ✖", Constraint::Length(6), 2),
+        c("EXEC ✖", Constraint::Length(6), 1),
+        c("PROV ✖", Constraint::Length(6), 1),
+        c("BUDGET", Constraint::Length(10), 0),
+        c("STATUS", Constraint::Min(24), 3),
     ];
     if wide {
-        head.insert(1, "INSTANCE");
-        // What is left after the status: the status says more than the URL.
-        widths.insert(1, Constraint::Fill(1));
+        all.insert(1, c("INSTANCE", Constraint::Length(40), 0));
     }
     let current = app.settings.profile.as_deref();
-    let rows: Vec<Row> = fleet
+    let mut cells: Vec<Vec<Styled>> = fleet
         .rows
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
+        .map(|r| {
             let p = &r.profile;
             let mut name = format!("{}{}", if current == Some(p.name.as_str()) { "▶ " } else { "  " }, p.name);
             if p.production {
@@ -90,24 +90,32 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             }
             let n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_else(|| "—".into());
             let c = r.sample.as_ref().map(|s| &s.counts);
-            let (st, st_style) = status(app, r, t);
             let err = |v: Option<u64>| match v {
                 Some(x) if x > 0 => t.error,
                 _ => t.text,
             };
             let mut cells = vec![
-                Cell::from(Span::styled(name, if p.production { t.error } else { t.header })),
-                Cell::from(n(c.map(|c| c.queue))),
-                Cell::from(Span::styled(n(c.map(|c| c.out_errors)), err(c.map(|c| c.out_errors)))),
-                Cell::from(Span::styled(n(c.map(|c| c.exec_errors)), err(c.map(|c| c.exec_errors)))),
-                Cell::from(Span::styled(n(c.map(|c| c.failing_providers)), err(c.map(|c| c.failing_providers)))),
-                Cell::from(budget(r)),
-                Cell::from(Span::styled(st, st_style)),
+                (name, if p.production { t.error } else { t.header }),
+                (n(c.map(|c| c.queue)), t.text),
+                (n(c.map(|c| c.out_errors)), err(c.map(|c| c.out_errors))),
+                (n(c.map(|c| c.exec_errors)), err(c.map(|c| c.exec_errors))),
+                (n(c.map(|c| c.failing_providers)), err(c.map(|c| c.failing_providers))),
+                (budget(r), t.text),
+                status(app, r, t),
             ];
             if wide {
-                cells.insert(1, Cell::from(Span::styled(p.instance.clone(), t.muted)));
+                cells.insert(1, (p.instance.clone(), t.muted));
             }
-            let row = Row::new(cells);
+            cells
+        })
+        .collect();
+    let (cols, widths) = fit_cells(&all, cells.iter_mut().collect(), area.width.saturating_sub(2));
+    let head: Vec<&str> = cols.iter().map(|c| c.title).collect();
+    let rows: Vec<Row> = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let row = Row::new(r.into_iter().map(|(v, s)| Cell::from(Span::styled(v, s))));
             if i == fleet.selected { row.style(t.selected) } else { row }
         })
         .collect();

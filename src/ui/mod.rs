@@ -1,6 +1,7 @@
 //! Rendering: reads `&App`, writes a `Frame`. Nothing here awaits or does I/O.
 
 pub mod detail;
+pub mod fit;
 pub mod fleet;
 pub mod kv;
 pub mod log;
@@ -88,6 +89,7 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if line_width(&l1) > width {
         l1 = header_line(app, t, true, false);
     }
+    let l1 = fit::fit_spans(l1, width);
     let crumbs = app.breadcrumbs().join(" › ");
     let mut l2 = vec![Span::styled(format!(" {crumbs}"), t.header)];
     if let Some(l) = app.current_list()
@@ -129,6 +131,8 @@ fn draw_header(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         }
         tabs = tabs_at(short);
     }
+    // The breadcrumbs and the filter are cut with a sign when they run past the edge.
+    let l2 = fit::fit_spans(l2, width);
     let p = Paragraph::new(vec![Line::from(l1), Line::from(l2), Line::from(tabs)]);
     f.render_widget(p, area);
 }
@@ -316,16 +320,23 @@ fn verb_action(v: Verb) -> Action {
 
 fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let status = match (&app.mode, &app.status) {
-        (Mode::Filter(i), _) => Line::from(vec![Span::styled(" / ", t.accent), Span::raw(i.value().to_string())]),
+        // What is typed shows its end (where the cursor is), after a sign if it is long.
+        (Mode::Filter(i), _) => Line::from(vec![
+            Span::styled(" / ", t.accent),
+            Span::raw(fit::fit_end(i.value(), usize::from(area.width.saturating_sub(4))).into_owned()),
+        ]),
         (Mode::Command(i), _) => {
             // After `profile ` the hint is the names alone.
             let all = app.complete_command(i.value());
             let hint = all.iter().map(|c| c.rsplit(' ').next().unwrap_or(c)).collect::<Vec<_>>().join(" ");
-            Line::from(vec![
-                Span::styled(" : ", t.accent),
-                Span::raw(i.value().to_string()),
-                Span::styled(format!("   {hint}"), t.muted),
-            ])
+            Line::from(fit::fit_spans(
+                vec![
+                    Span::styled(" : ", t.accent),
+                    Span::raw(i.value().to_string()),
+                    Span::styled(format!("   {hint}"), t.muted),
+                ],
+                usize::from(area.width),
+            ))
         }
         (_, Some((level, msg))) => {
             let (sym, style) = match level {
@@ -335,24 +346,7 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Level::Error => ("✖", t.error),
             };
             // Cut to the screen with a sign that there is more (`:log` has it whole).
-            let text = format!(" {sym} {msg}");
-            let room = usize::from(area.width).max(2);
-            let text = match unicode_width::UnicodeWidthStr::width(text.as_str()) > room {
-                true => {
-                    let mut cut = String::new();
-                    for c in text.chars() {
-                        if unicode_width::UnicodeWidthStr::width(cut.as_str())
-                            + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
-                            > room - 1
-                        {
-                            break;
-                        }
-                        cut.push(c);
-                    }
-                    cut + "…"
-                }
-                false => text,
-            };
+            let text = fit::fit(&format!(" {sym} {msg}"), usize::from(area.width).max(2)).into_owned();
             Line::from(Span::styled(text, style))
         }
         _ => Line::from(""),

@@ -123,19 +123,22 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             Line::from(Span::styled(format!("Update {} at its provider", form.target.label), t.header)),
             Line::from(""),
         ];
+        // A value longer than the form shows its end (where typing goes), after a sign.
+        let inner = usize::from(area.width.saturating_sub(2).min(80).saturating_sub(2));
+        let room = |extra: usize| inner.saturating_sub(18 + 1 + extra);
         for (i, (name, orig, input)) in form.fields.iter().enumerate() {
             let style = if i == form.focus { t.selected } else { t.text };
             let changed = if input.value() != orig { " (changed)" } else { "" };
             lines.push(Line::from(vec![
                 Span::styled(format!("{name:<18}"), t.muted),
-                Span::styled(format!("{} ", input.value()), style),
+                Span::styled(format!("{} ", super::fit::fit_end(input.value(), room(changed.len()))), style),
                 Span::styled(changed, t.warn),
             ]));
         }
         let style = if form.focus == form.fields.len() { t.selected } else { t.text };
         lines.push(Line::from(vec![
             Span::styled(format!("{:<18}", "comment"), t.muted),
-            Span::styled(format!("{} ", form.comment.value()), style),
+            Span::styled(format!("{} ", super::fit::fit_end(form.comment.value(), room(0))), style),
         ]));
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("Tab/↑↓ move  Enter preview what is sent  Esc back out", t.muted)));

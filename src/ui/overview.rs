@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Sparkline, Table};
 
 use super::table::{Styled, fit_cells, fmt_ms};
-use super::{Column, Theme};
+use super::{Column, Theme, fit};
 use crate::app::App;
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -30,71 +30,61 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         return;
     };
     let wide = area.width >= 120;
-    let counts_h = d.counts.len() as u16 + 2;
+    // Counts by state: every state (a table may take a second line when the screen is
+    // tall enough), or the ones that fit and a count of the rest.
+    let room = usize::from(area.width.saturating_sub(2));
+    let max_lines = if area.height >= 18 { 2 } else { 1 };
+    let table_lines: Vec<Vec<Line>> =
+        d.counts.iter().map(|(label, states)| count_lines(t, label, states, room, max_lines)).collect();
+    let counts_h = table_lines.iter().map(Vec::len).sum::<usize>() as u16 + 2;
     let [counts, sparks, rest] =
         Layout::vertical([Constraint::Length(counts_h), Constraint::Length(3), Constraint::Min(4)]).areas(area);
-    // Counts by state.
-    let lines: Vec<Line> = d
-        .counts
-        .iter()
-        .map(|(label, states)| {
-            let mut spans = vec![Span::styled(format!("{label:<12}"), t.header)];
-            let total: u64 = states.iter().map(|(_, n)| n).sum();
-            spans.push(Span::styled(format!("{total:>8}  "), t.muted));
-            for (s, n) in states {
-                let (sym, style) = t.state(s);
-                spans.push(Span::styled(format!("{sym} {} {n}   ", choice_label(s)), style));
-            }
-            Line::from(spans)
-        })
-        .collect();
     // A count the instance refused says so on its own line (the others stay).
-    let mut lines = lines;
+    let mut table_lines = table_lines;
     for (panel, i, why) in &d.failed {
         if *panel == "counts" {
             let label = d.counts.get(*i).map(|(l, _)| *l).unwrap_or("counts");
-            if let Some(line) = lines.get_mut(*i) {
-                *line = Line::from(vec![
-                    Span::styled(format!("{label:<12}"), t.header),
-                    Span::styled(format!("{:>8}  ✖ {why}", "?"), t.error),
-                ]);
+            if let Some(lines) = table_lines.get_mut(*i) {
+                *lines = vec![fit::fit_line(
+                    Line::from(vec![
+                        Span::styled(format!("{label:<12}"), t.header),
+                        Span::styled(format!("{:>8}  ✖ {why}", "?"), t.error),
+                    ]),
+                    room,
+                )];
             }
         }
     }
-    let title = Line::from(vec![Span::styled(" Counts by state ", t.title), Span::styled("(Aggregate API) ", t.muted)]);
+    let lines: Vec<Line> = table_lines.into_iter().flatten().collect();
+    let title = fit::title(
+        vec![Span::styled(" Counts by state ", t.title), Span::styled("(Aggregate API) ", t.muted)],
+        counts.width,
+    );
     f.render_widget(
         Paragraph::new(lines).block(Block::default().borders(Borders::ALL).border_style(t.border).title(title)),
         counts,
     );
-    // Sparklines.
+    // Sparklines: one sample per poll (the overview keeps the last ones), titled with how
+    // many polls they span and their range, so a flat line reads as a steady trend.
     let [s1, s2] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(sparks);
-    let depth: Vec<u64> = o.depth.iter().copied().collect();
-    let fails: Vec<u64> = o.failures.iter().copied().collect();
-    let last = |v: &[u64]| v.last().copied().unwrap_or(0);
-    f.render_widget(
-        Sparkline::default()
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(t.border)
-                    .title(format!(" Queue depth {} ", last(&depth))),
-            )
-            .data(tail(&depth, s1.width.saturating_sub(2)))
-            .style(t.accent),
-        s1,
-    );
-    f.render_widget(
-        Sparkline::default()
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(t.border)
-                    .title(format!(" In error {} ", last(&fails))),
-            )
-            .data(tail(&fails, s2.width.saturating_sub(2)))
-            .style(t.error),
-        s2,
-    );
+    let spark = |f: &mut Frame, name: &str, all: &std::collections::VecDeque<u64>, style, area: Rect| {
+        let data: Vec<u64> = all.iter().copied().collect();
+        let shown = tail(&data, area.width.saturating_sub(2));
+        let last = shown.last().copied().unwrap_or(0);
+        let mut title = vec![Span::styled(format!(" {name} {last} "), t.title)];
+        if let (Some(lo), Some(hi)) = (shown.iter().min(), shown.iter().max()) {
+            let text = match (shown.len(), lo == hi) {
+                (1, _) => "· 1 poll so far ".to_string(),
+                (n, true) => format!("· last {n} polls, {lo} "),
+                (n, false) => format!("· last {n} polls, {lo}–{hi} "),
+            };
+            title.push(Span::styled(text, t.muted));
+        }
+        let block = Block::default().borders(Borders::ALL).border_style(t.border).title(fit::title(title, area.width));
+        f.render_widget(Sparkline::default().block(block).data(shown).style(style), area);
+    };
+    spark(f, "Queue depth", &o.depth, t.accent, s1);
+    spark(f, "In error", &o.failures, t.error, s2);
     let (prov, groups) = if wide {
         let [a, b] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
         (a, b)
@@ -152,8 +142,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if o.health.len() > room {
         title.push(Span::styled(format!("+{} more (2 lists all) ", o.health.len() - room), t.warn));
     }
+    // And which columns the width leaves out.
+    let hidden: Vec<&str> = all.iter().filter(|c| !cols.iter().any(|k| k.title == c.title)).map(|c| c.title).collect();
+    if !hidden.is_empty() {
+        title.push(Span::styled(format!("· not shown: {} ", hidden.join(", ")), t.muted));
+    }
     let broken: Vec<&str> = d.errors_of("providers").into_iter().chain(d.errors_of("sync history")).collect();
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(fit::title(title, prov.width));
     if broken.is_empty() {
         f.render_widget(Table::new(rows, widths).header(header).block(block), prov);
     } else {
@@ -169,6 +164,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         f.render_widget(Table::new(rows, widths).header(header), rest);
     }
     // Top error groups.
+    // The message takes what the count (6) and the gap (1) leave inside the borders.
+    let label_w = usize::from(groups.width.saturating_sub(2 + 6 + 1));
     let rows: Vec<Row> = o
         .groups
         .iter()
@@ -176,7 +173,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         .map(|(i, g)| {
             let row = Row::new(vec![
                 Cell::from(Span::styled(format!("{:>5}", g.count), t.error)),
-                Cell::from(g.label().to_string()),
+                Cell::from(fit::fit(g.label(), label_w).into_owned()),
             ]);
             if i == o.selected_group { row.style(t.selected) } else { row }
         })
@@ -190,7 +187,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if o.groups.len() > room {
         title.push(Span::styled(format!("+{} more ", o.groups.len() - room), t.warn));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
+    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(fit::title(title, groups.width));
     let refused = d.errors_of("error groups");
     if !refused.is_empty() {
         // Never "no entries in error" when they could not be counted.
@@ -203,6 +200,80 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let mut state = ratatui::widgets::TableState::default().with_selected(Some(o.selected_group));
         f.render_stateful_widget(table, groups, &mut state);
     }
+}
+
+/// One table's counts in `room` columns, on at most `max_lines` lines: its total, then
+/// each state with its count. When they do not all fit, the line first loses spacing,
+/// then wraps (up to `max_lines`), then drops the states that matter least (never one in
+/// error before the others; the smallest first) and counts them as "+N more (n)", so the
+/// numbers on screen always add up to the total.
+fn count_lines<'a>(t: &Theme, label: &str, states: &[(String, u64)], room: usize, max_lines: usize) -> Vec<Line<'a>> {
+    use crate::domain::state::{Tone, tone_of};
+    let total: u64 = states.iter().map(|(_, n)| n).sum();
+    let items: Vec<Span<'a>> = states
+        .iter()
+        .map(|(s, n)| {
+            let (sym, style) = t.state(s);
+            Span::styled(format!("{sym} {} {n}", choice_label(s)), style)
+        })
+        .collect();
+    let w = |s: &Span| fit::width(&s.content);
+    // Packs the kept items after `head` with `gap` between them, a new line (indented
+    // under the first item) where one would run past the edge; `None` if that takes more
+    // than `lines` lines.
+    let pack = |head: &str, gap: &str, keep: &[bool], more: Option<String>, lines: usize| -> Option<Vec<Line<'a>>> {
+        let indent = " ".repeat(fit::width(head));
+        let mut out: Vec<Vec<Span<'a>>> = vec![vec![Span::styled(head.to_string(), t.header)]];
+        let mut used = fit::width(head);
+        let mut first = true;
+        let tail = more.map(|m| Span::styled(m, t.warn));
+        let kept = items.iter().zip(keep).filter(|(_, k)| **k).map(|(i, _)| i.clone());
+        for item in kept.chain(tail) {
+            let need = w(&item) + if first { 0 } else { gap.len() };
+            if used + need > room && !first {
+                out.push(vec![Span::raw(indent.clone())]);
+                used = indent.len();
+            } else if !first {
+                out.last_mut().expect("a line").push(Span::raw(gap.to_string()));
+                used += gap.len();
+            }
+            used += w(&item);
+            out.last_mut().expect("a line").push(item);
+            first = false;
+        }
+        let fits = out.len() <= lines && out.iter().all(|l| l.iter().map(w).sum::<usize>() <= room);
+        fits.then(|| out.into_iter().map(Line::from).collect())
+    };
+    let roomy = format!("{label:<12}{total:>8}  ");
+    let tight = format!("{label} {total}  ");
+    let all = vec![true; items.len()];
+    for lines in 1..=max_lines.max(1) {
+        for (head, gap) in [(&roomy, "   "), (&roomy, "  "), (&tight, "  "), (&tight, " ")] {
+            if let Some(out) = pack(head, gap, &all, None, lines) {
+                return out;
+            }
+        }
+    }
+    // Drop the least needed first: not in error before in error, the smallest first.
+    let mut order: Vec<usize> = (0..states.len()).collect();
+    order.sort_by_key(|&i| (tone_of(&states[i].0) == Tone::Failed, states[i].1));
+    let mut keep = all;
+    let mut hidden = (0usize, 0u64);
+    for i in order {
+        keep[i] = false;
+        hidden = (hidden.0 + 1, hidden.1 + states[i].1);
+        let more = Some(format!("+{} more ({})", hidden.0, hidden.1));
+        if let Some(out) = pack(&tight, " ", &keep, more, max_lines.max(1)) {
+            return out;
+        }
+    }
+    vec![fit::fit_line(
+        Line::from(vec![
+            Span::styled(tight, t.header),
+            Span::styled(format!("+{} more ({total})", states.len()), t.warn),
+        ]),
+        room,
+    )]
 }
 
 /// A stored choice value as the operator reads it elsewhere (`COMPLETE` → Complete,

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use unicode_width::UnicodeWidthStr;
 
@@ -60,6 +60,16 @@ pub fn attempts(n: &str, max: &str) -> String {
     }
 }
 
+/// The same in words, for where there is room (a detail, a legend): "2 of 3 tries";
+/// past the limit, "3 of 3 automatic tries, +1 retried by an operator".
+pub fn attempts_words(n: &str, max: &str) -> String {
+    match (n.parse::<u32>(), max.parse::<u32>()) {
+        (Ok(n), Ok(m)) if n > m => format!("{m} of {m} automatic tries, +{} retried by an operator", n - m),
+        (Ok(n), Ok(m)) => format!("{n} of {m} tries"),
+        _ => n.to_string(),
+    }
+}
+
 pub fn fmt_ms(ms: u64) -> String {
     match ms {
         m if m < 1000 => format!("{m}ms"),
@@ -91,7 +101,7 @@ fn widest<'a>(n: usize, rows: impl Iterator<Item = &'a [Styled]>) -> Vec<u16> {
     let mut w = vec![0u16; n];
     for r in rows {
         for (w, (text, _)) in w.iter_mut().zip(r) {
-            *w = (*w).max(text.width().min(usize::from(u16::MAX)) as u16);
+            *w = (*w).max(super::fit::width(text).min(usize::from(u16::MAX)) as u16);
         }
     }
     w
@@ -107,6 +117,14 @@ pub fn fit_cells(all: &[Column], mut rows: Vec<&mut Vec<Styled>>, avail: u16) ->
     }
     let cols: Vec<Column> = kept.iter().map(|&i| all[i]).collect();
     let widths = content_widths(&cols, &kept.iter().map(|&i| widest[i]).collect::<Vec<_>>(), avail);
+    // What does not fit its column says so (`…`), never stops mid-word.
+    for c in &mut rows {
+        for ((text, _), w) in c.iter_mut().zip(&widths) {
+            if let Constraint::Length(w) = w {
+                *text = super::fit::fit(text, usize::from(*w)).into_owned();
+            }
+        }
+    }
     (cols, widths)
 }
 
@@ -206,7 +224,6 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
     if l.in_flight {
         title.push(Span::styled("⟳ ", t.running));
     }
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(Line::from(title));
     let vp = app.viewport();
     // The cells of the visible rows first, so the columns can be sized to them.
     let mut lines: Vec<(usize, Option<Vec<Styled>>)> = Vec::new();
@@ -239,6 +256,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         lines.push((abs, Some(cells)));
     }
     let (cols, widths) = fit_cells(&all, lines.iter_mut().filter_map(|(_, c)| c.as_mut()).collect(), avail);
+    // Columns a narrow screen leaves out are named in the title (the detail has them).
+    let hidden: Vec<&str> = all.iter().filter(|c| !cols.iter().any(|k| k.field == c.field)).map(|c| c.title).collect();
+    if !hidden.is_empty() {
+        title.push(Span::styled(format!("· not shown: {} ", hidden.join(", ")), t.muted));
+    }
+    let block =
+        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, area.width));
     let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.header);
     let rows: Vec<Row> = lines
         .into_iter()
@@ -250,6 +274,18 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
             if abs == l.selected { row.style(t.selected) } else { row }
         })
         .collect();
+    // The compact "3/3+1" explained beneath the list whenever a row on screen shows it.
+    let legend = cols.iter().any(|c| c.field == "attempts").then(|| {
+        (l.scroll..(l.scroll + vp).min(l.len())).filter_map(|i| l.row_at(i)).find_map(|r| {
+            let (n, max) = (r.get("attempts"), r.get("max_attempts"));
+            let short = attempts(n, max);
+            short.contains('+').then(|| format!(" TRIES {short} = {} ", attempts_words(n, max)))
+        })
+    });
+    let block = match legend.flatten() {
+        Some(text) => block.title_bottom(super::fit::title(Span::styled(text, t.muted), area.width).right_aligned()),
+        None => block,
+    };
     let empty = rows.is_empty();
     let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
     f.render_widget(table, area);
@@ -263,6 +299,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
             (None, true) => "no records".into(),
         };
         let inner = Rect { x: area.x + 2, y: area.y + 2, width: area.width.saturating_sub(4), height: 1 };
+        let msg = super::fit::fit(&msg, usize::from(inner.width)).into_owned();
         f.render_widget(ratatui::widgets::Paragraph::new(Span::styled(msg, t.muted)), inner);
     }
 }

@@ -1,45 +1,25 @@
 //! Plain aligned tables for `hubtop get -o table`: columns sized to their content and
 //! shrunk (widest first) to fit the terminal width; cells cut with an ellipsis.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-
 use crate::client::Record;
 
-/// Cuts `s` to at most `w` display columns, ending in `…` when cut.
+/// Cuts `s` to at most `w` display columns, ending in `…` when cut (the console's own
+/// cut, [`super::fit`]).
 pub fn fit(s: &str, w: usize) -> String {
-    if s.width() <= w {
-        return s.to_string();
-    }
-    if w == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if used + cw > w - 1 {
-            break;
-        }
-        used += cw;
-        out.push(c);
-    }
-    out.push('…');
-    out
+    super::fit::fit(s, w).into_owned()
 }
 
 fn pad(s: &str, w: usize) -> String {
-    let f = fit(s, w);
-    let n = w.saturating_sub(f.width());
-    format!("{f}{}", " ".repeat(n))
+    super::fit::pad(s, w)
 }
 
 pub fn render(cols: &[&str], rows: &[Record], width: usize) -> String {
     let header: Vec<String> = cols.iter().map(|c| c.to_uppercase()).collect();
     let cells: Vec<Vec<&str>> = rows.iter().map(|r| cols.iter().map(|c| r.show(c)).collect()).collect();
-    let mut w: Vec<usize> = header.iter().map(|h| h.width()).collect();
+    let mut w: Vec<usize> = header.iter().map(|h| super::fit::width(h)).collect();
     for row in &cells {
         for (i, c) in row.iter().enumerate() {
-            w[i] = w[i].max(c.width()).min(60);
+            w[i] = w[i].max(super::fit::width(c)).min(60);
         }
     }
     let gaps = 2 * cols.len().saturating_sub(1);
@@ -64,6 +44,7 @@ pub fn render(cols: &[&str], rows: &[Record], width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_width::UnicodeWidthStr;
 
     #[test]
     fn fits_the_width() {

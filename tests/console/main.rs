@@ -23,4 +23,5 @@ mod screens;
 mod trust_bulk;
 mod trust_console;
 mod trust_keys;
+mod trust_screen;
 mod trust_state;
