@@ -346,6 +346,10 @@ pub struct ActArgs {
     /// Show what would be sent (method, path, body) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Confirm a bulk action (more than one record) on a production profile, where the
+    /// console asks for the count typed; without it such a command is refused.
+    #[arg(long)]
+    pub yes: bool,
 }
 
 /// A follow window: a number of seconds, or a duration with its unit (ms, s, m).

@@ -121,8 +121,9 @@ impl App {
             }
             _ => {
                 if self.settings.read_only {
-                    self.flash(Level::Warn, format!("read-only: {} refused, nothing sent", a.describe()));
-                    return Vec::new();
+                    let why = format!("read-only: {} refused, nothing sent", a.describe());
+                    self.flash(Level::Warn, why.clone());
+                    return self.refused(a, why);
                 }
                 if matches!(self.screen(), Screen::View(ViewKind::Overview))
                     && matches!(a, Action::Retry | Action::Skip)
@@ -138,8 +139,8 @@ impl App {
                     Action::Retry => match retry_op(e0, &r0) {
                         Ok(k) => k,
                         Err(why) => {
-                            self.flash(Level::Warn, why);
-                            return Vec::new();
+                            self.flash(Level::Warn, why.clone());
+                            return self.refused(a, why);
                         }
                     },
                     Action::Skip => Operation::Skip,
@@ -147,8 +148,8 @@ impl App {
                     Action::CreateWorkOrder => Operation::WorkOrder(WorkOrderOp::Create),
                     Action::UpdateWorkOrder => {
                         if let Err(why) = applies(&Operation::WorkOrder(WorkOrderOp::Update), e0, &r0) {
-                            self.flash(Level::Warn, why);
-                            return Vec::new();
+                            self.flash(Level::Warn, why.clone());
+                            return self.refused(a, why);
                         }
                         self.actions.form = Some(UpdateForm::new(Subject::new(e0, &r0), self.settings.mapping.clone()));
                         return Vec::new();
@@ -236,10 +237,12 @@ impl App {
                 crate::domain::mapping::refusal(l.entity, &self.settings.mapping.unknown_fields(l.entity, &l.query))
         {
             self.flash(Level::Warn, format!("{} refused: {why}; nothing sent", op.verb()));
-            return Vec::new();
+            let all = targets.iter().map(|(e, r)| (op.clone(), Subject::new(*e, r))).collect();
+            return vec![Effect::Refused(all, why)];
         }
         let mut ok = Vec::new();
         let mut skipped = Vec::new();
+        let mut refused = Vec::new();
         for (e, r) in &targets {
             // One operation per job; a record already being worked on is not sent again.
             let label = crate::domain::title_of(*e, r);
@@ -248,17 +251,22 @@ impl App {
                     skipped.push(format!("{label}: {} already running", op.verb()))
                 }
                 Ok(()) => ok.push(Subject::new(*e, r)),
-                Err(why) => skipped.push(format!("{label}: {why}")),
+                Err(why) => {
+                    skipped.push(format!("{label}: {why}"));
+                    refused.push(Effect::Refused(vec![(op.clone(), Subject::new(*e, r))], why));
+                }
             }
         }
         if ok.is_empty() {
             self.flash(Level::Warn, skipped.first().cloned().unwrap_or_else(|| "nothing to do".into()));
-            return Vec::new();
+            return refused;
         }
         let id = self.actions.id();
         let job = Job { id, op, targets: ok };
         if !preview && !job.op.needs_preview(job.is_bulk(), self.settings.production) {
-            return self.send(job);
+            let mut fx = self.send(job);
+            fx.extend(refused);
+            return fx;
         }
         let n = job.targets.len();
         let e = job.targets[0].entity;
@@ -320,7 +328,18 @@ impl App {
         };
         let title = format!("{} {} {}?", capitalise(verb), n, if n == 1 { "record" } else { "records" });
         self.actions.confirm = Some(Confirm { job, title, lines, typed, word });
-        Vec::new()
+        refused
+    }
+
+    /// The records an action key was for, refused before anything was sent (read-only, a
+    /// rule): one audit line each, as the CLI records its refusals.
+    fn refused(&self, a: Action, why: String) -> Vec<Effect> {
+        let subjects: Vec<(Operation, Subject)> = self
+            .targets()
+            .into_iter()
+            .filter_map(|(e, r)| Some((nominal_op(a, e, &r)?, Subject::new(e, &r))))
+            .collect();
+        if subjects.is_empty() { Vec::new() } else { vec![Effect::Refused(subjects, why)] }
     }
 
     pub(super) fn send(&mut self, job: Job) -> Vec<Effect> {
@@ -480,4 +499,21 @@ fn group_verb(a: Action) -> &'static str {
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
+/// The operation an action key asks of a record, for the audit line of a refusal (the
+/// rules may have refused it: a queue entry's key still asked for a retry).
+fn nominal_op(a: Action, e: Entity, r: &Record) -> Option<Operation> {
+    match a {
+        Action::Retry => retry_op(e, r).ok().or(match e {
+            e if e.is_queue() => Some(Operation::Retry),
+            Entity::Executions => Some(Operation::Rerun),
+            _ => None,
+        }),
+        Action::Skip => Some(Operation::Skip),
+        Action::CancelWorkOrder => Some(Operation::WorkOrder(WorkOrderOp::Cancel)),
+        Action::CreateWorkOrder => Some(Operation::WorkOrder(WorkOrderOp::Create)),
+        Action::UpdateWorkOrder => Some(Operation::Update { changed: Default::default(), comment: String::new() }),
+        _ => None,
+    }
 }

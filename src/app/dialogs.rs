@@ -49,6 +49,8 @@ pub enum Step {
     Send(Job),
     /// The form closes into the preview of what it would send.
     Preview(Operation, Subject),
+    /// The form stays open: what it would send is refused (recorded in the audit log).
+    Refused(Operation, Subject, String),
 }
 
 impl Confirm {
@@ -108,6 +110,10 @@ impl App {
                 self.actions.form = None;
                 self.send(job)
             }
+            Step::Refused(op, target, why) => {
+                self.flash(Level::Error, format!("refused: {why}; nothing was sent"));
+                vec![Effect::Refused(vec![(op, target)], why)]
+            }
             Step::Preview(op, target) => {
                 self.actions.form = None;
                 let e = target.entity;
@@ -143,7 +149,10 @@ impl UpdateForm {
                     .and_then(|c| crate::ops::validate::changes(self.target.entity, &self.mapping, &c));
                 let changed = match checked {
                     Ok(c) => c,
-                    Err(why) => return Step::Stay(Some((Level::Error, format!("refused: {why}; nothing was sent")))),
+                    Err(why) => {
+                        let op = Operation::Update { changed: self.changes().0, comment };
+                        return Step::Refused(op, self.target.clone(), why);
+                    }
                 };
                 Step::Preview(Operation::Update { changed, comment }, self.target.clone())
             }

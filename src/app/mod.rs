@@ -27,7 +27,8 @@ use tui_input::Input;
 
 use crate::client::read::{Delta, ListSpec, Page};
 use crate::client::{Error, Record, Tables};
-use crate::domain::Entity;
+use crate::domain::{Entity, Operation};
+use crate::ops::Subject;
 use actions::{ActionEvent, Actions};
 use detail::{DetailData, DetailState};
 use keys::Keymap;
@@ -204,6 +205,10 @@ pub enum Effect {
         plan: Box<DetailPlan>,
     },
     Act(actions::Job),
+    /// Operations the console refused before sending (read-only, a rule, a field or
+    /// value the table does not have): recorded in the audit log as the CLI records its
+    /// own (`Ops::refuse`), one line per record, with the reason.
+    Refused(Vec<(Operation, Subject)>, String),
     CancelBulk(u64),
     /// One fleet poll of a profile (the console holds a client per profile).
     PollFleet {

@@ -48,6 +48,13 @@ pub fn refused_lines(cmd: &Command) -> Vec<(&'static str, String, Value)> {
     }
 }
 
+/// Whether `cmd` acts on more than one record without `--yes` (nor `--dry-run`): on a
+/// production profile it is refused, as the console asks for the count typed.
+pub fn unconfirmed_bulk(cmd: &Command) -> bool {
+    let a = act_args(cmd);
+    !a.yes && !a.dry_run && refused_lines(cmd).len() > 1
+}
+
 /// The acting flags of a command.
 fn act_args(cmd: &Command) -> ActArgs {
     match cmd {

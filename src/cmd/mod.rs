@@ -143,6 +143,14 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         audit_refusal(config, &target, &cmd, "read-only (--read-only or the profile)");
         return refuse(exit::USAGE, why);
     }
+    // The console types the count to confirm bulk work on a production profile; the
+    // command line's equivalent is --yes (a dry run previews and sends nothing).
+    if target.production && act::unconfirmed_bulk(&cmd) {
+        let n = act::refused_lines(&cmd).len();
+        let why = format!("a bulk action on a production profile ({n} records) needs --yes; --dry-run previews it");
+        audit_refusal(config, &target, &cmd, &why);
+        return refuse(exit::USAGE, &format!("refused: {why}; nothing was sent"));
+    }
     let (client, sim) = match target.connect(false).await {
         Ok(x) => x,
         Err((code, msg)) => return refuse(code, &msg),

@@ -89,6 +89,14 @@ impl Runner {
                     let _ = r.tx.send(Msg::Action(ActionEvent::Finished { job: id, cancelled })).await;
                 });
             }
+            Effect::Refused(refused, why) => {
+                // A file append each: off the loop that draws.
+                tokio::task::spawn_blocking(move || {
+                    for (op, subject) in refused {
+                        r.ops.refuse(&op, &subject, &why);
+                    }
+                });
+            }
             Effect::CancelBulk(id) => {
                 if let Some(f) = self.cancels.lock().get(&id) {
                     f.store(true, Ordering::SeqCst);

@@ -275,3 +275,40 @@ fn the_snapshot_progress_estimate_counts_what_it_reads() {
     let last = *estimates.last().unwrap_or_else(|| panic!("an estimate: {err}"));
     assert!(last * 10 >= total * 9 && last * 10 <= total * 11, "last estimate {last}, read {total}:\n{err}");
 }
+
+/// Refused the same way by console and CLI: on a production profile the console asks for
+/// the count typed before bulk work (README: "bulk actions need the count typed to
+/// confirm"); the command line's equivalent is `--yes`. Without it a bulk retry is
+/// refused (exit 2), audited once per record with the reason, and nothing is sent; a
+/// single record, `--dry-run` and `--yes` go as before.
+#[test]
+fn a_bulk_action_on_a_production_profile_needs_yes() {
+    let sim = start_sim();
+    let errs = keystone_errors(&sim, 2);
+    let (a, b) = (errs[0].0.clone(), errs[1].0.clone());
+    std::fs::write(
+        sim.dir.join("config.toml"),
+        format!("[profiles.prod]\ninstance = \"{}\"\nuser = \"admin\"\nsecret = {{ env = \"HUBTOP_PASSWORD\" }}\nproduction = true\n", sim.url),
+    )
+    .unwrap();
+    let patches = || sim.counters()["patches_by_id"].as_object().map_or(0, |m| m.len());
+    let before = patches();
+    let run = |args: &[&str]| sim.command().args(["--profile", "prod"]).args(args).output().unwrap();
+
+    let o = run(&["retry", &a, &b, "--no-follow"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(stderr(&o).contains("needs --yes"), "{}", text(&o));
+    let log = audit(&sim);
+    assert_eq!(log.len(), 2, "one refused line per record: {log:?}");
+    assert!(log.iter().all(|v| v["phase"] == "refused" && v["action"] == "retry"), "{log:?}");
+    assert!(log.iter().all(|v| v["detail"].as_str().unwrap_or_default().contains("production")), "{log:?}");
+    assert_eq!(patches(), before, "nothing was sent");
+
+    let o = run(&["retry", &a, &b, "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "a dry run previews: {}", text(&o));
+    assert_eq!(patches(), before, "a dry run sends nothing");
+
+    let o = run(&["retry", &a, &b, "--no-follow", "--yes"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(patches(), before + 2, "confirmed: both sent, once each");
+}

@@ -252,7 +252,9 @@ fn read_only_refuses_every_action() {
     a.start();
     outbound_with(&mut a, 3, "error");
     for c in ['r', 'x', 'c', 'n', 'u'] {
-        assert!(ch(&mut a, c).is_empty(), "{c} sends nothing");
+        // Nothing is sent: the only effect is the refusal's line in the audit log.
+        let fx = ch(&mut a, c);
+        assert!(fx.iter().all(|e| matches!(e, Effect::Refused(..))), "{c} sends nothing: {fx:?}");
         assert!(a.status.as_ref().unwrap().1.contains("read-only"), "{c}");
         assert!(a.actions.confirm.is_none() && a.actions.form.is_none());
     }

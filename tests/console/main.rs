@@ -19,6 +19,7 @@ mod operator_safety;
 mod polite_budget;
 mod polite_cadence;
 mod query_console;
+mod refusals;
 mod screens;
 mod trust_bulk;
 mod trust_console;

@@ -128,7 +128,8 @@ proptest! {
 
     /// With a dialog or form open, no key reaches the screen behind it: the screen, the
     /// selection, the prompts and the frozen state stay as they were, and the only
-    /// effect a key can have is the operation the dialog was opened for.
+    /// effects a key can have are the operation the dialog was opened for, or the audit
+    /// record of the dialog refusing what was typed into it.
     #[test]
     fn with_a_dialog_open_no_key_reaches_the_screen_behind(
         which in 0usize..6,
@@ -143,7 +144,7 @@ proptest! {
             let before = behind(&a);
             let fx = press(&mut a, code);
             prop_assert!(
-                fx.iter().all(|e| matches!(e, Effect::Act(_))),
+                fx.iter().all(|e| matches!(e, Effect::Act(_) | Effect::Refused(..))),
                 "{code:?} with a dialog open (state {which}) had effects behind it: {fx:?}"
             );
             prop_assert_eq!(before, behind(&a), "{:?} reached the screen behind (state {})", code, which);
@@ -235,7 +236,9 @@ fn the_update_form_checks_choices_before_the_preview() {
     for c in "urgent".chars() {
         ch(&mut a, c);
     }
-    assert!(press(&mut a, KeyCode::Enter).is_empty());
+    // Nothing is sent; the refusal is recorded in the audit log, as the CLI records it.
+    let fx = press(&mut a, KeyCode::Enter);
+    assert!(matches!(fx.as_slice(), [Effect::Refused(..)]), "{fx:?}");
     assert!(a.actions.confirm.is_none() && a.actions.form.is_some(), "the form stays open");
     let st = a.status.as_ref().unwrap().1.clone();
     // The CLI's words for `--set priority=urgent` (one check, ops::validate).

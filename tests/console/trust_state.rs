@@ -5,7 +5,7 @@
 //! bulk line's words, a create refused by the work order's state, and `:profile` of the
 //! profile already connected. Each test names the finding it covers.
 
-use crate::common::app::{app, ch, key, outbound_with, rec};
+use crate::common::app::{app, ch, command, key, outbound_with, rec, screen, status};
 use crossterm::event::KeyCode;
 use hubtop::app::actions::{ActionEvent, Job};
 use hubtop::app::fleet::{Fleet, FleetProfile};
@@ -23,10 +23,6 @@ fn production() -> App {
     a
 }
 
-fn status(a: &App) -> String {
-    a.status.as_ref().map(|(_, m)| m.clone()).unwrap_or_default()
-}
-
 fn acts(fx: &[Effect]) -> Vec<Job> {
     fx.iter().filter_map(|e| if let Effect::Act(j) = e { Some(j.clone()) } else { None }).collect()
 }
@@ -42,18 +38,6 @@ fn filter(a: &mut App, text: &str) -> Vec<Effect> {
     }
     typed(a, text);
     key(a, KeyCode::Enter)
-}
-
-fn command(a: &mut App, text: &str) -> Vec<Effect> {
-    ch(a, ':');
-    typed(a, text);
-    key(a, KeyCode::Enter)
-}
-
-fn screen(a: &App, w: u16, h: u16) -> String {
-    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-    term.draw(|f| hubtop::ui::draw(f, a, &hubtop::ui::Theme::none())).unwrap();
-    hubtop::harness::headless::screen_text(term.backend())
 }
 
 /// Answers the window load among `fx` with `rows`.
@@ -343,7 +327,8 @@ fn a_create_refused_says_why_by_the_work_orders_state() {
     wo.set("fm_work_order_id", "FM-1");
     let fx = ch(&mut a, '3');
     answer(&mut a, &fx, Entity::WorkOrders, vec![wo]);
-    assert!(ch(&mut a, 'n').is_empty());
+    let fx = ch(&mut a, 'n');
+    assert!(fx.iter().all(|e| matches!(e, Effect::Refused(..))), "refused, nothing sent: {fx:?}");
     assert!(a.actions.confirm.is_none());
     let st = status(&a);
     assert!(!st.contains("already synced"), "{st}");
