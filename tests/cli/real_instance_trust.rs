@@ -369,7 +369,8 @@ fn the_console_update_form_refuses_with_the_cli_words() {
     key(&mut a, KeyCode::Backspace);
     key(&mut a, KeyCode::Char('9'));
     let fx = key(&mut a, KeyCode::Enter);
-    assert!(fx.is_empty(), "nothing sent: {fx:?}");
+    // Nothing sent: the one effect is the refusal's audit line (as the CLI writes it).
+    assert!(matches!(fx.as_slice(), [Effect::Refused(..)]), "nothing sent: {fx:?}");
     assert_eq!(a.status, Some((Level::Error, PRIORITY_9.to_string())));
     assert!(a.actions.form.is_some(), "the form stays open to be corrected");
     // Corrected (by its value), Enter previews what it sends and `y` sends it.
