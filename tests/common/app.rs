@@ -50,6 +50,21 @@ pub fn status(a: &App) -> String {
     a.status.as_ref().map(|(_, m)| m.clone()).unwrap_or_default()
 }
 
+/// Types `text` key by key; the effects of every key.
+pub fn typed(a: &mut App, text: &str) -> Vec<Effect> {
+    text.chars().flat_map(|c| ch(a, c)).collect()
+}
+
+/// Replaces the list's filter with `text` (`/`, the old text erased, Enter).
+pub fn filter(a: &mut App, text: &str) -> Vec<Effect> {
+    ch(a, '/');
+    for _ in 0..60 {
+        key(a, KeyCode::Backspace);
+    }
+    typed(a, text);
+    key(a, KeyCode::Enter)
+}
+
 /// Types `text` as a `:` command and runs it.
 pub fn command(a: &mut App, text: &str) -> Vec<Effect> {
     ch(a, ':');

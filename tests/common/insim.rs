@@ -86,3 +86,19 @@ pub async fn request_json(h: &SimHandle, method: reqwest::Method, path: &str, bo
 pub async fn get(h: &SimHandle, path: &str) -> Answer {
     request(h, reqwest::Method::GET, path, None).await
 }
+
+/// The demo instance (seeded, no traffic) and a headless console of `size` on it, started.
+pub async fn demo_console(size: (u16, u16)) -> (SimHandle, hubtop::harness::headless::Headless) {
+    use std::sync::Arc;
+    let h = hubtop::sim::start(SimConfig { demo: true, traffic: 0, ..Default::default() }).await.expect("sim starts");
+    let client = Arc::new(client_with(&h.base_url, basic(), |c| c.read_attempts = 2));
+    let settings = hubtop::app::Settings {
+        instance: h.base_url.clone(),
+        refresh: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let audit = Arc::new(hubtop::audit::Audit::open(None, &h.base_url, "admin").expect("audit"));
+    let mut hl = hubtop::harness::headless::Headless::new(client, settings, audit, size);
+    hl.start();
+    (h, hl)
+}

@@ -1,34 +1,17 @@
 //! The console driven headless against the embedded instance over real HTTP: keys in,
 //! screen text out.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use crossterm::event::KeyCode;
-use hubtop::app::{Screen, Settings, ViewKind};
-use hubtop::audit::Audit;
-use hubtop::client::{Auth, Client, ClientConfig, Entity};
-use hubtop::harness::headless::Headless;
-use hubtop::sim::{self, Faults, SimConfig};
+use hubtop::app::{Screen, ViewKind};
+use hubtop::client::Entity;
+use hubtop::sim::Faults;
 
-async fn console(size: (u16, u16)) -> (sim::SimHandle, Headless) {
-    let h = sim::start(SimConfig { demo: true, traffic: 0, ..Default::default() }).await.expect("sim starts");
-    let mut cfg = ClientConfig::new(&h.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() });
-    cfg.read_attempts = 2;
-    cfg.rps = 0.0;
-    let client = Arc::new(Client::new(cfg).expect("client"));
-    let settings = Settings { instance: h.base_url.clone(), refresh: Duration::from_millis(500), ..Default::default() };
-    let audit = Arc::new(Audit::open(None, &h.base_url, "admin").expect("audit"));
-    let mut hl = Headless::new(client, settings, audit, size);
-    hl.start();
-    (h, hl)
-}
-
+use crate::common::insim::demo_console;
 use crate::common::wait::T;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn from_an_error_group_to_its_failing_step_in_two_keys() {
-    let (h, mut c) = console((120, 40)).await;
+    let (h, mut c) = demo_console((120, 40)).await;
     // The demo's first work orders fail at several providers within seconds.
     // Wait for the credential failure too: which provider fails first is a matter of timing.
     let ready =
@@ -66,7 +49,7 @@ async fn from_an_error_group_to_its_failing_step_in_two_keys() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_view_renders_at_80x24_and_200x60() {
     for size in [(80, 24), (200, 60)] {
-        let (h, mut c) = console(size).await;
+        let (h, mut c) = demo_console(size).await;
         assert!(c.until_screen(T, "Counts by state").await, "overview at {size:?}");
         for (key, title) in [
             ('2', "Providers ["),
@@ -100,7 +83,7 @@ async fn every_view_renders_at_80x24_and_200x60() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_when_the_instance_stops_answering_and_recovers_by_itself() {
-    let (h, mut c) = console((120, 30)).await;
+    let (h, mut c) = demo_console((120, 30)).await;
     assert!(c.until(T, |a| a.overview.data.is_some()).await);
     h.sim.set_faults(Faults::parse("error=1").expect("spec"));
     assert!(c.until(T, |a| a.conn.stale_since.is_some()).await, "goes stale");
@@ -115,7 +98,7 @@ async fn stale_when_the_instance_stops_answering_and_recovers_by_itself() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filter_is_instant_then_pushed_to_the_instance() {
-    let (h, mut c) = console((120, 30)).await;
+    let (h, mut c) = demo_console((120, 30)).await;
     c.key(KeyCode::Char('4'));
     assert!(c.until(T, |a| a.current_list().is_some_and(|l| l.loaded && l.rows.len() >= 10)).await);
     c.key(KeyCode::Char('/'));
@@ -150,7 +133,7 @@ async fn filter_is_instant_then_pushed_to_the_instance() {
 /// instance stores it, not as the screen shows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_error_group_with_control_characters_drills_into_its_entries() {
-    let (h, mut c) = console((120, 40)).await;
+    let (h, mut c) = demo_console((120, 40)).await;
     let long = format!("HTTP 500: {}", "x".repeat(3000));
     let messages = ["HTTP 502: bad gateway\nretry later", "HTTP 503:\tprovider \u{7} busy", long.as_str()];
     for (i, m) in messages.iter().enumerate() {

@@ -13,23 +13,6 @@ use hubtop::client::read::Page;
 use hubtop::domain::Entity;
 use hubtop::ops::Outcome;
 
-fn typed(a: &mut App, text: &str) -> Vec<Effect> {
-    let mut fx = Vec::new();
-    for c in text.chars() {
-        fx.extend(ch(a, c));
-    }
-    fx
-}
-
-fn filter(a: &mut App, text: &str) -> Vec<Effect> {
-    ch(a, '/');
-    for _ in 0..60 {
-        key(a, KeyCode::Backspace);
-    }
-    typed(a, text);
-    key(a, KeyCode::Enter)
-}
-
 fn window_query(fx: &[Effect]) -> String {
     match fx.iter().find(|e| matches!(e, Effect::LoadWindow { .. })) {
         Some(Effect::LoadWindow { spec, .. }) => spec.query.to_string(),

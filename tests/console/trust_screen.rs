@@ -2,26 +2,22 @@
 //! of counts, a field below the fold), the wide screen gives its width to what needs it,
 //! and the words on screen explain themselves.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use crossterm::event::KeyCode;
 use hubtop::app::detail::{DetailData, ExecView, Related};
 use hubtop::app::keys::Keymap;
 use hubtop::app::overview::OverviewData;
 use hubtop::app::{App, Effect, Msg, Settings};
-use hubtop::audit::Audit;
 use hubtop::client::actions::{ExecDetail, Step};
 use hubtop::client::read::Page;
-use hubtop::client::{Auth, Client, ClientConfig, Entity, Record};
-use hubtop::harness::headless::{Headless, screen_text};
-use hubtop::sim::{self, SimConfig};
+use hubtop::client::{Entity, Record};
+use hubtop::harness::headless::screen_text;
 use hubtop::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
 use crate::common::app::key;
+use crate::common::insim::demo_console;
 
 fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().into()
@@ -513,25 +509,12 @@ fn the_queue_depth_sparkline_shows_the_trend_of_several_polls() {
 
 // ------------------------------------------------------------------ every view at 80×24
 
-async fn live(size: (u16, u16)) -> (sim::SimHandle, Headless) {
-    let h = sim::start(SimConfig { demo: true, traffic: 0, ..Default::default() }).await.expect("sim starts");
-    let mut cfg = ClientConfig::new(&h.base_url, Auth::Basic { user: "admin".into(), password: "admin".into() });
-    cfg.read_attempts = 2;
-    cfg.rps = 0.0;
-    let client = Arc::new(Client::new(cfg).expect("client"));
-    let settings = Settings { instance: h.base_url.clone(), refresh: Duration::from_millis(500), ..Default::default() };
-    let audit = Arc::new(Audit::open(None, &h.base_url, "admin").expect("audit"));
-    let mut hl = Headless::new(client, settings, audit, size);
-    hl.start();
-    (h, hl)
-}
-
 /// Every view of the demo instance at 80×24, each list and the detail of its first row:
 /// every line keeps its right border (nothing drawn past it or broken), and wherever a
 /// cell holds a value the demo wrote longer than its column, the screen shows `…`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_view_of_the_demo_at_80x24_keeps_its_borders_and_signs() {
-    let (h, mut c) = live((80, 24)).await;
+    let (h, mut c) = demo_console((80, 24)).await;
     assert!(
         c.until(crate::common::wait::T, |a| a.overview.groups.len() >= 3).await,
         "the demo's failures show:\n{}",

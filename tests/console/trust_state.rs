@@ -5,7 +5,7 @@
 //! bulk line's words, a create refused by the work order's state, and `:profile` of the
 //! profile already connected. Each test names the finding it covers.
 
-use crate::common::app::{app, ch, command, key, outbound_with, rec, screen, status};
+use crate::common::app::{app, ch, command, filter, key, outbound_with, rec, screen, status, typed};
 use crossterm::event::KeyCode;
 use hubtop::app::actions::{ActionEvent, Job};
 use hubtop::app::fleet::{Fleet, FleetProfile};
@@ -25,19 +25,6 @@ fn production() -> App {
 
 fn acts(fx: &[Effect]) -> Vec<Job> {
     fx.iter().filter_map(|e| if let Effect::Act(j) = e { Some(j.clone()) } else { None }).collect()
-}
-
-fn typed(a: &mut App, text: &str) -> Vec<Effect> {
-    text.chars().flat_map(|c| ch(a, c)).collect()
-}
-
-fn filter(a: &mut App, text: &str) -> Vec<Effect> {
-    ch(a, '/');
-    for _ in 0..60 {
-        key(a, KeyCode::Backspace);
-    }
-    typed(a, text);
-    key(a, KeyCode::Enter)
 }
 
 /// Answers the window load among `fx` with `rows`.
