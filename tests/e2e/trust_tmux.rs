@@ -121,15 +121,21 @@ fn clusters_under_the_help_overlay_leave_its_borders_whole() {
     t.send(&["3"]);
     t.wait("the planted descriptions", T, |s| s.matches("clusters").count() >= 10);
     t.send(&["?"]);
-    let s = t.wait("the help", T, |s| s.contains("Keys (any key closes)"));
+    // The overlay whole: a capture can fall between the terminal's writes of one frame,
+    // so the wait is for its title and its bottom corner under the top one.
+    let frame = |s: &str| {
+        let lines: Vec<&str> = s.lines().collect();
+        let top = lines.iter().position(|l| l.contains("Keys (any key closes)"))?;
+        let cols = columns_of(lines[top]);
+        let left = cols.iter().find(|(_, c)| *c == '┌').map(|(x, _)| *x)?;
+        let right = cols.iter().filter(|(_, c)| *c == '┐').map(|(x, _)| *x).find(|x| *x > left)?;
+        let bottom =
+            (top + 1..lines.len()).find(|&i| columns_of(lines[i]).iter().any(|(x, c)| *x == left && *c == '└'))?;
+        Some((top, left, right, bottom))
+    };
+    let s = t.wait("the whole help overlay", T, |s| frame(s).is_some());
+    let (top, left, right, bottom) = frame(&s).expect("the overlay");
     let lines: Vec<&str> = s.lines().collect();
-    let top = lines.iter().position(|l| l.contains("Keys (any key closes)")).expect("title");
-    let cols = columns_of(lines[top]);
-    let left = cols.iter().find(|(_, c)| *c == '┌').map(|(x, _)| *x).expect("corner");
-    let right = cols.iter().filter(|(_, c)| *c == '┐').map(|(x, _)| *x).find(|x| *x > left).expect("corner");
-    let bottom = (top + 1..lines.len())
-        .find(|&i| columns_of(lines[i]).iter().any(|(x, c)| *x == left && *c == '└'))
-        .expect("the bottom corner");
     for (y, line) in lines.iter().enumerate().take(bottom).skip(top + 1) {
         let cols = columns_of(line);
         let at = |x: usize| cols.iter().find(|(c, _)| *c == x).map(|(_, ch)| *ch);
