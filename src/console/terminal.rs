@@ -1,5 +1,6 @@
 //! The terminal and the event loop. Raw mode and the alternate screen are restored on
-//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP/SIGINT; frames
+//! quit, on panic (before the panic message prints) and on SIGTERM/SIGHUP/SIGINT; the
+//! alternate screen is cleared before it is left (see [`restore`]); frames
 //! are drawn only when something changed, at most one per 10 ms, inside synchronized
 //! updates. A signal stops sending; the loop keeps drawing while what was sent answers,
 //! for up to [`crate::signals::GRACE`], then records the rest as "unknown" and ends.
@@ -10,8 +11,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture, Event, EventStream};
+use crossterm::style::ResetColor;
 use crossterm::terminal::{
-    self, BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    self, BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use crossterm::{cursor, execute};
 use futures::StreamExt;
@@ -26,16 +28,29 @@ use crate::app::{App, Effect, Level, Msg};
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Whether the alternate screen was entered: only then is there a screen to clear (a
+/// clear before entering it would wipe the operator's shell screen).
+static ALTERNATE: AtomicBool = AtomicBool::new(false);
 
 /// Restores the terminal once: safe to call again from the panic hook, the guard and the
 /// signal path. (Leaving the alternate screen twice would move the cursor back to where
 /// it was on entering, over the panic message.)
+///
+/// The alternate screen is cleared before it is left: a terminal resized while the
+/// console ran may otherwise carry the console's lines onto the shell's screen (tmux
+/// does: its main screen showed the last frame's lines above the shell prompt after a
+/// resize, on quit and on panic). The cleared screen is discarded on leaving anyway.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
     let _ = terminal::disable_raw_mode();
-    let _ = execute!(stdout(), DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+    let mut out = stdout();
+    let _ = execute!(out, DisableMouseCapture);
+    if ALTERNATE.swap(false, Ordering::SeqCst) {
+        let _ = execute!(out, ResetColor, Clear(ClearType::All), cursor::MoveTo(0, 0));
+    }
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
 }
 
 /// Puts the terminal back when dropped, whatever way the loop ends.
@@ -85,7 +100,9 @@ pub async fn run(
     ACTIVE.store(true, Ordering::SeqCst);
     terminal::enable_raw_mode()?;
     let _guard = Guard;
-    execute!(stdout(), EnterAlternateScreen, cursor::Hide)?;
+    execute!(stdout(), EnterAlternateScreen)?;
+    ALTERNATE.store(true, Ordering::SeqCst);
+    execute!(stdout(), cursor::Hide)?;
     if opts.mouse {
         execute!(stdout(), EnableMouseCapture)?;
     }
@@ -174,7 +191,7 @@ async fn event_loop(
             execute!(stdout(), EndSynchronizedUpdate)?;
             app.dirty = false;
             last_draw = Instant::now();
-            test_hooks.after_draw(last_draw);
+            test_hooks.after_draw(last_draw, app.size);
         }
         if app.quit {
             return Ok(());
