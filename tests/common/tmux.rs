@@ -67,6 +67,20 @@ impl Tmux {
         self.wait(&marked, T, |s| s.contains(&marked));
     }
 
+    /// Resizes the window (and its pane) to `w`×`h`.
+    pub fn resize(&self, w: u16, h: u16) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.socket, "resize-window", "-t", "t", "-x", &w.to_string(), "-y", &h.to_string()])
+            .status()
+            .expect("resize-window");
+        assert!(ok.success(), "resize-window {w}x{h}");
+    }
+
+    /// The scrollback and the screen, oldest line first.
+    pub fn screen_and_history(&self) -> String {
+        self.capture(&["-S", "-"])
+    }
+
     pub fn screen(&self) -> String {
         self.capture(&[])
     }
