@@ -572,12 +572,23 @@ fn common_prefix(msgs: &[String]) -> &str {
 
 pub use crate::domain::title_of;
 
+/// The `:` commands besides the views' names, each with what may follow it and what it
+/// does: the completion and the help are drawn from this table; `input::run_command` runs
+/// them.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("log", "", "the session log"),
+    ("fleet", "", "every profile's instance"),
+    ("profile", "NAME", "switch profile"),
+    ("ctx", "NAME", "the same as :profile"),
+    ("sort", "[COLUMN [asc|desc]]", "sort the list (alone: newest first)"),
+    ("cancel", "", "stop the bulk job"),
+    ("quit", "", "quit"),
+    ("help", "", "this help"),
+    ("freeze", "", "freeze or resume live updates"),
+];
+
 pub fn view_names() -> Vec<&'static str> {
-    VIEWS
-        .iter()
-        .map(|v| v.name())
-        .chain(["log", "fleet", "profile", "ctx", "sort", "cancel", "quit", "help", "freeze"])
-        .collect()
+    VIEWS.iter().map(|v| v.name()).chain(COMMANDS.iter().map(|c| c.0)).collect()
 }
 
 /// Completions for the command palette.

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
 use super::Theme;
+use crate::app::keys::{Action, Layer};
 use crate::app::{App, Level};
 
 pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
@@ -14,10 +15,15 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let rows = usize::from(area.height.saturating_sub(2)).max(1);
     let width = usize::from(area.width.saturating_sub(2)).max(1);
     // The newest entries, `scroll` entries up from the end, wrapped here (so their height
-    // is known) and anchored at the bottom: the newest line is always reachable.
+    // is known) and anchored at the bottom: the newest line is always reachable. Only
+    // whole entries are shown; older ones hidden above get a line that says so, never a
+    // view that starts in the middle of an entry without a sign.
     let end = log.entries.len().saturating_sub(log.scroll);
-    let mut lines: Vec<Line> = Vec::new();
-    for e in log.entries.range(..end).rev() {
+    let mut shown: Vec<Vec<Line>> = Vec::new();
+    let mut used = 0;
+    // The first lines of the newest entry shown, when it alone is taller than the pane.
+    let mut cut_lines = 0;
+    for (i, e) in log.entries.range(..end).rev().enumerate() {
         let (sym, style) = match e.level {
             Level::Info => ("ℹ", t.text),
             Level::Success => ("✔", t.ok),
@@ -34,19 +40,49 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
                 Line::from(vec![Span::styled(lead, t.muted), Span::styled(part, style)])
             })
             .collect();
-        wrapped.reverse();
-        lines.extend(wrapped);
-        if lines.len() >= rows {
+        // Room for the line that names what is above, if anything is left above.
+        let above = end - (i + 1);
+        let reserve = usize::from(above > 0);
+        if used + wrapped.len() + reserve > rows {
+            if shown.is_empty() {
+                // Its end (the newest words), after a line that says its start is above.
+                let keep = rows.saturating_sub(1).max(1);
+                cut_lines = wrapped.len().saturating_sub(keep);
+                wrapped.drain(..cut_lines);
+                shown.push(wrapped);
+            }
             break;
         }
+        used += wrapped.len();
+        shown.push(wrapped);
     }
+    let older = end - shown.len();
+    let up = app.keymap.key_in(Layer::Log, Action::Up).map(|k| format!(" ({k} scrolls up)")).unwrap_or_default();
+    let sign = match (cut_lines, older) {
+        (0, 0) => None,
+        (0, n) => Some(format!("↑ {n} older {} above{up}", if n == 1 { "entry" } else { "entries" })),
+        (c, 0) => Some(format!("↑ this entry's first {c} lines are above")),
+        (c, n) => Some(format!("↑ this entry's first {c} lines and {n} older above")),
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(s) = sign {
+        lines.push(Line::from(Span::styled(super::fit::fit(&s, width).into_owned(), t.warn)));
+    }
+    lines.extend(shown.into_iter().rev().flatten());
     lines.truncate(rows);
-    lines.reverse();
     let title = Line::from(vec![
         Span::styled(" Session log ", t.title),
         Span::styled(format!("[{}] {} ", log.entries.len(), if log.scroll > 0 { "↑ scrolled" } else { "" }), t.muted),
     ]);
-    let block = Block::default().borders(Borders::ALL).border_style(t.border).title(title);
+    let mut block =
+        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, area.width));
+    // Newer entries below (scrolled up): the bottom border says how many.
+    if log.scroll > 0 {
+        let down = app.keymap.key_in(Layer::Log, Action::Down).map(|k| format!(" ({k})")).unwrap_or_default();
+        let n = log.scroll.min(log.entries.len());
+        let text = format!(" ↓ {n} newer {} below{down} ", if n == 1 { "entry" } else { "entries" });
+        block = block.title_bottom(super::fit::title(Span::styled(text, t.warn), area.width));
+    }
     let body = match lines.is_empty() {
         true => Paragraph::new(Span::styled("nothing yet: messages and outcomes of this session appear here", t.muted)),
         false => Paragraph::new(lines),

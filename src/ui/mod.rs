@@ -209,6 +209,14 @@ fn header_line<'a>(app: &App, t: &Theme, compact: bool, user: bool) -> Vec<Span<
             };
             Span::styled(text, t.muted)
         }
+        // Stale data needs data: an instance that never answered says so.
+        (Some(since), None) => {
+            let text = match compact {
+                false => format!("  ⚠ never answered, trying since {} ({})", since.format("%H:%M:%S"), app.conn.reason),
+                true => format!("  ⚠ never answered ({})", app.conn.reason),
+            };
+            Span::styled(text, t.error)
+        }
         (Some(since), _) => {
             let text = match compact {
                 false => format!("  ⚠ STALE since {} ({})", since.format("%H:%M:%S"), app.conn.reason),
@@ -242,7 +250,9 @@ fn draw_job(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         None if line.contains("✖ 0 ") && !line.contains("unknown") => ("✔", t.ok),
         None => ("■", t.warn),
     };
-    f.render_widget(Paragraph::new(Line::from(Span::styled(format!(" {sym} {line}"), style))), area);
+    // Cut to the screen with a sign (`:log` has the whole result once the job ends).
+    let text = fit::fit(&format!(" {sym} {line}"), usize::from(area.width)).into_owned();
+    f.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
 }
 
 /// The keys that work where the console is, from that layer's table of the keymap: the

@@ -122,7 +122,8 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             vec![
                 (h.title.clone(), t.text),
                 health,
-                (format!("{sym} {}", h.outbound_state), style),
+                // The label the Providers view shows for the same value (`Ready`, not `ready`).
+                (format!("{sym} {}", crate::domain::entity::choice_label(&h.outbound_state)), style),
                 (rate, rate_style),
                 (h.p50_ms.map(fmt_ms).unwrap_or_else(|| "–".into()), t.text),
                 (h.p95_ms.map(fmt_ms).unwrap_or_else(|| "–".into()), t.text),
@@ -132,6 +133,25 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
             ]
         })
         .collect();
+    let broken: Vec<&str> = d.errors_of("providers").into_iter().chain(d.errors_of("sync history")).collect();
+    // When the panel has rows to spare (a tall screen), the last errors go beneath the
+    // table, each on a line of the panel's whole width, rather than in a narrow column.
+    let errors: Vec<(&str, &str)> = o
+        .health
+        .iter()
+        .filter(|h| !h.last_error.is_empty())
+        .map(|h| (h.title.as_str(), h.last_error.as_str()))
+        .collect();
+    let broken_rows = if broken.is_empty() { 0 } else { broken.len() + usize::from(!o.health.is_empty()) };
+    let table_rows = 1 + o.health.len();
+    let beneath =
+        !errors.is_empty() && usize::from(prov.height.saturating_sub(2)) >= broken_rows + table_rows + 2 + errors.len();
+    let all: Vec<Column> = all.into_iter().filter(|c| !(beneath && c.title == "LAST ERROR")).collect();
+    if beneath {
+        for r in &mut cells {
+            r.pop();
+        }
+    }
     let (cols, widths) = fit_cells(&all, cells.iter_mut().collect(), prov.width.saturating_sub(2));
     let header = Row::new(cols.iter().map(|c| c.title)).style(t.header);
     let rows: Vec<Row> =
@@ -147,13 +167,12 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     if !hidden.is_empty() {
         title.push(Span::styled(format!("· not shown: {} ", hidden.join(", ")), t.muted));
     }
-    let broken: Vec<&str> = d.errors_of("providers").into_iter().chain(d.errors_of("sync history")).collect();
     let block = Block::default().borders(Borders::ALL).border_style(t.border).title(fit::title(title, prov.width));
-    if broken.is_empty() {
+    if broken.is_empty() && !beneath {
         f.render_widget(Table::new(rows, widths).header(header).block(block), prov);
     } else {
         let mut lines: Vec<Line> = broken.iter().map(|w| Line::from(Span::styled(format!("✖ {w}"), t.error))).collect();
-        if !o.health.is_empty() {
+        if !broken.is_empty() && !o.health.is_empty() {
             lines.push(Line::from(Span::styled("(health below is from what could be read)", t.muted)));
         }
         let inner = block.inner(prov);
@@ -161,7 +180,20 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
         let n = (lines.len() as u16).min(inner.height);
         let [top, rest] = Layout::vertical([Constraint::Length(n), Constraint::Min(0)]).areas(inner);
         f.render_widget(Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }), top);
-        f.render_widget(Table::new(rows, widths).header(header), rest);
+        let [table, under] =
+            Layout::vertical([Constraint::Length(table_rows as u16 + 1), Constraint::Min(0)]).areas(rest);
+        f.render_widget(Table::new(rows, widths).header(header), table);
+        if beneath {
+            let w = usize::from(under.width);
+            let name_w = errors.iter().map(|(n, _)| fit::width(n)).max().unwrap_or(0).min(22);
+            let mut lines = vec![Line::from(Span::styled("LAST ERROR", t.header))];
+            lines.extend(errors.iter().map(|(name, err)| {
+                let name = fit::pad(name, name_w);
+                let err = fit::fit(err, w.saturating_sub(name_w + 2)).into_owned();
+                Line::from(vec![Span::styled(format!("{name}  "), t.text), Span::styled(err, t.error)])
+            }));
+            f.render_widget(Paragraph::new(lines), under);
+        }
     }
     // Top error groups.
     // The message takes what the count (6) and the gap (1) leave inside the borders.

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Row, Table};
 use unicode_width::UnicodeWidthStr;
 
@@ -51,23 +51,39 @@ pub fn cell(t: &Theme, e: Entity, field: &str, r: &Record, now: chrono::DateTime
     (r.show(field).to_string(), style)
 }
 
-/// Attempts of a queue entry: "2/3"; past the limit (an operator's retries), "3/3+1".
+/// Tries of a queue entry as the record counts them, with the queue's limit beside them:
+/// "7 (limit 3)". The record keeps one counter for every pass the queue made, whoever set
+/// it going, so nothing here says who made them. (The limit is how many times the queue
+/// processes an entry on its own before leaving it in error: Remote Process Sync's
+/// `glide.hub.process.sync.retry.times`,
+/// integration-hub-remote-process-sync/remote-process-sync-system-properties.md.)
 pub fn attempts(n: &str, max: &str) -> String {
-    match (n.parse::<u32>(), max.parse::<u32>()) {
-        (Ok(n), Ok(m)) if n > m => format!("{m}/{m}+{}", n - m),
-        _ if max.is_empty() => n.to_string(),
-        _ => format!("{n}/{max}"),
+    match max.is_empty() || n.is_empty() {
+        true => n.to_string(),
+        false => format!("{n} (limit {max})"),
     }
 }
 
-/// The same in words, for where there is room (a detail, a legend): "2 of 3 tries";
-/// past the limit, "3 of 3 automatic tries, +1 retried by an operator".
+/// The same in words, for where there is room (a detail): "7 tries so far; the queue's
+/// automatic limit is 3".
 pub fn attempts_words(n: &str, max: &str) -> String {
-    match (n.parse::<u32>(), max.parse::<u32>()) {
-        (Ok(n), Ok(m)) if n > m => format!("{m} of {m} automatic tries, +{} retried by an operator", n - m),
-        (Ok(n), Ok(m)) => format!("{n} of {m} tries"),
-        _ => n.to_string(),
+    let n = if n.is_empty() { "0" } else { n };
+    let tries = if n == "1" { "try" } else { "tries" };
+    match max.is_empty() {
+        true => format!("{n} {tries} so far"),
+        false => format!("{n} {tries} so far; the queue's automatic limit is {max}"),
     }
+}
+
+/// What the TRIES column means, beneath a list that shows it: the limit of the rows on
+/// screen (one, or the range when they differ).
+fn tries_legend(limits: &[u32]) -> Option<String> {
+    let (lo, hi) = (limits.iter().min()?, limits.iter().max()?);
+    let limit = match lo == hi {
+        true => format!("the queue's automatic limit is {lo}"),
+        false => format!("the queue's automatic limits are {lo}–{hi}"),
+    };
+    Some(format!(" TRIES = tries so far; {limit} "))
 }
 
 pub fn fmt_ms(ms: u64) -> String {
@@ -256,13 +272,40 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
         lines.push((abs, Some(cells)));
     }
     let (cols, widths) = fit_cells(&all, lines.iter_mut().filter_map(|(_, c)| c.as_mut()).collect(), avail);
+    // TRIES too narrow for "7 (limit 3)": the count alone in every row, never a cut
+    // "7 (l…" (the legend beneath names the limit).
+    if let Some(at) = cols.iter().position(|c| c.field == "attempts") {
+        let cut = lines.iter().filter_map(|(_, c)| c.as_ref()).any(|c| c[at].0.ends_with(super::fit::MORE));
+        let w = match widths.get(at) {
+            Some(Constraint::Length(w)) => usize::from(*w),
+            _ => usize::MAX,
+        };
+        if cut {
+            for (abs, cells) in &mut lines {
+                if let (Some(c), Some(r)) = (cells.as_mut(), l.row_at(*abs)) {
+                    c[at].0 = super::fit::fit(r.get("attempts"), w).into_owned();
+                }
+            }
+        }
+    }
     // Columns a narrow screen leaves out are named in the title (the detail has them).
     let hidden: Vec<&str> = all.iter().filter(|c| !cols.iter().any(|k| k.field == c.field)).map(|c| c.title).collect();
     if !hidden.is_empty() {
         title.push(Span::styled(format!("· not shown: {} ", hidden.join(", ")), t.muted));
     }
-    let block =
-        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, area.width));
+    // Rows beyond the viewport are counted on its borders: newer/older in the default
+    // order (newest first), above/below in any other.
+    let shown_to = (l.scroll + vp).min(l.len());
+    let (up, down) = if l.default_order() { ("newer", "older") } else { ("above", "below") };
+    let above = (l.scroll > 0).then(|| Span::styled(format!(" ↑ {} {up} ", l.scroll), t.warn));
+    let below = (l.len() > shown_to).then(|| Span::styled(format!(" ↓ {} {down} ", l.len() - shown_to), t.warn));
+    // The left title takes what the count on the right leaves, so it never covers it.
+    let room = |right: &Option<Span>| area.width.saturating_sub(right.as_ref().map_or(0, |s| s.width() as u16 + 1));
+    let mut block =
+        Block::default().borders(Borders::ALL).border_style(t.border).title(super::fit::title(title, room(&above)));
+    if let Some(a) = above {
+        block = block.title(Line::from(a).right_aligned());
+    }
     let header = Row::new(cols.iter().map(|c| Cell::from(c.title))).style(t.header);
     let rows: Vec<Row> = lines
         .into_iter()
@@ -274,18 +317,20 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
             if abs == l.selected { row.style(t.selected) } else { row }
         })
         .collect();
-    // The compact "3/3+1" explained beneath the list whenever a row on screen shows it.
-    let legend = cols.iter().any(|c| c.field == "attempts").then(|| {
-        (l.scroll..(l.scroll + vp).min(l.len())).filter_map(|i| l.row_at(i)).find_map(|r| {
-            let (n, max) = (r.get("attempts"), r.get("max_attempts"));
-            let short = attempts(n, max);
-            short.contains('+').then(|| format!(" TRIES {short} = {} ", attempts_words(n, max)))
-        })
-    });
-    let block = match legend.flatten() {
-        Some(text) => block.title_bottom(super::fit::title(Span::styled(text, t.muted), area.width).right_aligned()),
-        None => block,
+    // What TRIES counts, beneath the list whenever it shows (the limits of the rows on
+    // screen), after the count of rows below.
+    let limits: Vec<u32> = match cols.iter().any(|c| c.field == "attempts") {
+        true => (l.scroll..shown_to).filter_map(|i| l.row_at(i)?.get("max_attempts").parse().ok()).collect(),
+        false => Vec::new(),
     };
+    let below_w = below.as_ref().map_or(0, |s| s.width() as u16 + 1);
+    if let Some(b) = below {
+        block = block.title_bottom(Line::from(b));
+    }
+    if let Some(text) = tries_legend(&limits) {
+        let legend = super::fit::title(Span::styled(text, t.muted), area.width.saturating_sub(below_w));
+        block = block.title_bottom(legend.right_aligned());
+    }
     let empty = rows.is_empty();
     let table = Table::new(rows, widths).header(header).block(block).column_spacing(1);
     f.render_widget(table, area);
@@ -309,10 +354,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attempts_past_the_limit_read_as_the_limit_plus_retries() {
-        assert_eq!(attempts("2", "3"), "2/3");
-        assert_eq!(attempts("4", "3"), "3/3+1");
+    fn tries_are_the_count_beside_the_limit_and_name_no_one() {
+        assert_eq!(attempts("2", "3"), "2 (limit 3)");
+        assert_eq!(attempts("7", "3"), "7 (limit 3)");
         assert_eq!(attempts("1", ""), "1");
+        assert_eq!(attempts_words("7", "3"), "7 tries so far; the queue's automatic limit is 3");
+        assert_eq!(attempts_words("1", ""), "1 try so far");
+        assert_eq!(tries_legend(&[3, 3]).unwrap(), " TRIES = tries so far; the queue's automatic limit is 3 ");
+        assert_eq!(tries_legend(&[3, 5]).unwrap(), " TRIES = tries so far; the queue's automatic limits are 3–5 ");
+        assert_eq!(tries_legend(&[]), None);
     }
     use crate::client::Entity;
 
