@@ -61,7 +61,9 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         _ => None,
     };
     // Related panes as tall as their longest list (plus borders), within limits.
-    let longest = data.related.iter().map(pane_rows).max();
+    // Side by side, each pane takes an equal share of the width.
+    let share = area.width / (data.related.len().max(1) as u16);
+    let longest = data.related.iter().map(|r| pane_rows(r, share)).max();
     let related_h = |cap: usize| longest.map_or(0, |n| (n.max(1) + 2).min(cap) as u16);
     let wide = area.width >= 120;
     if wide {
@@ -69,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         // the record and its execution side by side above.
         // One above the other, each the whole width, when they take no more than a third
         // of the height so; else side by side.
-        let each: Vec<u16> = data.related.iter().map(|r| (pane_rows(r) + 2).min(10) as u16).collect();
+        let each: Vec<u16> = data.related.iter().map(|r| (pane_rows(r, area.width) + 2).min(10) as u16).collect();
         let stacked = each.iter().sum::<u16>() <= area.height / 3;
         let h = if stacked { each.iter().sum() } else { related_h(14) };
         let [top, related] = Layout::vertical([Constraint::Min(8), Constraint::Length(h)]).areas(area);
@@ -106,9 +108,13 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
     }
 }
 
-/// Lines a related pane asks for: its rows, or its error line (wrapped in a narrow pane).
-fn pane_rows(r: &Related) -> usize {
-    if r.error.is_some() { 3 } else { r.rows.len().max(1) }
+/// Lines a related pane `outer` columns wide asks for: its rows, or its error line
+/// (wrapped in a narrow pane).
+fn pane_rows(r: &Related, outer: u16) -> usize {
+    match &r.error {
+        Some(why) => usize::from(failed_h(why, outer) - 2),
+        None => r.rows.len().max(1),
+    }
 }
 
 /// The height of a pane showing `why` wrapped in `outer` columns (borders included).

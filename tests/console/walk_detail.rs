@@ -169,6 +169,36 @@ fn a_related_pane_gives_the_true_count_and_says_how_many_it_cannot_show() {
     }
 }
 
+/// An execution the instance refuses to read has its own error pane; the fields stay.
+#[test]
+fn a_refused_execution_shows_its_error_beside_the_fields() {
+    use hubtop::app::detail::ExecView;
+    for (w, h) in [(80u16, 24u16), (160, 45)] {
+        let mut a = app();
+        a.size = (w, h);
+        a.start();
+        let entry = Record::from_pairs(&[
+            ("sys_id", "e1"),
+            ("number", "ISO0000001"),
+            ("state", "error"),
+            ("flow_context", "x1"),
+            ("last_error", "HTTP 503: provider error"),
+        ]);
+        list_of(&mut a, '4', Entity::Outbound, vec![entry.clone()]);
+        let Some(Effect::LoadDetail { seq, .. }) = key(&mut a, KeyCode::Enter).into_iter().next() else {
+            panic!("Enter opens the entry")
+        };
+        let why = "execution: not readable (instance answered 403: no access)";
+        let wo = Related::of(Entity::WorkOrders, "Work order", vec![Record::from_pairs(&[("sys_id", "w1")])]);
+        let data = DetailData { record: entry, exec: Some(ExecView::Failed(why.into())), related: vec![wo] };
+        a.update(Msg::Detail { seq, result: Ok(data) });
+        let s = screen(&a, w, h);
+        assert!(s.contains(&format!("✖ {why}")), "at {w}x{h}:\n{s}");
+        assert!(s.contains("HTTP 503: provider error") && s.contains("Work order (1)"), "at {w}x{h}:\n{s}");
+        assert!(!s.contains("could not load"), "{s}");
+    }
+}
+
 /// A pane that shows everything says nothing more; a reference pane counts its one.
 #[test]
 fn a_pane_that_shows_all_it_has_adds_no_sign() {
@@ -227,5 +257,19 @@ async fn the_true_count_comes_in_the_same_answer_without_another_request() {
     assert_eq!(errors.label, "Outbound in error");
     assert_eq!((errors.rows.len(), errors.total), (20, Some(in_error)), "20 loaded, the true total beside them");
     assert_eq!(errors.count_words(), format!("20 of {in_error}"));
+    // A poll of the same detail goes as one Batch API request; the count rides along.
+    let counters = || async {
+        let b = get(&h, "/sim/counters").await.body;
+        (b["requests"].as_u64().expect("requests"), b["batch_items"].as_u64().expect("batch items"))
+    };
+    let before = counters().await;
+    let plan = DetailPlan::new(&c.config.tables, Entity::Providers, &id, &data.record);
+    let polled = hubtop::client::budget::background(hubtop::console::runner::load_detail(&c, Entity::Providers, plan))
+        .await
+        .expect("the poll loads");
+    let after = counters().await;
+    println!("provider detail polled: {} request(s), {} batch items", after.0 - before.0, after.1 - before.1);
+    assert_eq!((after.0 - before.0, after.1 - before.1), (1, planned as u64), "one batch of the planned requests");
+    assert_eq!(polled.related[0].total, Some(in_error), "X-Total-Count comes back inside the batch too");
     h.shutdown().await;
 }
