@@ -454,8 +454,8 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
         }
         // Too narrow for the label and its count: the label gives way, the count stays.
         if super::fit::width(&title[0].content) > usize::from(parts[i].width.saturating_sub(2)) {
-            let tail = vec![Span::styled(format!("({count}) "), t.title)];
-            title = title_with_tail(format!(" {} ", rel.label), t.title, tail, parts[i].width).spans;
+            let tail = vec![Span::styled(format!(" ({count}) "), t.title)];
+            title = title_with_tail(format!(" {}", rel.label), t.title, tail, parts[i].width).spans;
         }
         // Rows the pane cannot show say so: the list scrolls to keep the cursor in view
         // (as the table does), the rest — below, above, or never loaded — are counted.

@@ -169,6 +169,29 @@ fn a_related_pane_gives_the_true_count_and_says_how_many_it_cannot_show() {
     }
 }
 
+/// Too narrow for a long label and its count (80×24, two panes side by side): the label
+/// gives way, with a sign, and the count stays.
+#[test]
+fn a_narrow_pane_keeps_its_count_and_cuts_its_label() {
+    let mut a = app();
+    a.size = (80, 24);
+    a.start();
+    let entry = Record::from_pairs(&[("sys_id", "e1"), ("number", "ISO0000001"), ("state", "error")]);
+    list_of(&mut a, '4', Entity::Outbound, vec![entry.clone()]);
+    let Some(Effect::LoadDetail { seq, .. }) = key(&mut a, KeyCode::Enter).into_iter().next() else {
+        panic!("Enter opens the entry")
+    };
+    let mut history = Related::of(Entity::History, "Sync history of the record", rows("h", 20));
+    (history.total, history.limit) = (Some(57), 20);
+    let wo = Related::of(Entity::WorkOrders, "Work order", vec![Record::from_pairs(&[("sys_id", "w1")])]);
+    let data = DetailData { record: entry, exec: None, related: vec![history, wo] };
+    a.update(Msg::Detail { seq, result: Ok(data) });
+    let s = screen(&a, 80, 24);
+    let title = s.lines().find(|l| l.contains("(20 of 57)")).unwrap_or_else(|| panic!("the count stays:\n{s}"));
+    assert!(title.contains("Sync history") && title.contains('…'), "{title}");
+    assert!(s.contains("+52 more"), "57 less the 5 rows shown:\n{s}");
+}
+
 /// An execution the instance refuses to read has its own error pane; the fields stay.
 #[test]
 fn a_refused_execution_shows_its_error_beside_the_fields() {
