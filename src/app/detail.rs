@@ -13,6 +13,9 @@ pub enum ExecView {
     /// execution's `sys_flow_log` lines where they are readable (else none).
     NotInstalled(Record, Vec<Record>),
     Loaded(ExecDetail),
+    /// The instance refused to read it (a table not readable, no access): the pane's
+    /// error line; the record and the related panes stand.
+    Failed(String),
 }
 
 /// Records related to the one shown, by kind.
@@ -21,6 +24,38 @@ pub struct Related {
     pub entity: Entity,
     pub label: String,
     pub rows: Vec<Record>,
+    /// How many records match on the instance (`X-Total-Count`), when it said.
+    pub total: Option<usize>,
+    /// How many were asked for: a full answer without a total may have more behind it.
+    pub limit: usize,
+    /// The instance refused this pane's request: its error line (the rest stands).
+    pub error: Option<String>,
+}
+
+impl Related {
+    /// A pane of `rows` as loaded, all there is.
+    pub fn of(entity: Entity, label: &str, rows: Vec<Record>) -> Related {
+        let total = Some(rows.len());
+        Related { entity, label: label.to_string(), limit: rows.len(), rows, total, error: None }
+    }
+
+    /// How many records match: the instance's total, else at least what came.
+    pub fn matching(&self) -> usize {
+        self.total.unwrap_or(0).max(self.rows.len())
+    }
+
+    /// The count a pane's title gives, never less than the truth: `30`, `20 of 30` when
+    /// only some were loaded (the newest, in the pane's order), `20+` when the instance
+    /// gave no total and the answer was full.
+    pub fn count_words(&self) -> String {
+        let n = self.rows.len();
+        match self.total {
+            Some(t) if t > n => format!("{n} of {t}"),
+            Some(_) => n.to_string(),
+            None if self.limit > 0 && n >= self.limit => format!("{n}+"),
+            None => n.to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -36,6 +36,12 @@ pub enum Answer {
     /// (shown, as stored, count) per value.
     RawCounts(Vec<(String, String, u64)>),
     Rows(Vec<Record>),
+    /// The rows of a list asked with its count (`no_count` false), and the count from
+    /// the same answer (`X-Total-Count`) when the instance sent it.
+    Page {
+        rows: Vec<Record>,
+        total: Option<usize>,
+    },
     Record(Record),
     Execution(Option<ExecView>),
     /// The instance refused this request (a table not readable, no access): what it
@@ -52,7 +58,7 @@ impl Answer {
     }
     fn rows(self) -> Vec<Record> {
         match self {
-            Answer::Rows(r) => r,
+            Answer::Rows(r) | Answer::Page { rows: r, .. } => r,
             Answer::Record(r) => vec![r],
             _ => Vec::new(),
         }
@@ -155,6 +161,7 @@ enum Slot {
     Related {
         entity: Entity,
         label: &'static str,
+        limit: usize,
     },
     /// The sys_id of the newest execution of the record, to check the one asked is it.
     Latest {
@@ -208,9 +215,11 @@ impl DetailPlan {
             spec.query = if rel.limit > 1 { newest(q) } else { q };
             spec.fields = rel.kind.list_fields().iter().map(|s| s.to_string()).collect();
             spec.limit = rel.limit;
-            spec.no_count = true;
+            // A pane of many asks how many there are in the same answer (the Table API's
+            // X-Total-Count), so its title tells the truth without another request.
+            spec.no_count = rel.limit <= 1;
             spec.display = true;
-            plan.push(Slot::Related { entity: rel.kind, label: rel.label }, Request::List(spec));
+            plan.push(Slot::Related { entity: rel.kind, label: rel.label, limit: rel.limit }, Request::List(spec));
         }
         plan
     }
@@ -247,6 +256,8 @@ impl DetailPlan {
     pub fn current(&self, answers: &[Answer]) -> bool {
         self.slots.iter().zip(answers).all(|(slot, a)| match (slot, a) {
             (Slot::Latest { known }, Answer::Rows(rows)) => rows.first().is_some_and(|r| r.sys_id() == known),
+            // Not readable: asking again in another round would be refused the same way.
+            (Slot::Latest { .. }, Answer::Failed(_)) => true,
             (Slot::Latest { .. }, _) => false,
             _ => true,
         })
@@ -263,14 +274,35 @@ impl DetailPlan {
         *self == DetailPlan::new(tables, entity, record.sys_id(), record).knowing(self.known())
     }
 
+    /// The detail from its answers. A request the instance refused ([`Answer::Failed`],
+    /// its reason) shows as its own pane's error line — "sync history of the record: not
+    /// readable (…)" — beside the record and every pane that loaded; only the record's
+    /// own read fails the detail (the runner never degrades it).
     pub fn assemble(&self, answers: Vec<Answer>) -> DetailData {
         let mut data = DetailData::default();
         for (slot, answer) in self.slots.iter().zip(answers) {
             match (slot, answer) {
                 (Slot::Record, Answer::Record(r)) => data.record = r,
                 (Slot::Execution, Answer::Execution(x)) => data.exec = x,
-                (Slot::Related { entity, label }, a) => {
-                    data.related.push(Related { entity: *entity, label: label.to_string(), rows: a.rows() })
+                (Slot::Execution, Answer::Failed(why)) => {
+                    data.exec = Some(ExecView::Failed(format!("execution: {why}")))
+                }
+                (Slot::Related { entity, label, limit }, a) => {
+                    let mut rel = Related::of(*entity, label, Vec::new());
+                    rel.limit = *limit;
+                    match a {
+                        Answer::Failed(why) => {
+                            rel.total = None;
+                            rel.error = Some(format!("{}: {why}", label.to_lowercase()));
+                        }
+                        Answer::Page { rows, total } => (rel.rows, rel.total) = (rows, total),
+                        a => {
+                            rel.rows = a.rows();
+                            // The one record a reference points at is all there is.
+                            rel.total = (*limit <= 1).then_some(rel.rows.len());
+                        }
+                    }
+                    data.related.push(rel)
                 }
                 (Slot::Latest { .. }, _) => {}
                 _ => {}
@@ -318,6 +350,43 @@ mod tests {
         assert_eq!(d.related.len(), 2);
         assert_eq!(d.related[0].label, "Outbound in error");
         assert_eq!(d.related[0].rows.len(), 1);
+    }
+
+    #[test]
+    fn a_refused_pane_carries_its_error_and_a_pane_of_many_its_total() {
+        let row = rec(&[("sys_id", "e1"), ("document_id", "w1"), ("flow_context", "x1")]);
+        let p = DetailPlan::new(&Tables::default(), Entity::Outbound, "e1", &row);
+        // The history pane asks for its count in the same answer; the work order needs none.
+        let lists: Vec<&ListSpec> = p
+            .requests
+            .iter()
+            .filter_map(|r| match r {
+                Request::List(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lists.iter().map(|s| s.no_count).collect::<Vec<_>>(), vec![false, true], "{lists:?}");
+        let d = p.assemble(vec![
+            Answer::Record(row.clone()),
+            Answer::Failed("not readable (instance answered 403)".into()),
+            Answer::Failed("not readable (instance answered 400: Invalid table h)".into()),
+            Answer::Rows(vec![rec(&[("sys_id", "w1")])]),
+        ]);
+        assert_eq!(d.record.sys_id(), "e1", "the record stands");
+        assert_eq!(d.exec, Some(ExecView::Failed("execution: not readable (instance answered 403)".into())));
+        assert_eq!(
+            d.related[0].error.as_deref(),
+            Some("sync history of the record: not readable (instance answered 400: Invalid table h)")
+        );
+        assert_eq!((d.related[1].error.as_ref(), d.related[1].count_words()), (None, "1".to_string()));
+        let d = p.assemble(vec![
+            Answer::Record(row),
+            Answer::Execution(None),
+            Answer::Page { rows: vec![rec(&[("sys_id", "h1")]); 20], total: Some(31) },
+            Answer::Rows(vec![]),
+        ]);
+        assert_eq!(d.related[0].count_words(), "20 of 31");
+        assert_eq!(d.related[0].matching(), 31);
     }
 
     #[test]

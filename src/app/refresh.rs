@@ -388,6 +388,6 @@ fn shown_execution(d: &DetailState) -> Option<String> {
     match d.data.as_ref()?.exec.as_ref()? {
         super::detail::ExecView::Loaded(x) => Some(x.execution.sys_id().to_string()).filter(|s| !s.is_empty()),
         super::detail::ExecView::NotInstalled(r, _) => Some(r.sys_id().to_string()).filter(|s| !s.is_empty()),
-        super::detail::ExecView::None => None,
+        super::detail::ExecView::None | super::detail::ExecView::Failed(_) => None,
     }
 }

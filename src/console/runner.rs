@@ -189,6 +189,22 @@ pub async fn execute_degraded(c: &Client, requests: &[Request]) -> Result<Vec<An
     together(c, each.collect()).await
 }
 
+/// As [`execute`], for a detail: only the record's own read fails it. The execution or a
+/// related pane the instance refuses answers [`Answer::Failed`] with the reason ("not
+/// readable (…)"); the detail shows it in that pane, beside the record and the panes
+/// that loaded. A connection failure still fails it all.
+pub async fn execute_detail(c: &Client, requests: &[Request]) -> Result<Vec<Answer>, Error> {
+    let each = requests.iter().map(|r| async move {
+        match answer(c, r).await {
+            Err(e) if e.is_refusal() && !matches!(r, Request::Record { .. }) => {
+                Ok(Answer::Failed(format!("not readable ({e})")))
+            }
+            other => other,
+        }
+    });
+    together(c, each.collect()).await
+}
+
 /// A refused request in words: which table, and what the instance said.
 fn refused(r: &Request, e: &Error) -> String {
     let table = match r {
@@ -223,6 +239,11 @@ async fn answer(c: &Client, r: &Request) -> Result<Answer, Error> {
                 .map(|(k, raw, n)| (k.concat(), raw.concat(), n))
                 .collect(),
         ),
+        // Asked with its count: the count comes in the same answer.
+        Request::List(spec) if !spec.no_count => {
+            let page = c.list(spec).await?;
+            Answer::Page { rows: page.records, total: page.total }
+        }
         Request::List(spec) => Answer::Rows(c.list(spec).await?.records),
         Request::Record { table, sys_id } => Answer::Record(c.get_record(table, sys_id, &[], true).await?),
         Request::Execution { table, id } => Answer::Execution(Some(execution(c, table, id).await?)),
@@ -256,16 +277,21 @@ async fn execution(c: &Client, table: &str, id: &str) -> Result<ExecView, Error>
 
 /// Loads a detail in one round of requests; when what it was planned from turns out
 /// incomplete (opened by sys_id alone) or out of date (a newer execution than the one it
-/// asked), once more with the record as loaded.
-async fn load_detail(c: &Client, entity: Entity, plan: DetailPlan) -> Result<crate::app::detail::DetailData, Error> {
-    let answers = execute(c, &plan.requests).await?;
+/// asked), once more with the record as loaded. A pane the instance refuses shows its
+/// error; only the record's own read fails the load ([`execute_detail`]).
+pub async fn load_detail(
+    c: &Client,
+    entity: Entity,
+    plan: DetailPlan,
+) -> Result<crate::app::detail::DetailData, Error> {
+    let answers = execute_detail(c, &plan.requests).await?;
     let current = plan.current(&answers);
     let data = plan.assemble(answers);
     if current && plan.fits(&c.config.tables, entity, &data.record) {
         return Ok(data);
     }
     let again = DetailPlan::new(&c.config.tables, entity, data.record.sys_id(), &data.record);
-    Ok(again.assemble(execute(c, &again.requests).await?))
+    Ok(again.assemble(execute_detail(c, &again.requests).await?))
 }
 
 /// One poll of a plan (background: one Batch API request where the instance has it, and

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::table::{Styled, cell, fit_cells, fmt_ms};
 use super::{Theme, columns, kv};
 use crate::app::App;
-use crate::app::detail::{DetailState, ExecView, Focus};
+use crate::app::detail::{DetailState, ExecView, Focus, Related};
 use crate::app::keys::{Action, Layer};
 use crate::client::actions::Step;
 use crate::domain::Entity;
@@ -54,8 +54,16 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         return;
     };
     let has_exec = matches!(data.exec, Some(ExecView::Loaded(_)) | Some(ExecView::NotInstalled(..)));
+    // An execution the instance refused: its error line in a pane of its own, the fields
+    // keep the rest.
+    let exec_failed = match &data.exec {
+        Some(ExecView::Failed(why)) => Some(why.as_str()),
+        _ => None,
+    };
     // Related panes as tall as their longest list (plus borders), within limits.
-    let longest = data.related.iter().map(|r| r.rows.len()).max();
+    // Side by side, each pane takes an equal share of the width.
+    let share = area.width / (data.related.len().max(1) as u16);
+    let longest = data.related.iter().map(|r| pane_rows(r, share)).max();
     let related_h = |cap: usize| longest.map_or(0, |n| (n.max(1) + 2).min(cap) as u16);
     let wide = area.width >= 120;
     if wide {
@@ -63,7 +71,7 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         // the record and its execution side by side above.
         // One above the other, each the whole width, when they take no more than a third
         // of the height so; else side by side.
-        let each: Vec<u16> = data.related.iter().map(|r| (r.rows.len().max(1) + 2).min(10) as u16).collect();
+        let each: Vec<u16> = data.related.iter().map(|r| (pane_rows(r, area.width) + 2).min(10) as u16).collect();
         let stacked = each.iter().sum::<u16>() <= area.height / 3;
         let h = if stacked { each.iter().sum() } else { related_h(14) };
         let [top, related] = Layout::vertical([Constraint::Min(8), Constraint::Length(h)]).areas(area);
@@ -72,24 +80,62 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState) {
         draw_related(f, app, t, related, d, stacked.then_some(each.as_slice()));
         if has_exec {
             draw_exec(f, app, t, right, d);
+        } else if let Some(why) = exec_failed {
+            let [err, rest] =
+                Layout::vertical([Constraint::Length(failed_h(why, right.width)), Constraint::Min(0)]).areas(right);
+            draw_failed(f, t, err, " Execution ".into(), why);
+            draw_json_fields(f, t, rest, d);
         } else {
             draw_json_fields(f, t, right, d);
         }
     } else {
         let related_h = related_h(7);
-        let fields_h = if has_exec { 5 } else { area.height.saturating_sub(related_h) };
+        let failed_h = exec_failed.map_or(0, |why| failed_h(why, area.width));
+        let fields_h = if has_exec { 5 } else { area.height.saturating_sub(related_h + failed_h) };
         let [fields, exec, related] = Layout::vertical([
             Constraint::Length(fields_h),
-            Constraint::Min(if has_exec { 8 } else { 0 }),
+            Constraint::Min(if has_exec { 8 } else { failed_h }),
             Constraint::Length(related_h),
         ])
         .areas(area);
         draw_fields(f, app, t, fields, d, !has_exec);
         if has_exec {
             draw_exec(f, app, t, exec, d);
+        } else if let Some(why) = exec_failed {
+            draw_failed(f, t, exec, " Execution ".into(), why);
         }
         draw_related(f, app, t, related, d, None);
     }
+}
+
+/// Lines a related pane `outer` columns wide asks for: its rows, or its error line
+/// (wrapped in a narrow pane).
+fn pane_rows(r: &Related, outer: u16) -> usize {
+    match &r.error {
+        Some(why) => usize::from(failed_h(why, outer) - 2),
+        None => r.rows.len().max(1),
+    }
+}
+
+/// The height of a pane showing `why` wrapped in `outer` columns (borders included).
+fn failed_h(why: &str, outer: u16) -> u16 {
+    let room = usize::from(outer.saturating_sub(2)).max(1);
+    (super::fit::width(why) + 2).div_ceil(room).clamp(1, 3) as u16 + 2
+}
+
+/// A pane whose request the instance refused: its title and its error line, wrapped (cut
+/// with a sign where the pane is too small), while the rest of the detail stands.
+fn draw_failed(f: &mut Frame, t: &Theme, area: Rect, title: Line, why: &str) {
+    let room = usize::from(area.width.saturating_sub(2)).max(1);
+    let rows = usize::from(area.height.saturating_sub(2)).max(1);
+    let mut lines = kv::wrap(&format!("✖ {why}"), room);
+    if lines.len() > rows {
+        let cut = format!("{} {}", lines[rows - 1], lines[rows]);
+        lines.truncate(rows);
+        lines[rows - 1] = super::fit::fit(&cut, room).into_owned();
+    }
+    let lines: Vec<Line> = lines.into_iter().map(|l| Line::from(Span::styled(l, t.error))).collect();
+    f.render_widget(Paragraph::new(lines).block(block(t, title, false, area.width)), area);
 }
 
 fn draw_fields(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState, inspect: bool) {
@@ -379,6 +425,11 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
     };
     for (i, rel) in data.related.iter().enumerate() {
         let focused = d.focus == Focus::Related(i);
+        if let Some(why) = &rel.error {
+            let title = Line::from(Span::styled(format!(" {} ", rel.label), t.title));
+            draw_failed(f, t, parts[i], title, why);
+            continue;
+        }
         let all = related_columns(rel.entity);
         let sel = d.related_sel.get(i).copied().unwrap_or(0);
         let mut cells: Vec<Vec<Styled>> =
@@ -392,14 +443,34 @@ fn draw_related(f: &mut Frame, app: &App, t: &Theme, area: Rect, d: &DetailState
                 if focused && ri == sel { row.style(t.selected) } else { row }
             })
             .collect();
-        let mut title = vec![Span::styled(format!(" {} ({}) ", rel.label, rel.rows.len()), t.title)];
+        // The title counts what matches on the instance, not what came ("20 of 30").
+        let count = rel.count_words();
+        let mut title = vec![Span::styled(format!(" {} ({count}) ", rel.label), t.title)];
         // Columns the width leaves out are counted (Enter opens the record whole).
         let hidden = all.len() - kept.len();
         if hidden > 0 {
             let s = if hidden == 1 { "" } else { "s" };
             title.push(Span::styled(format!("+{hidden} column{s} hidden "), t.muted));
         }
-        let table = Table::new(rows, widths).block(block(t, title, focused, parts[i].width));
+        // Too narrow for the label and its count: the label gives way, the count stays.
+        if super::fit::width(&title[0].content) > usize::from(parts[i].width.saturating_sub(2)) {
+            let tail = vec![Span::styled(format!(" ({count}) "), t.title)];
+            title = title_with_tail(format!(" {}", rel.label), t.title, tail, parts[i].width).spans;
+        }
+        // Rows the pane cannot show say so: the list scrolls to keep the cursor in view
+        // (as the table does), the rest — below, above, or never loaded — are counted.
+        let inner = usize::from(parts[i].height.saturating_sub(2));
+        let offset = if focused { sel.saturating_sub(inner.saturating_sub(1)) } else { 0 };
+        let shown = rel.rows.len().saturating_sub(offset).min(inner);
+        let unknown = if rel.total.is_none() && rel.limit > 1 && rel.rows.len() >= rel.limit { "+" } else { "" };
+        let more = match rel.matching().saturating_sub(shown) {
+            0 => String::new(),
+            n => format!("+{n}{unknown} more "),
+        };
+        let table = Table::new(rows, widths).block(
+            block(t, title, focused, parts[i].width)
+                .title_bottom(super::fit::title(Span::styled(more, t.warn), parts[i].width).right_aligned()),
+        );
         let mut st = ratatui::widgets::TableState::default().with_selected(focused.then_some(sel));
         f.render_stateful_widget(table, parts[i], &mut st);
     }

@@ -26,4 +26,5 @@ mod trust_console;
 mod trust_keys;
 mod trust_screen;
 mod trust_state;
+mod walk_detail;
 mod walk_screen;

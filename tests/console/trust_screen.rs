@@ -361,8 +361,8 @@ fn outbound_detail(w: u16, h: u16) -> App {
             record: entry,
             exec: Some(ExecView::Loaded(ExecDetail { execution: exec, steps, ..Default::default() })),
             related: vec![
-                Related { entity: Entity::History, label: "Sync history of the record".into(), rows: vec![history] },
-                Related { entity: Entity::WorkOrders, label: "Work order".into(), rows: vec![wo] },
+                Related::of(Entity::History, "Sync history of the record", vec![history]),
+                Related::of(Entity::WorkOrders, "Work order", vec![wo]),
             ],
         }),
     });
