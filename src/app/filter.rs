@@ -204,10 +204,11 @@ pub struct Seen {
 }
 
 impl Seen {
-    /// From a list's loaded rows (what its Document ID columns show) and other records.
+    /// From a list's loaded rows: the numbers its reference and Document ID columns show,
+    /// and each row's own title (a work order's number).
     pub fn numbers_from(&mut self, e: Entity, rows: &[Record]) {
         for r in rows {
-            for c in e.columns().iter().filter(|c| shown(e, c.field) == Shown::Document) {
+            for c in e.columns().iter().filter(|c| matches!(shown(e, c.field), Shown::Document | Shown::Walk(_))) {
                 let (id, shown) = (r.get(c.field), r.show(c.field));
                 if !id.is_empty() && !shown.is_empty() && shown != id {
                     self.numbers.push((shown.to_string(), id.to_string()));
@@ -257,7 +258,7 @@ pub fn validate_in(
                 let title = col.map_or(c.field.clone(), |k| k.title.to_string());
                 match shown(e, &c.field) {
                     Shown::Plain => plain_choice(e, &mut c)?,
-                    Shown::Walk(to) => walk(&mut c, to, &title)?,
+                    Shown::Walk(to) => walk(&mut c, to, &title, seen)?,
                     Shown::Document => document(&mut c, &title, seen)?,
                     Shown::Tries => {
                         if let Some(max) = tries(&mut c, &title, alone)? {
@@ -356,23 +357,31 @@ fn plain_choice(e: Entity, c: &mut Condition) -> Result<(), String> {
     Ok(())
 }
 
-/// A reference shown by the referenced record's number: by number, the documented
-/// dot-walk (`document_id.number=WPT0001306`); by sys_id, as typed.
-fn walk(c: &mut Condition, to: &str, title: &str) -> Result<(), String> {
+/// A reference shown by the referenced record's number: a number of a record loaded
+/// here is its sys_id (what the field holds, whatever its type on the instance); any
+/// other, the documented dot-walk (`document_id.number=WPT0001306`); a sys_id as typed.
+fn walk(c: &mut Condition, to: &str, title: &str, seen: &Seen) -> Result<(), String> {
     if !is_match(c.op) || c.value.is_empty() {
         return Ok(());
     }
-    let ids = c.value.split(',').filter(|v| is_sys_id(v.trim())).count();
-    let all = c.value.split(',').count();
-    match ids {
-        0 => c.field = format!("{}.{to}", c.field),
-        n if n == all => {}
-        _ => {
-            return Err(format!(
-                "{title} mixes numbers and sys_ids; type numbers ({title}=WPT0001306) or sys_ids, not both"
-            ));
-        }
+    let values: Vec<&str> = c.value.split(',').map(str::trim).collect();
+    let ids: Option<Vec<String>> = values
+        .iter()
+        .map(|v| match is_sys_id(v) {
+            true => Some(v.to_string()),
+            false => seen.numbers.iter().find(|(n, _)| n.eq_ignore_ascii_case(v)).map(|(_, id)| id.clone()),
+        })
+        .collect();
+    if let Some(ids) = ids {
+        c.value = ids.join(",");
+        return Ok(());
     }
+    if values.iter().any(|v| is_sys_id(v)) {
+        return Err(format!(
+            "{title} mixes numbers and sys_ids; type numbers ({title}=WPT0001306) or sys_ids, not both"
+        ));
+    }
+    c.field = format!("{}.{to}", c.field);
     Ok(())
 }
 

@@ -165,9 +165,11 @@ fn headings_translate_to_the_documented_query() {
     assert_eq!(sent(Entity::Executions, "flow=BrightFM - Create Work Order").0, "name=BrightFM - Create Work Order");
     // …which a sys_id still reaches.
     assert_eq!(sent(Entity::Executions, &format!("flow={FLOW_ID}")).0, format!("flow={FLOW_ID}"));
-    // RECORD by number: the documented dot-walk on a reference…
-    assert_eq!(sent(Entity::Outbound, "record=WPT0001306").0, "document_id.number=WPT0001306");
-    assert_eq!(sent(Entity::History, "RECORD=WPT0001306").0, "task.number=WPT0001306");
+    // RECORD by number: a record loaded here by its sys_id, what the field holds…
+    assert_eq!(sent(Entity::Outbound, "record=WPT0001306").0, format!("document_id={WO_ID}"));
+    // …any other by the documented dot-walk on a reference…
+    assert_eq!(sent(Entity::Outbound, "record=WPT0009999").0, "document_id.number=WPT0009999");
+    assert_eq!(sent(Entity::History, "RECORD=WPT0009999").0, "task.number=WPT0009999");
     // …and on a Document ID the sys_id of a record loaded here.
     assert_eq!(sent(Entity::Executions, "record=WPT0001306").0, format!("source_record={WO_ID}"));
     // TRIES as shown.
@@ -316,5 +318,14 @@ async fn headings_return_the_rows_of_the_field_forms_on_the_instance() {
     };
     let as_shown = hubtop::ui::table::attempts(&n, &m);
     same_rows(&mut c, &format!("attempts={n}^max_attempts={m}"), &format!("tries={as_shown}")).await;
+    // …and by the record shown.
+    filter_live(&mut c, "").await;
+    let (number, id) = {
+        let l = c.app.current_list().expect("list");
+        let r = l.rows.iter().find(|r| !r.show("document_id").is_empty()).expect("a record shown");
+        (r.show("document_id").to_string(), r.get("document_id").to_string())
+    };
+    same_rows(&mut c, &format!("document_id={id}"), &format!("RECORD={number}")).await;
+    same_rows(&mut c, &format!("document_id={id}"), &format!("document_id.number={number}")).await;
     h.shutdown().await;
 }
