@@ -670,3 +670,31 @@ pub fn sort_column(e: Entity, arg: &str) -> Result<(Column, bool), String> {
     }
     Ok((col, desc))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duration_as_shown_is_the_range_that_shows_so() {
+        // As `ui::table::fmt_ms` draws: ms exact, seconds to a tenth, minutes and seconds cut.
+        assert_eq!(duration_range("350ms"), Some((350, 350)));
+        assert_eq!(duration_range("1234"), Some((1234, 1234)));
+        assert_eq!(duration_range("1.2s"), Some((1150, 1249)));
+        assert_eq!(duration_range("2m3s"), Some((123_000, 123_999)));
+        assert_eq!(duration_range("soon"), None);
+        assert_eq!(duration_range("3x"), None);
+    }
+
+    #[test]
+    fn every_heading_of_every_list_names_one_column() {
+        for e in Entity::ALL {
+            let cols = shown_columns(e);
+            for c in &cols {
+                for s in spellings(c.title) {
+                    assert_eq!(column_by_heading(e, &s).map(|k| k.field), Some(c.field), "{e:?} {s}");
+                }
+            }
+        }
+    }
+}

@@ -11,8 +11,13 @@
 //! `document_id.number=…`; a choice by its value, not its label ("Referring to choice
 //! list values"); `^` joins AND terms and `fieldINa,b` lists values ("Using multiple
 //! conditions"), so TRIES `3/3` is `attempts=3^max_attempts=3` and a computed column is
-//! the providers it holds for (`sys_idIN…`). The comparison operators are those of
-//! markdown/platform-user-interface/r_OpAvailableFiltersQueries.md. A Document ID
+//! the providers it holds for (`sys_idIN…`). The operators are those of
+//! markdown/platform-user-interface/r_OpAvailableFiltersQueries.md: a reference "is" a
+//! record by its sys_id ("Operators available for reference fields":
+//! `caller_id=9ee1…`), so PROVIDER by title and RECORD by the number of a loaded record
+//! are sent as sys_ids; numbers compare with `>=` / `<=` ("numeric fields"), so DURATION
+//! `1.2s` is the range of milliseconds that shows so; a date-time relative to now is
+//! `RELATIVEGT@hour@ago@1` ("date-time fields"), what a refused age suggests. A Document ID
 //! (`sys_flow_context.source_record`) is no reference: nothing walks it, so its number is
 //! looked up among loaded records or refused.
 
