@@ -410,8 +410,8 @@ fn document(c: &mut Condition, title: &str, seen: &Seen) -> Result<(), String> {
             Some((_, id)) => out.push(id.clone()),
             None => {
                 return Err(format!(
-                    "{why}, and `{v}` is not among the records loaded here; open the work order (its executions \
-                     are in its detail) or type {}=<sys_id>",
+                    "{why}, and `{v}` is not among the records loaded here; open the Work orders list (or clear \
+                     this list's filter) so hubtop has seen it, or type {}=<sys_id>",
                     c.field
                 ));
             }
