@@ -193,6 +193,37 @@ impl App {
         self.overview.data.as_ref().map(|d| d.providers.clone()).unwrap_or_default()
     }
 
+    /// What a typed filter may need from what the console holds: the numbers of the
+    /// records it has loaded (a Document ID column shows one) and the providers' computed
+    /// columns as the Providers list shows them (once the overview has worked them out).
+    fn seen(&self) -> super::filter::Seen {
+        use crate::domain::records::provider::{ERRORS, HEALTH, OK_RATE};
+        let mut seen = super::filter::Seen::default();
+        for (e, l) in &self.lists {
+            seen.numbers_from(*e, &l.rows);
+        }
+        if self.overview.data.is_some() || !self.overview.health.is_empty() {
+            let rows = self.lists.get(&crate::domain::Entity::Providers).map(|l| l.rows.as_slice()).unwrap_or_default();
+            let values = rows
+                .iter()
+                .map(|r| {
+                    let h = self.overview.health.iter().find(|h| h.provider_id == r.sys_id());
+                    let vals = match h {
+                        Some(h) => vec![
+                            (HEALTH, h.health.label().to_string()),
+                            (OK_RATE, h.success_rate().map(|x| format!("{:.0}", x * 100.0)).unwrap_or_default()),
+                            (ERRORS, h.errors.to_string()),
+                        ],
+                        None => Vec::new(),
+                    };
+                    (r.sys_id().to_string(), vals)
+                })
+                .collect();
+            seen.computed = Some(values);
+        }
+        seen
+    }
+
     /// Completions of what is typed after `:`: commands and views, and after `profile `
     /// or `ctx ` the profiles' names (each as the whole command).
     pub fn complete_command(&self, text: &str) -> Vec<String> {
@@ -237,26 +268,25 @@ impl App {
     /// `:sort COLUMN [asc|desc]`: a list sorted by a column, named by its heading
     /// (`RECORD`) or its field (`document_id`); `:sort` alone: newest first again.
     pub(super) fn sort_by(&mut self, arg: &str) -> Vec<Effect> {
-        let mut words = arg.split_whitespace();
-        let (col, dir) = (words.next(), words.next());
         let Some(l) = self.current_list_mut() else {
             self.flash(Level::Info, "sort: only a list is sorted");
             return Vec::new();
         };
-        let cols = l.entity.columns();
-        let Some(col) = col else {
+        if arg.trim().is_empty() {
             l.sort = None;
             l.reset_window();
             self.flash(Level::Info, "sorted newest first");
             return self.refresh_current(true);
+        }
+        // A heading (any spelling, `LAST ERROR` too) or a field; a column hubtop works
+        // out is refused with why (the instance cannot sort by it).
+        let (c, desc) = match super::filter::sort_column(l.entity, arg) {
+            Ok(found) => found,
+            Err(e) => {
+                self.flash(Level::Warn, e);
+                return Vec::new();
+            }
         };
-        let Some(c) = cols.iter().find(|c| c.title.eq_ignore_ascii_case(col) || c.field.eq_ignore_ascii_case(col))
-        else {
-            let names: Vec<&str> = cols.iter().map(|c| c.title).collect();
-            self.flash(Level::Warn, format!("sort: no column `{col}` (columns: {})", names.join(", ")));
-            return Vec::new();
-        };
-        let desc = !matches!(dir, Some(d) if d.eq_ignore_ascii_case("asc"));
         l.sort = Some(crate::query::OrderBy { field: c.field.to_string(), desc });
         l.reset_window();
         let title = c.title;
@@ -273,6 +303,8 @@ impl App {
             return Vec::new();
         }
         let vp = self.viewport();
+        let seen = self.seen();
+        let mut notes: Vec<String> = Vec::new();
         let Some(l) = self.current_list_mut() else { return Vec::new() };
         let entity = l.entity;
         let t = text.trim();
@@ -286,8 +318,11 @@ impl App {
             Ok((list::refine(l.query.clone(), l.entity, t, &providers), label, false))
         } else {
             list::filter_query(l.entity, t, &providers)
-                .and_then(|q| super::filter::validate(entity, q, &self.settings.mapping))
-                .map(|q| (q, t.to_string(), true))
+                .and_then(|q| super::filter::validate_in(entity, q, &self.settings.mapping, &seen))
+                .map(|(q, n)| {
+                    notes = n;
+                    (q, t.to_string(), true)
+                })
         };
         match result {
             Ok((q, label, typed)) => {
@@ -303,6 +338,8 @@ impl App {
                     self.flash(Level::Warn, msg);
                 } else if q.is_empty() {
                     self.flash(Level::Info, "filter cleared");
+                } else if !notes.is_empty() {
+                    self.flash(Level::Info, format!("filter: {label} — {}", notes.join("; ")));
                 } else {
                     self.flash(Level::Info, format!("filter: {label}"));
                 }

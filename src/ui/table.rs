@@ -178,10 +178,9 @@ pub fn content_widths(cols: &[Column], widest: &[u16], avail: u16) -> Vec<Constr
 }
 
 /// The Providers list's columns computed from the recent sync history, as the overview
-/// shows them: health, share of syncs that succeeded, entries in error.
-const HEALTH: &str = "~health";
-const OK_RATE: &str = "~ok";
-const ERRORS: &str = "~errors";
+/// shows them: health, share of syncs that succeeded, entries in error (described in
+/// `domain::records::provider::COMPUTED`, where the filter and sort prompts read them).
+use crate::domain::records::provider::{COMPUTED, COMPUTED_AT, HEALTH, OK_RATE};
 
 fn computed(app: &App, t: &Theme, field: &str, r: &Record) -> Option<Styled> {
     if !field.starts_with('~') {
@@ -213,9 +212,14 @@ pub fn draw(f: &mut Frame, app: &App, t: &Theme, area: Rect, e: Entity) {
     let Some(l) = app.lists.get(&e) else { return };
     let mut all = columns(e);
     if e == Entity::Providers {
-        let c = |field, title, n, keep| Column { field, title, width: Constraint::Length(n), keep };
-        let at = all.len().min(2);
-        all.splice(at..at, [c(HEALTH, "HEALTH", 10, 3), c(OK_RATE, "OK%", 4, 2), c(ERRORS, "ERR", 4, 2)]);
+        let at = all.len().min(COMPUTED_AT);
+        let n = |w| match w {
+            crate::domain::Width::Fixed(n) => Constraint::Length(n),
+            crate::domain::Width::Fill(n) => Constraint::Min(n),
+        };
+        let computed =
+            COMPUTED.iter().map(|k| Column { field: k.field, title: k.title, width: n(k.width), keep: k.keep });
+        all.splice(at..at, computed);
     }
     let avail = area.width.saturating_sub(2);
     let total = match (l.total, l.quick_filter.is_empty()) {

@@ -27,4 +27,5 @@ mod trust_keys;
 mod trust_screen;
 mod trust_state;
 mod walk_detail;
+mod walk_filters;
 mod walk_screen;

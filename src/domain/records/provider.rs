@@ -1,7 +1,7 @@
 //! FM providers and remote systems (`sn_wsd_case_fm_provider`; labels documented in
 //! "Create a facilities management provider").
 
-use crate::domain::entity::{Desc, Entity, ExecLink, Relation, Source, Width::*, choice, col};
+use crate::domain::entity::{Column, Desc, Entity, ExecLink, Relation, Source, Width::*, choice, col};
 use crate::domain::state::ProviderState;
 
 pub static DESC: Desc = Desc {
@@ -79,6 +79,18 @@ pub static DESC: Desc = Desc {
         Relation::many(Entity::History, "Sync history", "provider", Source::SysId),
     ],
 };
+
+/// The columns the Providers list shows beside the record's own, worked out by hubtop
+/// from the recent sync history and the outbound queue (as the overview does), not
+/// fields of the provider record: the instance can neither filter nor sort by them.
+/// Shown after the first [`COMPUTED_AT`] columns.
+pub static COMPUTED: [Column; 3] =
+    [col(HEALTH, "HEALTH", Fixed(10), 3), col(OK_RATE, "OK%", Fixed(4), 2), col(ERRORS, "ERR", Fixed(4), 2)];
+pub const COMPUTED_AT: usize = 2;
+/// The computed columns' fields (a `~` marks a field no record has).
+pub const HEALTH: &str = "~health";
+pub const OK_RATE: &str = "~ok";
+pub const ERRORS: &str = "~errors";
 
 /// The provider's subflow for each work-order operation (documented form labels
 /// "Create/Update/Cancel work order flow").
