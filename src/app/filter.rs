@@ -1,7 +1,7 @@
 //! What an operator types after `/` (and after `:sort`), checked and put in the
 //! instance's terms. Every column heading a list shows stands for that column's field, in
 //! any case and spelling (`RECORD`, `record`, `FM ID`, `fm_id`, `OK%`); where the value a
-//! column shows is not what the instance filters on, the term is translated (`TRIES=3/3`
+//! column shows is not what the instance filters on, the term is translated (`TRIES=3 (limit 3)`
 //! is `attempts=3^max_attempts=3`, `RECORD=WPT0001306` on a reference is the dot-walk
 //! `document_id.number=WPT0001306`, `DURATION>1.5s` is `run_time>1500`), worked out here
 //! over what the console holds (`HEALTH=failing`: the providers the overview rates so),
@@ -42,7 +42,7 @@ pub enum Shown {
     /// A Document ID shown as the record's number: the instance holds a sys_id and walks
     /// no further, so a number is looked up among the records the console has loaded.
     Document,
-    /// Attempts shown with the limit: `2/3`, past it `3/3+1`.
+    /// Attempts shown with the queue's limit: `7 (limit 3)`.
     Tries,
     /// A date-time shown as an age (`5m ago`).
     Age,
@@ -425,8 +425,8 @@ fn document(c: &mut Condition, title: &str, seen: &Seen) -> Result<(), String> {
     Ok(())
 }
 
-/// Tries as shown (`2/3`, `3/3+1`) or attempts alone (`2`): `attempts` (and, for the
-/// composite, `max_attempts` as a term of its own, returned).
+/// Tries as shown (`7 (limit 3)`; the older `2/3`, `3/3+1` too) or attempts alone (`2`):
+/// `attempts` (and, for the composite, `max_attempts` as a term of its own, returned).
 fn tries(c: &mut Condition, title: &str, alone: bool) -> Result<Option<u32>, String> {
     c.field = "attempts".into();
     let numeric = matches!(c.op, Op::Eq | Op::Ne | Op::Gt | Op::Ge | Op::Lt | Op::Le | Op::In | Op::NotIn);
@@ -436,11 +436,17 @@ fn tries(c: &mut Condition, title: &str, alone: bool) -> Result<Option<u32>, Str
     let parse = |v: &str| -> Result<(u32, Option<u32>), String> {
         let bad = || {
             format!(
-                "{title} shows tries as attempts/limit (2/3; 3/3+1 once an operator retried past the limit): \
-                 `{v}` is neither that nor a number of attempts"
+                "{title} shows the tries so far with the queue's limit (`7 (limit 3)`): `{v}` is neither \
+                 that nor a number of attempts"
             )
         };
         let v = v.trim();
+        // As the list shows it: `7 (limit 3)`.
+        if let Some((n, rest)) = v.split_once("(limit") {
+            let n: u32 = n.trim().parse().map_err(|_| bad())?;
+            let m: u32 = rest.trim().trim_end_matches(')').trim().parse().map_err(|_| bad())?;
+            return Ok((n, Some(m)));
+        }
         match v.split_once('/') {
             None => v.parse().map(|n| (n, None)).map_err(|_| bad()),
             Some((n, rest)) => {
@@ -479,7 +485,7 @@ fn tries(c: &mut Condition, title: &str, alone: bool) -> Result<Option<u32>, Str
             Ok(None)
         }
         _ => Err(format!(
-            "{title} `{}` (attempts/limit) can only be matched with =; compare the attempts alone \
+            "{title} `{}` (tries with the limit) can only be matched with =; compare the attempts alone \
              ({title}>2 is attempts>2) or the limit (max_attempts=3)",
             c.value
         )),

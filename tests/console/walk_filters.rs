@@ -180,6 +180,8 @@ fn headings_translate_to_the_documented_query() {
     // TRIES as shown.
     assert_eq!(sent(Entity::Outbound, "tries=3/3").0, "attempts=3^max_attempts=3");
     assert_eq!(sent(Entity::Outbound, "tries=3/3+1").0, "attempts=4^max_attempts=3");
+    // As the list shows it.
+    assert_eq!(sent(Entity::Outbound, "tries=7 (limit 3)").0, "attempts=7^max_attempts=3");
     assert_eq!(sent(Entity::Outbound, "tries=3").0, "attempts=3");
     assert_eq!(sent(Entity::Outbound, "TRIES>1").0, "attempts>1");
     // Multi-word headings, any spelling.
@@ -214,8 +216,8 @@ fn untranslatable_headings_are_refused_with_what_to_type() {
     refused(&mut a, "record=WPT9999999", &["Document ID", "not among the records loaded", "source_record=<sys_id>"]);
     refused(&mut a, "started=5m ago", &["shows an age", "started>2026"]);
     let (mut a, _) = app_on(Entity::Outbound);
-    refused(&mut a, "tries>3/3", &["attempts/limit", "can only be matched with ="]);
-    refused(&mut a, "tries=x", &["attempts/limit"]);
+    refused(&mut a, "tries>3/3", &["tries with the limit", "can only be matched with ="]);
+    refused(&mut a, "tries=x", &["(limit 3)"]);
     refused(&mut a, "state=error^ORtries=3/3", &["cannot be joined with OR", "attempts=3^max_attempts=3"]);
     // HEALTH before the overview worked it out.
     let mut a = app();
