@@ -341,7 +341,9 @@ impl App {
             }
             Err(err) => {
                 l.error = Some(err.to_string());
-                self.group_intent = None;
+                if let Some(intent) = self.group_intent.take() {
+                    self.group_intent_dropped(&intent, &format!("its entries could not be listed ({})", err.short()));
+                }
                 self.failed(&err);
             }
         }
