@@ -26,3 +26,4 @@ mod trust_console;
 mod trust_keys;
 mod trust_screen;
 mod trust_state;
+mod walk_actions;
