@@ -15,3 +15,4 @@ mod fleet_tmux;
 mod reliab_tmux;
 mod snapshot_tmux;
 mod trust_tmux;
+mod walk_tmux;
