@@ -488,13 +488,6 @@ impl App {
         }
     }
 
-    /// How old an answer may be and still be called live: three polls of the costliest
-    /// screen (the overview) at the pace polling has now.
-    pub fn live_for(&self) -> Duration {
-        let requests = OverviewPlan::new(&self.settings.tables).requests.len();
-        self.poll_interval(requests).max(self.settings.refresh) * 3
-    }
-
     /// Breadcrumbs of the back stack.
     pub fn breadcrumbs(&self) -> Vec<String> {
         self.stack
