@@ -27,7 +27,7 @@ pub const SILENT_AFTER: Duration = Duration::from_secs(3);
 /// How long a profile just switched to may stay silent before the console says so.
 pub const SWITCH_SILENT: Duration = Duration::from_secs(10);
 /// Counts older than this (a few polls missed) are not called live, whatever the reason.
-pub const LIVE_FOR: Duration = Duration::from_secs(3 * 30);
+pub const LIVE_FOR: Duration = Duration::from_secs(3 * POLL_EVERY.as_secs());
 /// What the embedded instance is called when no profile is named `demo`.
 pub const DEMO: &str = "demo";
 
