@@ -302,8 +302,9 @@ impl App {
         }
     }
 
-    /// Checks each target, then previews and confirms (see [`Operation::needs_preview`];
-    /// `preview`: always) or sends at once.
+    /// Checks each target, then previews and confirms: whichever key asked, by the one rule
+    /// [`Operation::needs_preview`] (true for every operation now; `preview` forces it
+    /// whatever the rule says).
     pub(super) fn propose(&mut self, op: Operation, targets: Vec<(Entity, Record)>, preview: bool) -> Vec<Effect> {
         // Rows listed by a filter the instance partly ignored are not the rows it means.
         if let Some(l) = self.current_list()
