@@ -78,12 +78,42 @@ impl Actions {
 impl App {
     /// Targets of an action: the marked rows of the current list, else the selected record.
     pub(super) fn targets(&self) -> Vec<(Entity, Record)> {
+        self.target_refs().into_iter().map(|(e, r)| (e, r.clone())).collect()
+    }
+
+    fn target_refs(&self) -> Vec<(Entity, &Record)> {
         if let Some(l) = self.current_list()
             && !l.marks.is_empty()
         {
-            return l.marks.values().map(|r| (l.entity, r.clone())).collect();
+            return l.marks.values().map(|r| (l.entity, r)).collect();
         }
-        self.selected_record().map(|(e, r)| vec![(e, r.clone())]).unwrap_or_default()
+        self.selected_record().into_iter().collect()
+    }
+
+    /// Whether the footer offers action `a` where the console is: an operation only where
+    /// the rules ([`retry_op`], [`applies`]) let it apply to what it would act on (the
+    /// marked rows, else the selected record; on the overview, a selected error group),
+    /// and neither an operation nor a mark on a read-only console, which refuses them all.
+    /// Every other key is offered as its screen's table lists it.
+    pub fn offers(&self, a: Action) -> bool {
+        let marking = matches!(a, Action::Mark | Action::MarkAll);
+        if !a.is_mutating() && !marking {
+            return true;
+        }
+        if self.settings.read_only {
+            return false;
+        }
+        if marking {
+            return true;
+        }
+        if matches!(self.screen(), Screen::View(ViewKind::Overview)) {
+            return matches!(a, Action::Retry | Action::Skip) && !self.overview.groups.is_empty();
+        }
+        self.target_refs().into_iter().any(|(e, r)| match a {
+            Action::Retry => retry_op(e, r).is_ok(),
+            Action::UpdateWorkOrder => applies(&Operation::WorkOrder(WorkOrderOp::Update), e, r).is_ok(),
+            _ => nominal_op(a, e, r).is_some_and(|op| applies(&op, e, r).is_ok()),
+        })
     }
 
     pub(super) fn action_key(&mut self, a: Action) -> Vec<Effect> {
@@ -178,6 +208,7 @@ impl App {
             key: self.last_key,
             keys_seen: self.keys_seen,
             context: self.context(),
+            label: g.label().to_string(),
         });
         let verb = group_verb(a);
         self.flash(
@@ -194,6 +225,7 @@ impl App {
     pub(super) fn group_rows_arrived(&mut self) -> Vec<Effect> {
         let Some(intent) = self.group_intent.take() else { return Vec::new() };
         if self.context() != intent.context {
+            self.group_intent_dropped(&intent, "you left its list");
             return Vec::new();
         }
         let a = intent.action;
@@ -227,8 +259,52 @@ impl App {
         fx
     }
 
-    /// Checks each target, then previews and confirms (see [`Operation::needs_preview`];
-    /// `preview`: always) or sends at once.
+    /// `r` / `x` on an error group waits for the group's rows on its list; when the
+    /// operator leaves that list (or changes its filter) first, the intent goes — and the
+    /// session says so, rather than leaving "listing … to preview" unanswered.
+    pub(super) fn drop_left_group_intent(&mut self) {
+        let Some(intent) = self.group_intent.as_ref() else { return };
+        if intent.context == self.context() {
+            return;
+        }
+        let Some(intent) = self.group_intent.take() else { return };
+        let why = match (self.current_list(), intent.context.split(' ').nth(1)) {
+            (Some(l), Some(name)) if l.entity.name() == name => "its list's filter changed",
+            _ => "you left its list",
+        };
+        self.group_intent_dropped(&intent, why);
+    }
+
+    /// Says that an error group's `r` / `x` was not previewed, and why.
+    pub(super) fn group_intent_dropped(&mut self, intent: &super::GroupIntent, why: &str) {
+        let verb = group_verb(intent.action);
+        self.say(
+            Scope::Session,
+            Level::Warn,
+            format!("{verb} of error group \"{}\" not previewed: {why}; nothing sent", intent.label),
+        );
+    }
+
+    /// Marks a new filter cleared ([`super::list::ListState::set_query`]) are said, with
+    /// what the update said itself (the filter's word) when it said something.
+    pub(super) fn say_marks_cleared(&mut self, said_before: u64) {
+        let n: usize = self.lists.values_mut().map(|l| std::mem::take(&mut l.marks_cleared)).sum();
+        if n == 0 {
+            return;
+        }
+        let note = format!("{n} mark{} cleared by the new filter", if n == 1 { "" } else { "s" });
+        match self.status.clone() {
+            Some((level, msg)) if self.said != said_before => {
+                self.log.push(self.now, Level::Info, &note);
+                self.status = Some((level, format!("{msg} — {note}")));
+            }
+            _ => self.flash(Level::Info, note),
+        }
+    }
+
+    /// Checks each target, then previews and confirms: whichever key asked, by the one rule
+    /// [`Operation::needs_preview`] (true for every operation now; `preview` forces it
+    /// whatever the rule says).
     pub(super) fn propose(&mut self, op: Operation, targets: Vec<(Entity, Record)>, preview: bool) -> Vec<Effect> {
         // Rows listed by a filter the instance partly ignored are not the rows it means.
         if let Some(l) = self.current_list()
@@ -263,7 +339,7 @@ impl App {
         }
         let id = self.actions.id();
         let job = Job { id, op, targets: ok };
-        if !preview && !job.op.needs_preview(job.is_bulk(), self.settings.production) {
+        if !preview && !job.op.needs_preview() {
             let mut fx = self.send(job);
             fx.extend(refused);
             return fx;
@@ -328,6 +404,11 @@ impl App {
         };
         let title = format!("{} {} {}?", capitalise(verb), n, if n == 1 { "record" } else { "records" });
         self.actions.confirm = Some(Confirm { job, title, lines, typed, word });
+        // The preview speaks for itself: a word about the screen said before it (a form's
+        // refusal since corrected, "listing … to preview") no longer holds under it.
+        if matches!(self.status_scope, Scope::Screen | Scope::Key) {
+            self.status = None;
+        }
         refused
     }
 

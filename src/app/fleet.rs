@@ -16,6 +16,7 @@ use crate::client::{Error, RateLimitInfo, Tables};
 use crate::domain::Entity;
 use crate::domain::state::{ExecState, QueueState};
 use crate::query::{Condition, Query};
+use crate::time::short_duration;
 
 /// How often each profile is asked while the fleet is on screen.
 pub const POLL_EVERY: Duration = Duration::from_secs(30);
@@ -25,6 +26,8 @@ pub const MIN_GAP: Duration = Duration::from_secs(5);
 pub const SILENT_AFTER: Duration = Duration::from_secs(3);
 /// How long a profile just switched to may stay silent before the console says so.
 pub const SWITCH_SILENT: Duration = Duration::from_secs(10);
+/// Counts older than this (a few polls missed) are not called live, whatever the reason.
+pub const LIVE_FOR: Duration = Duration::from_secs(3 * POLL_EVERY.as_secs());
 /// What the embedded instance is called when no profile is named `demo`.
 pub const DEMO: &str = "demo";
 
@@ -127,8 +130,10 @@ pub struct FleetRow {
 pub enum RowState {
     /// Never answered yet; asking (for this long).
     Asking(Duration),
+    /// Answered within [`LIVE_FOR`], polled, not failing.
     Live,
-    /// Answered before, fails now: the counts shown are from `since`.
+    /// Answered before, fails now, has not answered for [`LIVE_FOR`], or is not polled
+    /// (frozen): the counts shown are from `since`.
     Stale {
         since: DateTime<Utc>,
         reason: String,
@@ -147,7 +152,21 @@ impl FleetRow {
         match (&self.failing, &self.sample) {
             (Some((since, reason)), Some(_)) => RowState::Stale { since: *since, reason: reason.clone() },
             (Some((_, reason)), None) => RowState::Down(reason.clone()),
-            (None, Some(_)) => RowState::Live,
+            (None, Some(_)) => {
+                // Counts a few polls old are not live, even before a poll fails: a
+                // silent instance's client may still be retrying.
+                let age = self.last_ok.map(|ok| (DateTime::<Utc>::from(wall) - ok).num_seconds().max(0));
+                match (self.last_ok, age) {
+                    (Some(since), Some(age)) if age >= LIVE_FOR.as_secs() as i64 => {
+                        let reason = match self.silent_for(now) {
+                            Some(d) => format!("no answer for {}", short_duration(d.as_secs() as i64)),
+                            None => format!("last answer {} ago", short_duration(age)),
+                        };
+                        RowState::Stale { since, reason }
+                    }
+                    _ => RowState::Live,
+                }
+            }
             (None, None) => RowState::Asking(self.asked.map(|t| now.saturating_duration_since(t)).unwrap_or_default()),
         }
     }
@@ -194,6 +213,18 @@ impl Fleet {
 }
 
 impl App {
+    /// How a fleet row reads now: [`FleetRow::state`], and while the console is frozen
+    /// (nothing is polled) counts that would read live read as paused, with their time.
+    pub fn fleet_row_state(&self, r: &FleetRow) -> RowState {
+        match r.state(self.instant, SystemTime::from(self.now)) {
+            RowState::Live if self.frozen => match r.last_ok {
+                Some(since) => RowState::Stale { since, reason: "polling paused: f resumes".into() },
+                None => RowState::Live,
+            },
+            s => s,
+        }
+    }
+
     /// Polls the profiles that are due: not waiting for an answer, asked long enough ago.
     pub(super) fn poll_fleet(&mut self, force: bool) -> Vec<Effect> {
         if self.frozen && !force {

@@ -35,6 +35,10 @@ pub struct ListState {
     pub sort: Option<OrderBy>,
     /// Marked rows by sys_id, with the record as marked (for bulk actions).
     pub marks: BTreeMap<String, Record>,
+    /// Marks a new filter cleared since the console last said so (it says so after each
+    /// update): a mark belongs to the rows it was made on, and an action on marks must
+    /// never reach rows the operator no longer sees.
+    pub marks_cleared: usize,
     pub delta: Option<Delta>,
     pub seq: u64,
     pub in_flight: bool,
@@ -68,6 +72,7 @@ impl ListState {
             query_label: String::new(),
             sort: None,
             marks: BTreeMap::new(),
+            marks_cleared: 0,
             delta: None,
             seq: 0,
             in_flight: false,
@@ -314,6 +319,7 @@ impl ListState {
         self.query_label = label;
         self.quick_filter.clear();
         self.quick = None;
+        self.marks_cleared += self.marks.len();
         self.marks.clear();
         self.typed = false;
         self.reset_window();

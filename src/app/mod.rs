@@ -84,6 +84,8 @@ struct GroupIntent {
     key: Option<(crossterm::event::KeyCode, crossterm::event::KeyModifiers)>,
     keys_seen: u64,
     context: String,
+    /// The group's label, for saying what became of the intent.
+    label: String,
 }
 
 /// One entry of the back stack.
@@ -152,6 +154,18 @@ pub struct Conn {
     pub waiting_since: Option<Instant>,
     /// The instance asked for no requests before then (a long Retry-After).
     pub rate_limited_until: Option<std::time::SystemTime>,
+}
+
+/// How fresh what the header says of the connected instance is (the header's word).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// The screen on top polls it and it answered within a few polls: "live".
+    Live,
+    /// Nothing polls it now (frozen, or `:log` and `:fleet`, which do not ask it):
+    /// "paused", with the age of the last answer.
+    Paused,
+    /// Polled, but its last answer is older than a few polls: "stale", with the age.
+    Old,
 }
 
 /// What a status line is about, and so how long it holds (`:log` keeps every line).
@@ -454,6 +468,26 @@ impl App {
         }
     }
 
+    /// Whether the screen on top polls the connected instance: not while frozen, and not
+    /// on `:log` (nothing to ask) or `:fleet` (it asks each profile's own client).
+    pub fn polling(&self) -> bool {
+        !self.frozen
+            && matches!(self.screen(), Screen::View(ViewKind::Overview | ViewKind::List(_)) | Screen::Detail(_))
+    }
+
+    /// How the header may call the connected instance's last answer: "live" only while
+    /// something polls it and it answered within [`App::live_for`].
+    pub fn freshness(&self) -> Freshness {
+        if !self.polling() {
+            return Freshness::Paused;
+        }
+        let age = self.conn.last_ok.map(|ok| (self.now - ok).to_std().unwrap_or_default());
+        match age {
+            Some(age) if age >= self.live_for() => Freshness::Old,
+            _ => Freshness::Live,
+        }
+    }
+
     /// Breadcrumbs of the back stack.
     pub fn breadcrumbs(&self) -> Vec<String> {
         self.stack
@@ -476,6 +510,8 @@ impl App {
         let said = self.said;
         let key = matches!(&msg, Msg::Key(k) if k.kind != crossterm::event::KeyEventKind::Release);
         let fx = self.handle(msg);
+        self.drop_left_group_intent();
+        self.say_marks_cleared(said);
         self.expire_status(key, said);
         fx
     }

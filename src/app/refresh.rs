@@ -98,6 +98,16 @@ impl App {
         wanted.max(floor)
     }
 
+    /// How old an answer may be and still be called live: three polls of the costliest
+    /// screen (the overview), at the steady pace (or slower, when the budget says so) —
+    /// not the hurried one after an action, so the word does not flicker when the
+    /// operator acts.
+    pub fn live_for(&self) -> Duration {
+        let requests = OverviewPlan::new(&self.settings.tables).requests.len();
+        let steady = self.steady_interval(self.poll_cost(requests));
+        self.poll_interval(requests).max(steady).max(self.settings.refresh) * 3
+    }
+
     /// The interval of polls that cost `cost` requests each when nothing hurries them.
     fn steady_interval(&self, cost: u32) -> Duration {
         if self.settings.meter.as_ref().is_some_and(|m| m.served_by_others()) {
@@ -341,7 +351,9 @@ impl App {
             }
             Err(err) => {
                 l.error = Some(err.to_string());
-                self.group_intent = None;
+                if let Some(intent) = self.group_intent.take() {
+                    self.group_intent_dropped(&intent, &format!("its entries could not be listed ({})", err.short()));
+                }
                 self.failed(&err);
             }
         }

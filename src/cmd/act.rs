@@ -88,7 +88,7 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
         code = &mut work => return code,
         s = signals.next() => s,
     };
-    ops.flight.stop();
+    ops.flight.stop(crate::ops::flight::Stop::Signal(signal));
     let deadline = tokio::time::Instant::now() + crate::signals::GRACE;
     // The command stops sending by itself; what it sent may still answer. A second
     // signal ends the wait.
@@ -96,7 +96,7 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
         _ = tokio::time::timeout_at(deadline, &mut work) => {}
         _ = signals.next() => {}
     }
-    let gone = ops.flight.abandon();
+    let gone = ops.flight.abandon(crate::ops::flight::Stop::Signal(signal));
     if gone.labels.is_empty() {
         eprintln!("hubtop: stopped by {}; nothing was left in flight", signal.name());
     } else {

@@ -25,6 +25,7 @@ use super::profiles::{Profiles, Session};
 use super::runner::{Runner, dispatch};
 use super::test_hooks::TestHooks;
 use crate::app::{App, Effect, Level, Msg};
+use crate::ops::flight::Stop;
 
 /// Whether the console holds the terminal (raw mode, alternate screen).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -114,7 +115,12 @@ pub async fn run(
     let flight = &session.runner.ops.flight;
     // After a signal the wait is over; quitting with actions in flight waits the same
     // bounded time, so each has its outcome.
-    let gone = if flight.is_stopping() { flight.abandon() } else { flight.shutdown(crate::signals::GRACE).await };
+    // The audit says which: a signal (the loop ended on it), else the operator quit.
+    let gone = if flight.is_stopping() {
+        flight.abandon(Stop::Quit)
+    } else {
+        flight.shutdown(crate::signals::GRACE, Stop::Quit).await
+    };
     drop(term);
     restore();
     if !gone.labels.is_empty() {
@@ -212,8 +218,8 @@ async fn event_loop(
                 switch = switch.or(run_effects(app, &session.runner, profiles, fx));
                 Msg::Tick(Instant::now(), chrono::Utc::now())
             }
-            _ = signals.next(), if stopping.is_none() => {
-                session.runner.ops.flight.stop();
+            signal = signals.next(), if stopping.is_none() => {
+                session.runner.ops.flight.stop(Stop::Signal(signal));
                 stopping = Some(tokio::time::Instant::now() + crate::signals::GRACE);
                 continue;
             }

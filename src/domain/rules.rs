@@ -65,14 +65,13 @@ impl Operation {
         matches!(self, Operation::Skip | Operation::WorkOrder(WorkOrderOp::Cancel))
     }
 
-    /// Whether the operator sees what is sent and confirms it before it goes, whichever
-    /// key asked for it: any bulk work, everything on a production profile, and anywhere
-    /// an operation that reaches the provider or cannot be taken back (a skip, a cancel, a
-    /// create, an update or a work order's resync, a rerun). Only a single queue entry's
-    /// retry on another profile goes at once: it asks the queue to do again what it does
-    /// anyway.
-    pub fn needs_preview(&self, bulk: bool, production: bool) -> bool {
-        bulk || production || *self != Operation::Retry
+    /// Whether the console shows what is sent and has the operator confirm it before it
+    /// goes, whichever key asked for it: every operation, single or bulk, on every
+    /// profile — a single queue entry's retry too (it used to go at once off production,
+    /// the one key that did not ask first). The CLI does not ask: a typed command is its
+    /// own confirmation.
+    pub fn needs_preview(&self) -> bool {
+        true
     }
 
     /// The inputs recorded in the audit log.

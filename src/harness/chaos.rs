@@ -454,10 +454,11 @@ async fn operator_step(c: &mut Headless, rng: &mut ChaCha8Rng) {
         }
         61..=68 => c.key(KeyCode::Tab),
         69..=78 => {
-            // A single retry of an entry in error.
+            // A single retry of an entry in error, previewed and confirmed.
             c.key(KeyCode::Char('4'));
             c.until(Duration::from_secs(2), |a| a.current_list().is_some_and(|l| l.loaded)).await;
             c.key(KeyCode::Char('r'));
+            c.key(KeyCode::Char('y'));
             c.key(KeyCode::Esc);
         }
         79..=86 => {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::flight::Ticket;
+use super::flight::{Stop, Ticket};
 use super::{Ops, Outcome, Subject};
 use crate::client::read::ListSpec;
 use crate::client::{Error, Record};
@@ -165,7 +165,7 @@ impl Ops {
         }
         for (t, ticket) in open {
             let o = match (&last_error, self.flight.is_stopping()) {
-                (_, true) => Outcome::Unknown(super::flight::ABANDONED.to_string()),
+                (_, true) => Outcome::Unknown(self.flight.stopped_by().unwrap_or(Stop::Quit).abandoned()),
                 (Some(e), _) => Outcome::Unknown(format!(
                     "queued again; {e} while following — check the entry before sending again"
                 )),

@@ -1,7 +1,8 @@
-//! What is in flight, so that a signal can end the process without losing an outcome:
-//! stop sending, wait a bounded time for what was sent, then record "unknown" in the
-//! audit log for whatever did not answer. Every audit "sent" line gets exactly one
-//! outcome line: whoever takes an operation out of the table writes it.
+//! What is in flight, so that a signal or the operator quitting can end the process
+//! without losing an outcome: stop sending, wait a bounded time for what was sent, then
+//! record "unknown" in the audit log for whatever did not answer, with what stopped it.
+//! Every audit "sent" line gets exactly one outcome line: whoever takes an operation out
+//! of the table writes it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,9 +14,29 @@ use tokio::sync::{Notify, watch};
 /// Writes an operation's outcome line (word, detail) to the audit log.
 type Complete = Box<dyn FnOnce(&str, &str) + Send>;
 
-/// The detail recorded for an operation still in flight when hubtop stopped.
-pub const ABANDONED: &str =
-    "sent, but no answer before hubtop stopped on a signal — check the record before sending again";
+/// What stopped sending: the audit detail of what was left without an answer says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A signal arrived (`kill`, a closed terminal).
+    Signal(crate::signals::Signal),
+    /// The operator quit the console (`q` with work under way).
+    Quit,
+}
+
+impl Stop {
+    /// What happened, in words ("hubtop stopped on SIGTERM", "the operator quit hubtop").
+    pub fn words(self) -> String {
+        match self {
+            Stop::Signal(s) => format!("hubtop stopped on {}", s.name()),
+            Stop::Quit => "the operator quit hubtop".into(),
+        }
+    }
+
+    /// The detail recorded for an operation still in flight when sending stopped.
+    pub fn abandoned(self) -> String {
+        format!("sent, but no answer before {} — check the record before sending again", self.words())
+    }
+}
 
 /// Operations sent and not yet answered.
 pub struct Flight {
@@ -27,7 +48,8 @@ pub struct Flight {
 
 #[derive(Default)]
 struct Table {
-    stopping: bool,
+    /// Set once sending stops, with what stopped it.
+    stopping: Option<Stop>,
     ops: HashMap<u64, (String, Complete)>,
 }
 
@@ -59,7 +81,7 @@ impl Flight {
     /// between the "sent" line and the registration. `None` (nothing written) once stopping.
     pub fn enter(&self, label: &str, begin: impl FnOnce() -> Complete) -> Option<Ticket> {
         let mut t = self.pending.lock();
-        if t.stopping {
+        if t.stopping.is_some() {
             return None;
         }
         let ticket = Ticket(self.next.fetch_add(1, Ordering::Relaxed));
@@ -82,13 +104,19 @@ impl Flight {
         }
     }
 
-    /// Stops sending: every later [`Flight::enter`] is refused.
-    pub fn stop(&self) {
-        self.pending.lock().stopping = true;
+    /// Stops sending because of `why`: every later [`Flight::enter`] is refused. The
+    /// first reason holds (a signal after `q` does not rewrite what the operator did).
+    pub fn stop(&self, why: Stop) {
+        self.pending.lock().stopping.get_or_insert(why);
         self.stop_tx.send_replace(true);
     }
 
     pub fn is_stopping(&self) -> bool {
+        self.pending.lock().stopping.is_some()
+    }
+
+    /// What stopped sending, once it stopped.
+    pub fn stopped_by(&self) -> Option<Stop> {
         self.pending.lock().stopping
     }
 
@@ -117,23 +145,30 @@ impl Flight {
         }
     }
 
-    /// Records "unknown" for everything still in flight and forgets it.
-    pub fn abandon(&self) -> Abandoned {
-        let ops: Vec<_> = self.pending.lock().ops.drain().map(|(_, v)| v).collect();
+    /// Records "unknown" for everything still in flight and forgets it; the detail says
+    /// what stopped sending (`why` if it had not stopped yet).
+    pub fn abandon(&self, why: Stop) -> Abandoned {
+        let (ops, why): (Vec<_>, Stop) = {
+            let mut t = self.pending.lock();
+            let why = *t.stopping.get_or_insert(why);
+            (t.ops.drain().map(|(_, v)| v).collect(), why)
+        };
+        let detail = why.abandoned();
         let mut labels = Vec::new();
         for (label, complete) in ops {
-            complete("unknown", ABANDONED);
+            complete("unknown", &detail);
             labels.push(label);
         }
         self.idle.notify_waiters();
         Abandoned { labels }
     }
 
-    /// Stop, wait up to `grace` for what is in flight, record the rest as unknown.
-    pub async fn shutdown(&self, grace: Duration) -> Abandoned {
-        self.stop();
+    /// Stop (because of `why`), wait up to `grace` for what is in flight, record the rest
+    /// as unknown.
+    pub async fn shutdown(&self, grace: Duration, why: Stop) -> Abandoned {
+        self.stop(why);
         self.settle(tokio::time::Instant::now() + grace).await;
-        self.abandon()
+        self.abandon(why)
     }
 }
 
@@ -161,7 +196,7 @@ mod tests {
         let b = f.enter("b", || make("b")).expect("b");
         f.leave(a, "ok", "");
         let f2 = Arc::clone(&f);
-        let waiter = tokio::spawn(async move { f2.shutdown(Duration::from_millis(200)).await });
+        let waiter = tokio::spawn(async move { f2.shutdown(Duration::from_millis(200), Stop::Quit).await });
         f.stopped().await;
         assert!(f.enter("c", || make("c")).is_none(), "nothing enters once stopping");
         let gone = waiter.await.expect("shutdown");
@@ -182,9 +217,39 @@ mod tests {
             f2.leave(a, "ok", "");
         });
         let t0 = std::time::Instant::now();
-        let gone = f.shutdown(Duration::from_secs(10)).await;
+        let gone = f.shutdown(Duration::from_secs(10), Stop::Quit).await;
         assert!(t0.elapsed() < Duration::from_secs(5), "did not wait out the grace");
         assert!(gone.labels.is_empty());
         assert_eq!(*log.lock(), vec!["a ok".to_string()]);
+    }
+
+    /// What the audit detail says names what stopped sending: the operator's quit is not
+    /// called a signal, and a signal after `q` does not rewrite it.
+    #[tokio::test]
+    async fn the_abandoned_detail_says_what_stopped_sending() {
+        use crate::signals::Signal;
+        for (why, later, said) in [
+            (Stop::Quit, Some(Stop::Signal(Signal::Term)), "before the operator quit hubtop"),
+            (Stop::Signal(Signal::Hup), None, "before hubtop stopped on SIGHUP"),
+        ] {
+            let f = Flight::default();
+            let details = Arc::new(Mutex::new(Vec::new()));
+            let d = Arc::clone(&details);
+            f.enter("a", move || Box::new(move |w: &str, detail: &str| d.lock().push(format!("{w}: {detail}"))))
+                .expect("a");
+            f.stop(why);
+            if let Some(later) = later {
+                f.stop(later);
+            }
+            let gone = f.abandon(Stop::Quit);
+            assert_eq!(gone.labels, vec!["a".to_string()]);
+            let details = details.lock();
+            assert_eq!(details.len(), 1);
+            assert!(
+                details[0].starts_with("unknown: sent, but no answer ") && details[0].contains(said),
+                "{details:?}"
+            );
+            assert!(!details[0].contains("signal") || matches!(why, Stop::Signal(_)), "{details:?}");
+        }
     }
 }

@@ -95,8 +95,12 @@ fn what_waited(w: &Watch) -> String {
     }
 }
 
-/// Why a followed operation's outcome is unknown after a signal.
-const STOPPED: &str = "started; hubtop stopped following it on a signal — check the record before sending again";
+/// Why a followed operation's outcome is unknown after sending stopped (a signal, the
+/// operator quitting).
+fn stopped(why: Option<super::flight::Stop>) -> String {
+    let why = why.map_or_else(|| "hubtop stopped".to_string(), |w| w.words());
+    format!("started; not followed further: {why} — check the record before sending again")
+}
 
 impl Ops {
     /// Polls until the outcome is known or `follow_timeout` passes; a signal ends the
@@ -104,7 +108,9 @@ impl Ops {
     pub(super) async fn watch(&self, w: Watch, progress: &impl Fn(Progress)) -> Outcome {
         tokio::select! {
             o = self.watch_to_end(&w, progress) => o,
-            _ = self.flight.stopped() => Outcome::Unknown(format!("{} {STOPPED}", what_started(&w))),
+            _ = self.flight.stopped() => {
+                Outcome::Unknown(format!("{} {}", what_started(&w), stopped(self.flight.stopped_by())))
+            }
         }
     }
 
@@ -225,7 +231,9 @@ impl Ops {
     pub(super) async fn follow_entry(&self, t: &Subject, progress: &impl Fn(Progress)) -> Result<Outcome, Error> {
         tokio::select! {
             r = self.follow_entry_to_end(t, progress) => r,
-            _ = self.flight.stopped() => Ok(Outcome::Unknown(format!("queued again; {STOPPED}"))),
+            _ = self.flight.stopped() => {
+                Ok(Outcome::Unknown(format!("queued again; {}", stopped(self.flight.stopped_by()))))
+            }
         }
     }
 

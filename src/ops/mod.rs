@@ -195,7 +195,10 @@ impl Ops {
             Box::new(move |word: &str, detail: &str| audit.complete(id, word, detail))
         });
         ticket.ok_or_else(|| {
-            let why = format!("{}: hubtop is stopping (a signal arrived)", t.label);
+            let why = match self.flight.stopped_by() {
+                Some(stop) => format!("{}: not sent, hubtop is stopping ({})", t.label, stop.words()),
+                None => format!("{}: not sent, hubtop is stopping", t.label),
+            };
             Sent { outcome: Outcome::NotSent(why), exit: crate::exit::FAILED }
         })
     }

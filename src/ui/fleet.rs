@@ -1,8 +1,6 @@
 //! The fleet: one row per profile — its counts, whether its instance answers, and its
 //! request budget. States read by symbol and word, not by colour alone.
 
-use std::time::SystemTime;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
@@ -16,9 +14,8 @@ use crate::app::fleet::{FleetRow, RowState};
 
 /// The status cell of a row: symbol and words, and its style.
 pub fn status(app: &App, r: &FleetRow, t: &Theme) -> (String, Style) {
-    let wall = SystemTime::from(app.now);
     let silent = r.silent_for(app.instant).map(|d| format!(" · ⏳ no answer for {}s", d.as_secs()));
-    match r.state(app.instant, wall) {
+    match app.fleet_row_state(r) {
         RowState::Asking(d) if d >= crate::app::fleet::SILENT_AFTER => {
             (format!("⏳ no answer for {}s", d.as_secs()), t.warn)
         }

@@ -17,7 +17,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::app::keys::{Action, Layer};
 use crate::app::layout::{self, FOOTER_ROWS, HEADER_ROWS, MIN_SIZE};
-use crate::app::{App, Level, Mode, Screen, VIEWS, ViewKind};
+use crate::app::{App, Freshness, Level, Mode, Screen, VIEWS, ViewKind};
 use crate::domain::{Entity, Verb, Width};
 /// The theme lives below the renderer (configuration checks its names); re-exported
 /// here, where every drawing function takes it.
@@ -202,7 +202,7 @@ fn header_line<'a>(app: &App, t: &Theme, compact: bool, user: bool) -> Vec<Span<
             };
             Span::styled(text, t.warn)
         }
-        (None, Some(ok)) if app.frozen => {
+        (None, Some(ok)) if app.freshness() == Freshness::Paused => {
             let text = match compact {
                 false => format!("  ❚❚ paused, last refreshed {}", ago(ok)),
                 true => format!("  ❚❚ paused {}", ago(ok)),
@@ -223,6 +223,13 @@ fn header_line<'a>(app: &App, t: &Theme, compact: bool, user: bool) -> Vec<Span<
                 true => format!("  ⚠ STALE {} ({})", since.format("%H:%M"), app.conn.reason),
             };
             Span::styled(text, t.error)
+        }
+        (None, Some(ok)) if app.freshness() == Freshness::Old => {
+            let text = match compact {
+                false => format!("  ⚠ stale, last answer {}", ago(ok)),
+                true => format!("  ⚠ stale {}", ago(ok)),
+            };
+            Span::styled(text, t.warn)
         }
         (None, Some(ok)) => {
             let text = match compact {
@@ -312,8 +319,9 @@ pub fn footer_keys(app: &App) -> Vec<(String, &'static str)> {
         }
     }
     acts.extend([(Action::Freeze, if app.frozen { "resume" } else { "freeze" }), (Action::Quit, "quit")]);
-    // A read-only console offers no action that it would refuse.
-    acts.retain(|(a, _)| !(app.settings.read_only && a.is_mutating()));
+    // Only what applies to what is selected (the rules decide, in `App::offers`); a
+    // read-only console offers no action or mark that it would refuse.
+    acts.retain(|(a, _)| app.offers(*a));
     acts.into_iter().filter_map(|(a, label)| Some((app.keymap.key_in(layer, a)?, label))).collect()
 }
 

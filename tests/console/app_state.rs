@@ -188,11 +188,14 @@ fn act_job(fx: &[Effect]) -> hubtop::app::actions::Job {
 }
 
 #[test]
-fn retry_sends_at_once_shows_pending_then_the_outcome() {
+fn retry_is_previewed_then_shows_pending_then_the_outcome() {
     let mut a = app();
     a.start();
     outbound_with(&mut a, 3, "error");
-    let job = act_job(&ch(&mut a, 'r'));
+    // Previewed like every operation; `y` sends it.
+    assert!(ch(&mut a, 'r').is_empty(), "nothing sent before the preview");
+    assert_eq!(a.actions.confirm.as_ref().map(|c| c.title.as_str()), Some("Retry 1 record?"));
+    let job = act_job(&ch(&mut a, 'y'));
     assert_eq!(job.op, Operation::Retry);
     assert_eq!(job.targets.len(), 1);
     assert_eq!(a.current_list().unwrap().pending.get("id000").map(String::as_str), Some("retry…"));
@@ -212,7 +215,8 @@ fn unknown_outcome_and_failure_are_told_apart() {
     let mut a = app();
     a.start();
     outbound_with(&mut a, 3, "error");
-    let job = act_job(&ch(&mut a, 'r'));
+    ch(&mut a, 'r');
+    let job = act_job(&ch(&mut a, 'y'));
     a.update(Msg::Action(ActionEvent::Done {
         job: job.id,
         sys_id: "id000".into(),
@@ -221,7 +225,8 @@ fn unknown_outcome_and_failure_are_told_apart() {
     let (_, msg) = a.status.clone().unwrap();
     assert!(msg.contains("outcome unknown"), "{msg}");
     ch(&mut a, 'j');
-    let job = act_job(&ch(&mut a, 'r'));
+    ch(&mut a, 'r');
+    let job = act_job(&ch(&mut a, 'y'));
     a.update(Msg::Action(ActionEvent::Done {
         job: job.id,
         sys_id: "id001".into(),

@@ -70,7 +70,8 @@ fn a_switch_is_refused_while_work_is_under_way() {
     a.start();
     outbound_with(&mut a, 3, "error");
     // A single retry in flight: its outcome would come back on the old connection.
-    let fx = ch(&mut a, 'r');
+    ch(&mut a, 'r');
+    let fx = ch(&mut a, 'y');
     assert!(fx.iter().any(|e| matches!(e, Effect::Act(_))), "{fx:?}");
     assert!(command(&mut a, "profile b").is_empty());
     assert!(status(&a).contains("refused"), "{}", status(&a));

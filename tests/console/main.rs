@@ -26,6 +26,7 @@ mod trust_console;
 mod trust_keys;
 mod trust_screen;
 mod trust_state;
+mod walk_actions;
 mod walk_detail;
 mod walk_filters;
 mod walk_screen;

@@ -58,7 +58,7 @@ fn work_orders(a: &mut App, state: &str) {
 }
 
 /// Finding 3: on a production profile a single retry is previewed like every other
-/// operation (elsewhere it still goes at once: the queue's own retry, asked again).
+/// operation (and, since a later walkthrough, on every other profile too).
 #[test]
 fn a_single_retry_on_a_production_profile_is_previewed() {
     let mut a = production();
@@ -72,11 +72,13 @@ fn a_single_retry_on_a_production_profile_is_previewed() {
     assert!(c.typed.is_none(), "one record: y sends it");
     let job = acts(&ch(&mut a, 'y')).pop().expect("y sends it");
     assert_eq!((job.op, job.targets.len()), (Operation::Retry, 1));
-    // Not production: the single entry retry goes at once, as before.
+    // Not production: previewed the same (nothing goes at once); `y` sends it.
     let mut b = app();
     b.start();
     outbound_with(&mut b, 3, "error");
-    assert_eq!(acts(&ch(&mut b, 'r')).len(), 1);
+    assert!(acts(&ch(&mut b, 'r')).is_empty());
+    assert_eq!(b.actions.confirm.as_ref().map(|c| c.title.as_str()), Some("Retry 1 record?"));
+    assert_eq!(acts(&ch(&mut b, 'y')).len(), 1);
 }
 
 /// Finding 3: a work order's failed update sent again (a resync) and a failed create sent
@@ -203,7 +205,8 @@ fn a_status_line_goes_with_the_screen_it_was_about() {
     assert!(!screen(&a, 120, 30).contains("bogus"));
     // An action's outcome is the session's: it follows the operator.
     ch(&mut a, '4');
-    let job = acts(&ch(&mut a, 'r')).pop().expect("sent");
+    ch(&mut a, 'r');
+    let job = acts(&ch(&mut a, 'y')).pop().expect("sent");
     a.update(Msg::Action(ActionEvent::Done {
         job: job.id,
         sys_id: job.targets[0].sys_id.clone(),

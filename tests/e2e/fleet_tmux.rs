@@ -24,9 +24,10 @@ fn outbound_total(s: &str) -> Option<u64> {
     line.trim_start_matches('│').trim_start_matches("Outbound").split_whitespace().next()?.parse().ok()
 }
 
-/// The fleet row of a profile (its name, after the selection marker), if it is on screen.
+/// The fleet row of a profile (its name, after the selection marker), if it is on screen
+/// (inside the table's border: the header names the profile and its instance too).
 fn row<'a>(s: &'a str, name: &str) -> Option<&'a str> {
-    s.lines().find(|l| l.split_whitespace().any(|w| w == name) && l.contains("http://"))
+    s.lines().find(|l| l.starts_with('│') && l.split_whitespace().any(|w| w == name) && l.contains("http://"))
 }
 
 /// The row of `name`, which must be on screen.

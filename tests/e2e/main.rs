@@ -16,3 +16,4 @@ mod reliab_tmux;
 mod snapshot_tmux;
 mod trust_tmux;
 mod walk_restore;
+mod walk_tmux;
