@@ -144,7 +144,8 @@ async fn act_unsignalled(run: &Run, cmd: Command) -> u8 {
             // doesn't exist or ACL restricts…`) say what `get` says.
             Err(Error::NotFound(_)) => {
                 eprintln!(
-                    "hubtop: no execution {execution} (by sys_id); list them with: hubtop get executions --state ERROR"
+                    "hubtop: no execution {execution} (by sys_id), or an ACL hides it from this user; list them with: \
+                     hubtop get executions --state ERROR"
                 );
                 exit::NOT_FOUND
             }
