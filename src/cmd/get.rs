@@ -369,9 +369,15 @@ fn render(a: &GetArgs, plan: &Plan, got: &Got, first: bool) -> (String, u8) {
                 }
                 _ if plan.one && records.len() == 1 => fields_view(e, &records[0], &plan.fields),
                 Output::Wide => {
-                    let heads: Vec<String> = plan.fields.iter().map(|f| column_title(e, f)).collect();
+                    // A field whose header another column has (executions: `flow` beside
+                    // the name's FLOW) is headed by its own name.
+                    let mut heads: Vec<String> = Vec::new();
+                    for f in &plan.fields {
+                        let h = column_title(e, f);
+                        heads.push(if heads.contains(&h) { f.clone() } else { h });
+                    }
                     let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
-                    output::text_table(&heads, &console_cells(e, &records, &plan.fields), a.no_headers)
+                    output::plain_table(&heads, &console_cells(e, &records, &plan.fields), a.no_headers)
                 }
                 _ => table(e, &plan.fields, &records, a.no_headers),
             }
@@ -523,7 +529,7 @@ async fn watch(client: &Client, a: &GetArgs, plan: &Plan, spec: &ListSpec, every
 
 /// `get --profile a,b`: each profile at once; a `profile` field (JSON, YAML) or column
 /// (the others) says whose each record is. A profile that fails is reported after the
-/// others print, and the exit code is then its code.
+/// others print, and the exit code is the most severe of theirs ([`exit::SEVERITY`]).
 pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8 {
     if a.watch {
         eprintln!("hubtop: --watch follows one instance; name one profile");
@@ -563,9 +569,7 @@ pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8
                 plan.get_or_insert(p);
             }
             Err((c, why)) => {
-                if code == exit::OK {
-                    code = c;
-                }
+                code = exit::worst(code, c);
                 failures.push(format!("hubtop: profile {name}: {why}"));
             }
         }

@@ -66,6 +66,13 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
 
 /// A plain text table: upper-case headers, columns two spaces apart, no trailing blanks.
 pub fn text_table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
+    let up: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
+    let up: Vec<&str> = up.iter().map(String::as_str).collect();
+    plain_table(&up, rows, no_headers)
+}
+
+/// The same with the headers as given.
+pub fn plain_table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
     use unicode_width::UnicodeWidthStr;
     let mut w: Vec<usize> = headers.iter().map(|h| if no_headers { 0 } else { h.width() }).collect();
     for r in rows {
@@ -86,8 +93,7 @@ pub fn text_table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> S
     };
     let mut out = String::new();
     if !no_headers {
-        let up: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
-        out.push_str(&line(up.iter().map(String::as_str).collect()));
+        out.push_str(&line(headers.to_vec()));
     }
     for r in rows {
         out.push_str(&line(r.iter().map(String::as_str).collect()));

@@ -111,6 +111,13 @@ fn get_table_has_the_console_columns_and_cells() {
     };
     assert!(out.lines().skip(1).any(|l| l.split_whitespace().any(with_unit)), "a duration with its unit: {out}");
 
+    // Wide: the same headers, then the kind's other fields (one headed FLOW already: by its name).
+    let o = sim.run(&["get", "executions", "--limit", "3", "-o", "wide"]);
+    let head = stdout(&o).lines().next().unwrap_or_default().to_string();
+    let heads: Vec<&str> = head.split_whitespace().collect();
+    assert!(heads.contains(&"DURATION") && heads.contains(&"flow"), "{head}");
+    assert_eq!(heads.iter().filter(|h| **h == "FLOW").count(), 1, "{head}");
+
     let help = stdout(&sim.command().args(["get", "--help"]).output().unwrap());
     assert!(help.contains("Providers lack the console's HEALTH, OK % and ERR"), "{help}");
 }
