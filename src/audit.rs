@@ -4,6 +4,10 @@
 //! written before the request leaves, so a crash leaves a record of what was in flight.
 //! Inputs are recorded as sent; credentials never pass through here.
 //!
+//! Every line carries its `time` in RFC 3339, UTC, with its `Z` (`2026-12-07T01:50:00.123Z`;
+//! lines written before had `2026-12-07 01:50:00`, UTC too: [`parse_time`] reads both), and
+//! the `record` (and `action`) it is about, the "done" line too.
+//!
 //! Several hubtop processes may share the file (a console and scripts). So:
 //! - ids are UUID v7 (time-ordered, random bits): unique across processes;
 //! - each line is one `write` on a file opened with O_APPEND, so lines never interleave;
@@ -44,6 +48,8 @@ pub struct Audit {
     profile: Option<String>,
     instance: String,
     user: String,
+    /// The action and record of each "sent" line, for its "done" line.
+    begun: parking_lot::Mutex<std::collections::HashMap<AuditId, (String, String)>>,
 }
 
 impl Audit {
@@ -67,6 +73,7 @@ impl Audit {
             profile: None,
             instance: instance.to_string(),
             user: user.to_string(),
+            begun: Default::default(),
         })
     }
 
@@ -113,9 +120,10 @@ impl Audit {
     /// Records an action about to be sent; returns its id for [`Audit::complete`].
     pub fn begin(&self, action: &str, record: &str, inputs: &Value) -> AuditId {
         let id = uuid::Uuid::now_v7();
+        self.begun.lock().insert(id, (action.to_string(), record.to_string()));
         self.write(&json!({
             "id": id,
-            "time": crate::time::now_string(),
+            "time": now(),
             "phase": "sent",
             "profile": self.profile,
             "instance": self.instance,
@@ -134,7 +142,7 @@ impl Audit {
         let id = uuid::Uuid::now_v7();
         self.write(&json!({
             "id": id,
-            "time": crate::time::now_string(),
+            "time": now(),
             "phase": "refused",
             "profile": self.profile,
             "instance": self.instance,
@@ -150,16 +158,38 @@ impl Audit {
 
     /// Records the outcome of an action: ok, failed, unknown, not_sent, or sent (the
     /// instance accepted it; its outcome was not followed).
+    /// The line names the action and record of its "sent" line, so that it reads alone.
     pub fn complete(&self, id: AuditId, outcome: &str, detail: &str) {
+        let (action, record) = self.begun.lock().get(&id).cloned().unzip();
         self.write(&json!({
             "id": id,
-            "time": crate::time::now_string(),
+            "time": now(),
             "phase": "done",
             "profile": self.profile,
+            "action": action,
+            "record": record,
             "outcome": outcome,
             "detail": detail,
         }));
     }
+}
+
+/// Now, as every line records it: RFC 3339 in UTC, milliseconds, `Z`.
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A line's `time`: RFC 3339 (with its offset), or the older `YYYY-MM-DD HH:MM:SS`, UTC.
+pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok()
+        .or_else(|| crate::time::parse(s))
+}
+
+/// A line's `time` as reports print it: `YYYY-MM-DD HH:MM:SS` in UTC (as written when unreadable).
+pub fn display_time(s: &str) -> String {
+    parse_time(s).map_or_else(|| s.to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string())
 }
 
 /// Who did what to which record is the user's own business: the log and its lock are
@@ -226,4 +256,33 @@ pub fn read_ids(path: &Path) -> std::io::Result<(Vec<AuditId>, Vec<AuditId>)> {
         }
     }
     Ok((sent, done))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_carry_a_zoned_time_and_done_lines_their_record() {
+        let dir = std::env::temp_dir().join(format!("hubtop-audit-{}", uuid::Uuid::now_v7()));
+        let path = dir.join("audit.jsonl");
+        let a = Audit::open(Some(&path), "https://x.service-now.com", "ops").unwrap();
+        let id = a.begin("retry", "ih_sync_outbound_record:abc", &json!({"state": "ready"}));
+        a.complete(id, "failed", "error again");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        for l in &lines {
+            let t = l["time"].as_str().unwrap();
+            assert!(t.ends_with('Z') && t.contains('T'), "RFC 3339 with its zone: {t}");
+            assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{t}");
+        }
+        assert_eq!(lines[1]["phase"], "done");
+        assert_eq!(lines[1]["record"], "ih_sync_outbound_record:abc");
+        assert_eq!(lines[1]["action"], "retry");
+        // Older lines still read.
+        assert_eq!(display_time("2026-12-06 23:00:00"), "2026-12-06 23:00:00");
+        assert_eq!(display_time("2026-12-07T01:00:00+01:00"), "2026-12-07 00:00:00");
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

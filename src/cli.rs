@@ -31,7 +31,8 @@ pub use global::{Global, Output};
                   Exit codes:\n  \
                   0  done (also when the reader of the output went away: `| head`); with --no-follow: \
                   sent and accepted, outcome not followed\n  \
-                  1  failed: the action or its flow failed (the instance said so)\n  \
+                  1  failed: the instance answered with an error: the action or its flow failed, or a \
+                  read was refused (a table it lacks, a server error)\n  \
                   2  usage error, or refused before anything was sent (read-only, a rule, a field or value \
                   the table does not have, a trigger the instance lacks, a bad config, no target)\n  \
                   3  authentication failed\n  \
@@ -39,7 +40,12 @@ pub use global::{Global, Output};
                   5  not permitted (the instance answered 403)\n  \
                   6  sent, outcome unknown: the instance may have acted; check the record before sending \
                   again, never resend blindly\n  \
-                  7  not found: a record named does not exist (nothing was sent)\n\n\
+                  7  not found: a record named does not exist (nothing was sent for it)\n\n\
+                  A command over several records (retry A B C) exits with the most severe of their \
+                  outcomes, in this order: 6, 1, 4, 3, 5, 2, 7, 0 — an unknown outcome first (check before \
+                  sending anything again), then a failure the instance reported, then what was not sent \
+                  (unreachable, authentication, not permitted, refused, not found). Each record's outcome \
+                  has its own line, and a last line counts them.\n\n\
                   Environment: HUBTOP_PROFILE, HUBTOP_INSTANCE, HUBTOP_USER, HUBTOP_PASSWORD, \
                   HUBTOP_CLIENT_SECRET, HUBTOP_LOG / RUST_LOG (log filter), HUBTOP_CONFIG_DIR, HUBTOP_DATA_DIR, \
                   NO_COLOR, VISUAL / EDITOR (config edit)"
@@ -171,11 +177,15 @@ pub enum Command {
     Sim(SimArgs),
     /// List records (providers, workorders, outbound, inbound, executions, history), or show some by number.
     #[command(after_help = "Output (-o):\n  \
-                            table  the columns the console shows, fitted to the terminal (default)\n  \
-                            wide   more columns (sys_id, updated), never cut to the terminal\n  \
+                            table  the console's list columns, headers and cells (times relative, durations \
+                            with their unit, tries of the most), fitted to the terminal (default); executions \
+                            add the sys_id (rerun takes it). Providers lack the console's HEALTH, OK % and ERR, \
+                            which cost more requests (the queues and history per provider): see them in the console\n  \
+                            wide   the table's columns and the kind's other fields (sys_id…), never cut to the terminal\n  \
                             json   the records as the instance sends them, ServiceNow field names, raw values\n  \
                             yaml   the same as YAML\n  \
-                            csv    the table's columns and values (display values), RFC 4180, one header line\n  \
+                            csv    the table's fields with their names as headers, display values as the \
+                            instance gives them (absolute times, plain numbers), RFC 4180, one header line\n  \
                             name   one identifier a line (the number, else the sys_id), for xargs\n\
                             With --display, json and yaml carry each field as {\"value\": raw, \"display_value\": \
                             shown} (the Table API's sysparm_display_value=all): a reference's sys_id beside \
@@ -343,7 +353,8 @@ pub struct ActArgs {
     /// is then unknown: the audit log records "sent", never "ok".
     #[arg(long)]
     pub no_follow: bool,
-    /// Show what would be sent (method, path, body) and send nothing.
+    /// Show what would be sent (method, path, body) and send nothing; what would be
+    /// refused is refused, with the real command's reason and exit code. Never audited.
     #[arg(long)]
     pub dry_run: bool,
     /// Confirm a bulk action (more than one record) on a production profile, where the
@@ -397,10 +408,13 @@ pub struct GetArgs {
     /// Only these records: numbers (or titles for providers) or sys_ids.
     #[arg(value_name = "NUMBER")]
     pub ids: Vec<String>,
-    /// Filter by state (choice value, e.g. error).
+    /// Filter by state, value or label, any case (e.g. error). The field differs by kind:
+    /// outbound, inbound, executions: state (the STATE column); workorders: the integration
+    /// state (the INTEGRATION column; their own state: --query 'state=…'); history: status.
+    /// Providers have none.
     #[arg(long)]
     pub state: Option<String>,
-    /// Filter by provider (title or sys_id).
+    /// Filter by provider: its title (exact, else ignoring case) or sys_id.
     #[arg(long)]
     pub provider: Option<String>,
     /// An encoded query, ANDed with the other filters.

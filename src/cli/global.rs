@@ -59,16 +59,16 @@ fn profile_candidates() -> Vec<clap_complete::CompletionCandidate> {
 /// How records are printed.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, Default)]
 pub enum Output {
-    /// The columns the console shows, fitted to the terminal.
+    /// The console's list columns, headers and cells, fitted to the terminal.
     #[default]
     Table,
-    /// More columns, never cut to the terminal.
+    /// The table's columns and the kind's other fields, never cut to the terminal.
     Wide,
     /// JSON: ServiceNow field names, raw values (with --display, value and display value).
     Json,
     /// YAML, as JSON.
     Yaml,
-    /// CSV (RFC 4180): the table's columns and values.
+    /// CSV (RFC 4180): the table's fields by name, display values.
     Csv,
     /// One identifier a line: the number, else the sys_id.
     Name,

@@ -7,6 +7,9 @@
 //! and the audit records "sent", not "ok"), with progress on
 //! stderr: a spinner on a terminal, a plain line per look otherwise. `--dry-run` shows
 //! what would be sent and sends nothing.
+//!
+//! A command over several records exits with the most severe of their outcomes
+//! ([`exit::SEVERITY`]), and says how many ended each way.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -55,6 +58,12 @@ pub fn unconfirmed_bulk(cmd: &Command) -> bool {
     !a.yes && !a.dry_run && refused_lines(cmd).len() > 1
 }
 
+/// A dry run whose command, sent, would be refused as [`unconfirmed_bulk`].
+pub fn unconfirmed_bulk_if_sent(cmd: &Command) -> bool {
+    let a = act_args(cmd);
+    a.dry_run && !a.yes && refused_lines(cmd).len() > 1
+}
+
 /// The acting flags of a command.
 fn act_args(cmd: &Command) -> ActArgs {
     match cmd {
@@ -82,10 +91,17 @@ pub async fn act(mut ops: Ops, cmd: Command, profile_follow: Option<Duration>) -
     let run = Run { ops, dry_run: a.dry_run, no_follow };
     let ops = run.ops.clone();
     let mut signals = crate::signals::Signals::install();
+    let dry = run.dry_run;
     let work = act_unsignalled(&run, cmd);
     tokio::pin!(work);
     let signal = tokio::select! {
-        code = &mut work => return code,
+        code = &mut work => {
+            // Once for the whole command, however many records it named.
+            if dry {
+                eprintln!("hubtop: dry run: nothing was sent");
+            }
+            return code;
+        }
         s = signals.next() => s,
     };
     ops.flight.stop(crate::ops::flight::Stop::Signal(signal));
@@ -124,6 +140,15 @@ async fn act_unsignalled(run: &Run, cmd: Command) -> u8 {
         Command::Skip { ids, .. } => entries(run, &ids, Operation::Skip).await,
         Command::Rerun { execution, .. } => match execution_target(&ops.client, &execution).await {
             Ok(t) => send(run, &Operation::Rerun, &t).await,
+            // The instance's own words for a missing record (`No Record found: Record
+            // doesn't exist or ACL restricts…`) say what `get` says.
+            Err(Error::NotFound(_)) => {
+                eprintln!(
+                    "hubtop: no execution {execution} (by sys_id), or an ACL hides it from this user; list them with: \
+                     hubtop get executions --state ERROR"
+                );
+                exit::NOT_FOUND
+            }
             Err(e) => fail(&e),
         },
         Command::Create { number, .. } => work_order(run, &number, Operation::WorkOrder(WorkOrderOp::Create)).await,
@@ -147,18 +172,19 @@ async fn act_unsignalled(run: &Run, cmd: Command) -> u8 {
     }
 }
 
-/// `--dry-run`: what would be sent, on stdout; nothing is sent.
+/// `--dry-run`: what would be sent, on stdout, or the refusal the real command would
+/// give (its reason and exit code); nothing is sent. The command says "dry run: nothing
+/// was sent" once, at its end.
 async fn dry_run(ops: &Ops, op: &Operation, t: &Subject) -> u8 {
     match ops.preview(op, t).await {
         Ok(plan) => {
             for p in plan {
                 println!("would send: {p}");
             }
-            eprintln!("hubtop: dry run: nothing was sent");
             exit::OK
         }
         Err((code, why)) => {
-            eprintln!("hubtop: refused: {why}; nothing was sent");
+            eprintln!("hubtop: refused: {why}");
             code
         }
     }
@@ -279,6 +305,12 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
         return exit::USAGE;
     }
     let mut code = exit::OK;
+    let ok = match (run.dry_run, run.no_follow) {
+        (true, _) => "would be sent",
+        (false, true) => "sent (not followed)",
+        (false, false) => "done",
+    };
+    let mut tally = Tally { ok, counts: Default::default() };
     for (i, id) in ids.iter().enumerate() {
         if ops.flight.is_stopping() {
             eprintln!("hubtop: stopping: {} not sent: {}", ids.len() - i, ids[i..].join(" "));
@@ -287,14 +319,53 @@ async fn entries(run: &Run, ids: &[String], op: Operation) -> u8 {
         let c = match ops.client.find_entry(id).await {
             Ok((e, r)) if run.dry_run => dry_run(ops, &op, &Subject::new(e, &r)).await,
             Ok((e, r)) => send(run, &op, &Subject::new(e, &r)).await,
+            Err(Error::NotFound(_)) => {
+                eprintln!("hubtop: no outbound or inbound entry {id} (by number or sys_id); nothing was sent for it");
+                exit::NOT_FOUND
+            }
             Err(e) => {
                 eprintln!("hubtop: {id}: {e}");
                 e.exit_code()
             }
         };
-        code = code.max(c);
+        tally.add(c);
+        code = exit::worst(code, c);
+    }
+    if ids.len() > 1 {
+        eprintln!("hubtop: {} of {} entries: {}; exit {code} (the most severe)", op.verb(), ids.len(), tally.words());
     }
     code
+}
+
+/// How many records of a command ended each way, by exit code, in the order of severity.
+struct Tally {
+    /// What exit 0 means for this command: done, sent (not followed), would be sent.
+    ok: &'static str,
+    counts: std::collections::BTreeMap<u8, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, code: u8) {
+        *self.counts.entry(code).or_default() += 1;
+    }
+
+    /// "1 failed, 1 not found, 1 done".
+    fn words(&self) -> String {
+        let word = |c: u8| match c {
+            exit::OK => self.ok,
+            exit::FAILED => "failed",
+            exit::USAGE => "refused",
+            exit::AUTH => "authentication failed",
+            exit::UNREACHABLE => "unreachable",
+            exit::FORBIDDEN => "not permitted",
+            exit::UNKNOWN => "outcome unknown",
+            exit::NOT_FOUND => "not found",
+            _ => "stopped",
+        };
+        let mut codes: Vec<u8> = self.counts.keys().copied().collect();
+        codes.sort_by_key(|c| exit::SEVERITY.iter().position(|s| s == c).unwrap_or(0));
+        codes.iter().map(|c| format!("{} {}", self.counts[c], word(*c))).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// `--no-follow`: sent, and reported as soon as the instance accepted it; what came of

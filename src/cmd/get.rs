@@ -18,16 +18,31 @@ use crate::target::Target;
 /// The system fields `get` knows on every table (a record's view shows them).
 const SYSTEM: [&str; 4] = ["sys_id", "sys_created_on", "sys_updated_on", "sys_mod_count"];
 
-/// The provider filter: a sys_id as given, else a title looked up on the instance.
+/// The provider filter: a sys_id as given, else a title looked up on the instance —
+/// exactly first, then ignoring case, as the console's filter does (one request more,
+/// only when the exact title is not there).
 async fn provider_id(client: &Client, p: &str) -> Result<String, Error> {
     if is_sys_id(p) {
         return Ok(p.to_string());
     }
     let t = client.table(Entity::Providers).to_string();
     let q = Query::new().and(Condition::eq("title", p));
-    match client.find_one(&t, q, &["sys_id"]).await? {
-        Some(r) => Ok(r.sys_id().to_string()),
-        None => Err(Error::Invalid(format!("no provider titled `{p}` (list them: hubtop get providers)"))),
+    if let Some(r) = client.find_one(&t, q, &["sys_id"]).await? {
+        return Ok(r.sys_id().to_string());
+    }
+    let mut spec = ListSpec::new(&t);
+    spec.fields = vec!["sys_id".into(), "title".into()];
+    spec.limit = 1000;
+    spec.no_count = true;
+    let all = client.list(&spec).await?.records;
+    let hits: Vec<&Record> = all.iter().filter(|r| r.get("title").trim().eq_ignore_ascii_case(p.trim())).collect();
+    match hits.as_slice() {
+        [one] => Ok(one.sys_id().to_string()),
+        [] => Err(Error::Invalid(format!("no provider titled `{p}` (list them: hubtop get providers)"))),
+        many => Err(Error::Invalid(format!(
+            "several providers are titled `{p}` but for case ({}); give the exact title or a sys_id",
+            many.iter().map(|r| format!("`{}` {}", r.get("title"), r.sys_id())).collect::<Vec<_>>().join(", ")
+        ))),
     }
 }
 
@@ -57,7 +72,9 @@ fn known_fields(client: &Client, e: Entity) -> Vec<String> {
     out
 }
 
-/// The columns of `-o table` (and csv) and of `-o wide`.
+/// The columns of `-o table` (and csv) and of `-o wide`: the console's list columns
+/// (their fields), and the sys_id first where `get` has it and the console does not
+/// (executions: `rerun` takes the sys_id); wide adds the rest of the listed fields.
 fn columns(e: Entity, wide: bool) -> Vec<String> {
     let mut cols: Vec<String> = table_columns(e).iter().map(|s| s.to_string()).collect();
     if wide {
@@ -68,6 +85,26 @@ fn columns(e: Entity, wide: bool) -> Vec<String> {
         }
     }
     cols
+}
+
+/// The header of a field's column in `-o table` and `-o wide`: the console's column title
+/// where the console lists the field (RECORD, TRIES, DURATION), else its name upper-cased.
+pub fn column_title(e: Entity, field: &str) -> String {
+    e.columns().iter().find(|c| c.field == field).map_or_else(|| field.to_uppercase(), |c| c.title.to_string())
+}
+
+/// A cell of `-o table` and `-o wide` as the console's list shows it (the same code):
+/// times relative ("3m ago"), durations with their unit ("3.1s"), tries of the most
+/// ("2/3"), references and choices by their display value; a state as its word, without
+/// the console's symbol.
+fn console_cell(e: Entity, field: &str, r: &Record, now: chrono::DateTime<chrono::Utc>) -> String {
+    let theme = crate::theme::Theme::none();
+    let (shown, _) = crate::ui::table::cell(&theme, e, field, r, now);
+    let (sym, _) = theme.state(r.get(field));
+    match shown.strip_prefix(sym).and_then(|rest| rest.strip_prefix(' ')) {
+        Some(word) if word == r.show(field) => word.to_string(),
+        _ => shown,
+    }
 }
 
 /// What to print, checked before anything is sent.
@@ -148,6 +185,14 @@ pub async fn get(client: &Client, a: GetArgs, refresh: Duration) -> u8 {
     };
     let got = match fetch(client, &a, &plan, &spec).await {
         Ok(g) => g,
+        // The instance has no such table: say which kind's table it is, and where to look.
+        Err(e @ Error::Server { status: 400, .. }) if e.to_string().contains("Invalid table") => {
+            eprintln!(
+                "hubtop: {e}: this instance has no such table for {}; `hubtop doctor` checks what it has",
+                plan.e.label().to_lowercase()
+            );
+            return e.exit_code();
+        }
         Err(e) => return fail(&e),
     };
     let (text, code) = render(&a, &plan, &got, true);
@@ -194,7 +239,7 @@ async fn spec(client: &Client, a: &GetArgs) -> Result<ListSpec, Error> {
         }
     }
     if let Some(s) = &a.state {
-        let c = crate::ops::validate::state_term(e, mapping, s).map_err(Error::Invalid)?;
+        let c = crate::ops::validate::state_term(e, mapping, s).map_err(|why| Error::Invalid(state_hint(e, why)))?;
         q = q.and_all(c);
     }
     if let Some(p) = &a.provider {
@@ -210,6 +255,21 @@ async fn spec(client: &Client, a: &GetArgs) -> Result<ListSpec, Error> {
     spec.query = q;
     spec.limit = if a.ids.is_empty() { a.limit } else { a.limit.max(a.ids.len() * 2) };
     Ok(spec)
+}
+
+/// A refused `--state`, with which field it filters where the kind has another state
+/// (work orders: `--state` is the integration state; their own state is `--query state=…`).
+fn state_hint(e: Entity, why: String) -> String {
+    match e.state_field() {
+        Some(f) if f != "state" && e.desc().fields.contains(&"state") => format!(
+            "{why}\n(--state filters {} on {}, the {} column; for the {} column: --query 'state=VALUE')",
+            f.replace('_', " "),
+            e.label().to_lowercase(),
+            column_title(e, f),
+            column_title(e, "state")
+        ),
+        _ => why,
+    }
 }
 
 async fn fetch(client: &Client, a: &GetArgs, plan: &Plan, spec: &ListSpec) -> Result<Got, Error> {
@@ -230,7 +290,13 @@ async fn fetch(client: &Client, a: &GetArgs, plan: &Plan, spec: &ListSpec) -> Re
         _ => {
             spec.display = true;
             let mut fields = plan.fields.clone();
-            for f in ["sys_id", id_field(plan.e)] {
+            // What the console's cells read beside their own field (a try count's
+            // most, an entry's state for its next attempt): the list's fields.
+            let beside: &[&str] = match a.output {
+                Output::Table | Output::Wide => plan.e.list_fields(),
+                _ => &[],
+            };
+            for f in ["sys_id", id_field(plan.e)].iter().chain(beside) {
                 if !fields.iter().any(|x| x == f) {
                     fields.push(f.to_string());
                 }
@@ -303,10 +369,17 @@ fn render(a: &GetArgs, plan: &Plan, got: &Got, first: bool) -> (String, u8) {
                 }
                 _ if plan.one && records.len() == 1 => fields_view(e, &records[0], &plan.fields),
                 Output::Wide => {
-                    let cols: Vec<&str> = plan.fields.iter().map(String::as_str).collect();
-                    output::text_table(&cols, &cells(&records, &cols), a.no_headers)
+                    // A field whose header another column has (executions: `flow` beside
+                    // the name's FLOW) is headed by its own name.
+                    let mut heads: Vec<String> = Vec::new();
+                    for f in &plan.fields {
+                        let h = column_title(e, f);
+                        heads.push(if heads.contains(&h) { f.clone() } else { h });
+                    }
+                    let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
+                    output::plain_table(&heads, &console_cells(e, &records, &plan.fields), a.no_headers)
                 }
-                _ => table(&plan.fields, &records, a.no_headers),
+                _ => table(e, &plan.fields, &records, a.no_headers),
             }
         }
     };
@@ -341,15 +414,22 @@ fn cells(records: &[Record], cols: &[&str]) -> Vec<Vec<String>> {
     records.iter().map(|r| cols.iter().map(|c| r.show(c).to_string()).collect()).collect()
 }
 
-/// The default table, fitted to the terminal (or `COLUMNS`, else 200 columns when piped).
-fn table(fields: &[String], records: &[Record], no_headers: bool) -> String {
+/// The cells of records as the console shows them (see [`console_cell`]).
+fn console_cells(e: Entity, records: &[Record], fields: &[String]) -> Vec<Vec<String>> {
+    let now = chrono::Utc::now();
+    records.iter().map(|r| fields.iter().map(|f| console_cell(e, f, r, now)).collect()).collect()
+}
+
+/// The default table, fitted to the terminal (or `COLUMNS`, else 200 columns when piped):
+/// the console's headers and cells.
+fn table(e: Entity, fields: &[String], records: &[Record], no_headers: bool) -> String {
     use std::io::IsTerminal;
     let width = match std::io::stdout().is_terminal() {
         true => crossterm::terminal::size().map(|(w, _)| w as usize).unwrap_or(120),
         false => std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(200),
     };
-    let cols: Vec<&str> = fields.iter().map(String::as_str).collect();
-    let text = crate::ui::text_table::render(&cols, records, width);
+    let heads: Vec<String> = fields.iter().map(|f| column_title(e, f)).collect();
+    let text = output::fitted_table(&heads, &console_cells(e, records, fields), width);
     match no_headers {
         true => text.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_default(),
         false => text,
@@ -449,7 +529,7 @@ async fn watch(client: &Client, a: &GetArgs, plan: &Plan, spec: &ListSpec, every
 
 /// `get --profile a,b`: each profile at once; a `profile` field (JSON, YAML) or column
 /// (the others) says whose each record is. A profile that fails is reported after the
-/// others print, and the exit code is then its code.
+/// others print, and the exit code is the most severe of theirs ([`exit::SEVERITY`]).
 pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8 {
     if a.watch {
         eprintln!("hubtop: --watch follows one instance; name one profile");
@@ -489,9 +569,7 @@ pub async fn get_many(g: &Global, config: &Config, list: &str, a: GetArgs) -> u8
                 plan.get_or_insert(p);
             }
             Err((c, why)) => {
-                if code == exit::OK {
-                    code = c;
-                }
+                code = exit::worst(code, c);
                 failures.push(format!("hubtop: profile {name}: {why}"));
             }
         }
@@ -532,7 +610,12 @@ async fn fetch_profile(g: &Global, config: &Config, name: &str, a: &GetArgs) -> 
     Ok((plan, got))
 }
 
-/// The columns `get -o table` shows for a kind of record.
+/// The fields of the columns `get -o table` shows for a kind of record: the console's
+/// list columns, with the sys_id first where `get` has it and the console does not.
 pub fn table_columns(e: Entity) -> Vec<&'static str> {
-    e.desc().get_columns.to_vec()
+    let console: Vec<&'static str> = e.columns().iter().map(|c| c.field).collect();
+    let mut out: Vec<&'static str> = e.desc().get_columns.iter().copied().filter(|f| *f == "sys_id").collect();
+    out.retain(|f| !console.contains(f));
+    out.extend(console);
+    out
 }

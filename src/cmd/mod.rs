@@ -36,6 +36,20 @@ pub fn is_mutating(c: &Command) -> bool {
     }
 }
 
+/// Whether a command is an action (retry, skip, rerun, create, update, cancel), dry run
+/// or not.
+fn is_action(c: &Command) -> bool {
+    matches!(
+        c,
+        Command::Retry { .. }
+            | Command::Skip { .. }
+            | Command::Rerun { .. }
+            | Command::Create { .. }
+            | Command::Update { .. }
+            | Command::Cancel { .. }
+    )
+}
+
 /// `completions` and `man`: printed from the command line's definition, before any
 /// directory or log exists. `None` for every other command. A closed pipe ends them
 /// quietly (exit 0), like any output.
@@ -138,8 +152,13 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         Ok(t) => t,
         Err((code, msg)) => return refuse(code, &msg),
     };
-    if target.read_only && is_mutating(&cmd) {
+    if target.read_only && is_action(&cmd) {
         let why = "refused: read-only (--read-only or the profile) forbids this command; nothing was sent";
+        // A dry run says what the command would do — be refused, with the same reason
+        // and code — and is never audited: it is not an action.
+        if !is_mutating(&cmd) {
+            return refuse(exit::USAGE, &format!("dry run: {why}"));
+        }
         audit_refusal(config, &target, &cmd, "read-only (--read-only or the profile)");
         return refuse(exit::USAGE, why);
     }
@@ -150,6 +169,10 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         let why = format!("a bulk action on a production profile ({n} records) needs --yes; --dry-run previews it");
         audit_refusal(config, &target, &cmd, &why);
         return refuse(exit::USAGE, &format!("refused: {why}; nothing was sent"));
+    }
+    if target.production && act::unconfirmed_bulk_if_sent(&cmd) {
+        let n = act::refused_lines(&cmd).len();
+        eprintln!("hubtop: dry run: sending it needs --yes (a bulk action on a production profile, {n} records)");
     }
     let (client, sim) = match target.connect(false).await {
         Ok(x) => x,

@@ -66,6 +66,13 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
 
 /// A plain text table: upper-case headers, columns two spaces apart, no trailing blanks.
 pub fn text_table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
+    let up: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
+    let up: Vec<&str> = up.iter().map(String::as_str).collect();
+    plain_table(&up, rows, no_headers)
+}
+
+/// The same with the headers as given.
+pub fn plain_table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
     use unicode_width::UnicodeWidthStr;
     let mut w: Vec<usize> = headers.iter().map(|h| if no_headers { 0 } else { h.width() }).collect();
     for r in rows {
@@ -86,11 +93,40 @@ pub fn text_table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> S
     };
     let mut out = String::new();
     if !no_headers {
-        let up: Vec<String> = headers.iter().map(|h| h.to_uppercase()).collect();
-        out.push_str(&line(up.iter().map(String::as_str).collect()));
+        out.push_str(&line(headers.to_vec()));
     }
     for r in rows {
         out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// A text table fitted to `width` columns: columns sized to their content (at most 60),
+/// the widest shrunk first, cells cut with an ellipsis (the console's cut), headers as
+/// given.
+pub fn fitted_table(headers: &[String], rows: &[Vec<String>], width: usize) -> String {
+    use crate::ui::fit;
+    let mut w: Vec<usize> = headers.iter().map(|h| fit::width(h)).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate().take(w.len()) {
+            w[i] = w[i].max(fit::width(c)).min(60);
+        }
+    }
+    let gaps = 2 * headers.len().saturating_sub(1);
+    while w.iter().sum::<usize>() + gaps > width.max(20) {
+        let (i, max) = w.iter().enumerate().max_by_key(|(_, v)| **v).map(|(i, v)| (i, *v)).unwrap_or((0, 0));
+        if max <= 6 {
+            break;
+        }
+        w[i] -= 1;
+    }
+    let line = |vals: &[String]| -> String {
+        let parts: Vec<String> = vals.iter().zip(&w).map(|(v, w)| fit::pad(v, *w)).collect();
+        format!("{}\n", parts.join("  ").trim_end())
+    };
+    let mut out = line(headers);
+    for r in rows {
+        out.push_str(&line(r));
     }
     out
 }
@@ -119,7 +155,8 @@ impl Sheet {
     }
 }
 
-/// "a" or "an" before a word (by its first letter: good enough for record kinds).
+/// "a" or "an" before a word (by its first letter: good enough for record kinds and
+/// field names; every message that puts an article before a name takes it from here).
 pub fn article(word: &str) -> &'static str {
     match word.chars().next().map(|c| c.to_ascii_lowercase()) {
         Some('a' | 'e' | 'i' | 'o' | 'u') => "an",

@@ -51,7 +51,8 @@ pub fn choice_value(e: Entity, m: &Mapping, field: &str, typed: &str) -> Result<
     match hit {
         Some((v, _)) => Ok(v.to_string()),
         None => Err(format!(
-            "`{typed}` is not a {field} of {}; valid values: {}",
+            "`{typed}` is not {} {field} of {}; valid values: {}",
+            crate::cmd::output::article(field),
             e.label().to_lowercase(),
             list(e, m, field)
         )),

@@ -195,7 +195,8 @@ pub fn render(before: &Snapshot, after: &Snapshot, audit: &str) -> String {
     for a in &acts {
         let id = a.record.rsplit(':').next().unwrap_or(&a.record);
         let record = numbers.get(id).copied().unwrap_or(&a.record);
-        let _ = writeln!(o, "  {} UTC  {:<8} {:<14} {}", a.time, a.action, record, a.outcome);
+        let _ =
+            writeln!(o, "  {} UTC  {:<8} {:<14} {}", crate::audit::display_time(&a.time), a.action, record, a.outcome);
     }
     o
 }

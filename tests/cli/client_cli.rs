@@ -93,5 +93,6 @@ fn a_url_that_is_not_an_instance_exits_4() {
     let stub = Stub::thread(move |_, _, _| reply(404, "application/json", &envelope.to_string()));
     let o = hubtop(&tmp("norecord"), &stub.url, &["rerun", "0123456789abcdef0123456789abcdef"]);
     assert_eq!(o.status.code(), Some(7), "not found: {}", stderr(&o));
-    assert!(stderr(&o).contains("No Record found"), "{}", stderr(&o));
+    // In the words of every other not-found (the walkthrough: not the instance's raw text).
+    assert!(stderr(&o).contains("no execution 0123456789abcdef0123456789abcdef"), "{}", stderr(&o));
 }

@@ -25,3 +25,4 @@ mod real_instance_trust;
 mod snapshot;
 mod tls;
 mod trust_cli;
+mod walk_cli;

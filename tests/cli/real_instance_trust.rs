@@ -201,9 +201,10 @@ fn create_without_the_trigger_path_says_what_to_configure_and_is_not_a_failure()
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let out = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(out.starts_with("would send: POST /api/sn_fd/flow/") && out.contains("\"inputs\""), "{out}");
-    // It sends nothing, so a read-only profile allows it.
+    // On a read-only profile it says what the command would meet: refused (exit 2), as
+    // the command itself, and still sends nothing.
     let o = sim.run(&["--read-only", "create", &ns, "--dry-run"]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let after = sim.counters();
     assert_eq!(before["by_method"].get("POST"), after["by_method"].get("POST"), "nothing sent: {after}");
 
