@@ -155,15 +155,6 @@ impl Sheet {
     }
 }
 
-/// "a" or "an" before a word (by its first letter: good enough for record kinds and
-/// field names; every message that puts an article before a name takes it from here).
-pub fn article(word: &str) -> &'static str {
-    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
-        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
-        _ => "a",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,11 +167,9 @@ mod tests {
     }
 
     #[test]
-    fn tables_align_and_articles_agree() {
+    fn tables_align() {
         let rows = vec![vec!["ISO1".to_string(), "error".to_string()]];
         assert_eq!(text_table(&["number", "state"], &rows, false), "NUMBER  STATE\nISO1    error\n");
         assert_eq!(text_table(&["number", "state"], &rows, true), "ISO1  error\n");
-        assert_eq!(article("outbound"), "an");
-        assert_eq!(article("history"), "a");
     }
 }

@@ -52,7 +52,7 @@ pub fn choice_value(e: Entity, m: &Mapping, field: &str, typed: &str) -> Result<
         Some((v, _)) => Ok(v.to_string()),
         None => Err(format!(
             "`{typed}` is not {} {field} of {}; valid values: {}",
-            crate::cmd::output::article(field),
+            article(field),
             e.label().to_lowercase(),
             list(e, m, field)
         )),
@@ -148,6 +148,15 @@ pub fn state_term(e: Entity, m: &Mapping, typed: &str) -> Result<Condition, Stri
     Ok(Condition::eq(field, &v))
 }
 
+/// "a" or "an" before a word (by its first letter: good enough for record kinds and
+/// field names; every message that puts an article before a name takes it from here).
+pub fn article(word: &str) -> &'static str {
+    match word.chars().next().map(|c| c.to_ascii_lowercase()) {
+        Some('a' | 'e' | 'i' | 'o' | 'u') => "an",
+        _ => "a",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,5 +232,11 @@ mod tests {
         assert_eq!(t, vec!["nosuchfield=1".to_string(), "ORDERBYDESCbogus".into()]);
         let w = unknown_terms_warning(Entity::Outbound, "ih_sync_outbound_record", &t).unwrap();
         assert!(w.contains("has no field nosuchfield, bogus") && w.contains("`nosuchfield=1`"), "{w}");
+    }
+
+    #[test]
+    fn articles_agree() {
+        assert_eq!(article("outbound"), "an");
+        assert_eq!(article("history"), "a");
     }
 }
