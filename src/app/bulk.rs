@@ -24,7 +24,7 @@ pub struct Running {
 }
 
 impl Running {
-    pub(super) fn new(job: Job) -> Running {
+    pub fn new(job: Job) -> Running {
         Running {
             job,
             done: 0,
@@ -49,7 +49,11 @@ impl Running {
             match o {
                 o if o.is_waiting() => t.waiting += 1,
                 Outcome::Ok(_) => t.ok += 1,
-                Outcome::Failed(why) => groups.entry(why.clone()).or_default().push(tg.label.clone()),
+                // The same failure with another id or number is one group, as on the
+                // overview (`work order # not found`).
+                Outcome::Failed(why) => {
+                    groups.entry(super::overview::normalise(why)).or_default().push(tg.label.clone())
+                }
                 Outcome::Unknown(why) => {
                     t.unknown += 1;
                     t.unknown_why.push((tg.label.clone(), why.clone()));

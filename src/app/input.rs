@@ -203,11 +203,17 @@ impl App {
             seen.numbers_from(*e, &l.rows);
         }
         if self.overview.data.is_some() || !self.overview.health.is_empty() {
+            // Every provider the overview rated, and those the list holds: not only the rows
+            // an earlier HEALTH filter left, or a second one would filter the first's result.
             let rows = self.lists.get(&crate::domain::Entity::Providers).map(|l| l.rows.as_slice()).unwrap_or_default();
-            let values = rows
-                .iter()
-                .map(|r| {
-                    let h = self.overview.health.iter().find(|h| h.provider_id == r.sys_id());
+            let mut ids: Vec<String> = self.overview.health.iter().map(|h| h.provider_id.clone()).collect();
+            ids.extend(rows.iter().map(|r| r.sys_id().to_string()));
+            let mut seen_ids = std::collections::HashSet::new();
+            ids.retain(|id| seen_ids.insert(id.clone()));
+            let values = ids
+                .into_iter()
+                .map(|id| {
+                    let h = self.overview.health.iter().find(|h| h.provider_id == id);
                     let vals = match h {
                         Some(h) => vec![
                             (HEALTH, h.health.label().to_string()),
@@ -216,7 +222,7 @@ impl App {
                         ],
                         None => Vec::new(),
                     };
-                    (r.sys_id().to_string(), vals)
+                    (id, vals)
                 })
                 .collect();
             seen.computed = Some(values);

@@ -119,14 +119,22 @@ impl Ops {
         if *op == Operation::Retry && matches!(outcome, Outcome::Ok(_)) {
             return Held::Follow(ticket);
         }
-        // Accepted, not followed (a cancel, a rerun): "sent", as for a single one.
-        match &outcome {
+        // Accepted, not followed (a bulk cancel, create, update or rerun): "sent" in the
+        // audit, and unknown to the console — the instance took it; what the flow did with
+        // it is not known, so it is never counted ok.
+        match outcome {
             Outcome::Ok(s) if *op != Operation::Skip => {
-                self.flight.leave(ticket, super::NOT_FOLLOWED, &format!("{s}; {}", super::NOT_FOLLOWED_DETAIL))
+                self.flight.leave(ticket, super::NOT_FOLLOWED, &format!("{s}; {}", super::NOT_FOLLOWED_DETAIL));
+                Held::Done(Outcome::Unknown(format!(
+                    "{s}; a bulk {} is not followed: check the record (or its execution) before sending again",
+                    op.verb()
+                )))
             }
-            o => self.flight.leave(ticket, o.word(), o.text()),
+            o => {
+                self.flight.leave(ticket, o.word(), o.text());
+                Held::Done(o)
+            }
         }
-        Held::Done(outcome)
     }
 
     /// Follows entries set back to ready, all together, until each has its outcome or

@@ -10,6 +10,7 @@ mod common;
 mod actions;
 mod app_state;
 mod arch_registry;
+mod bulk_outcomes;
 mod chaos;
 mod console_real;
 mod fleet_app;

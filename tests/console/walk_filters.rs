@@ -336,3 +336,25 @@ async fn headings_return_the_rows_of_the_field_forms_on_the_instance() {
     same_rows(&mut c, &format!("document_id={id}"), &format!("document_id.number={number}")).await;
     h.shutdown().await;
 }
+
+/// The second walkthrough: `/health=Degraded` then `/health=Failing` said "0 of 5
+/// providers match" (it judged only the rows the first filter left), and `degraded`
+/// in lower case matched nothing. Each HEALTH filter judges every provider the overview
+/// rated, in any case.
+#[test]
+fn a_second_health_filter_judges_every_provider_in_any_case() {
+    let (mut a, _) = app_on(Entity::Providers);
+    let other = "dddddddddddddddddddddddddddddddd";
+    let mut degraded = a.overview.health[0].clone();
+    degraded.provider_id = other.into();
+    degraded.health = ProviderHealth::Degraded;
+    a.overview.health.push(degraded);
+    filter(&mut a, "health=degraded");
+    assert_eq!(a.current_list().expect("list").query.to_string(), format!("sys_idIN{other}"), "{}", status(&a));
+    // The list now holds the degraded one only (as the instance answers that filter).
+    let rows = vec![Record::from_pairs(&[("sys_id", other), ("title", "Bright")])];
+    a.lists.get_mut(&Entity::Providers).expect("providers").rows = rows;
+    filter(&mut a, "HEALTH=FAILING");
+    assert_eq!(a.current_list().expect("list").query.to_string(), format!("sys_idIN{ROW_ID}"), "{}", status(&a));
+    assert!(status(&a).contains("1 of 2 providers"), "{}", status(&a));
+}
