@@ -109,7 +109,12 @@ impl App {
         if matches!(self.screen(), Screen::View(ViewKind::Overview)) {
             return matches!(a, Action::Retry | Action::Skip) && !self.overview.groups.is_empty();
         }
-        self.target_refs().into_iter().any(|(e, r)| match a {
+        let targets = self.target_refs();
+        // The update form edits one work order: with several marked it is not offered.
+        if a == Action::UpdateWorkOrder && targets.len() > 1 {
+            return false;
+        }
+        targets.into_iter().any(|(e, r)| match a {
             Action::Retry => retry_op(e, r).is_ok(),
             Action::UpdateWorkOrder => applies(&Operation::WorkOrder(WorkOrderOp::Update), e, r).is_ok(),
             _ => nominal_op(a, e, r).is_some_and(|op| applies(&op, e, r).is_ok()),
@@ -118,6 +123,11 @@ impl App {
 
     pub(super) fn action_key(&mut self, a: Action) -> Vec<Effect> {
         match a {
+            // Marks gather records to act on; read-only acts on none (the footer offers none).
+            Action::Mark | Action::MarkAll if self.settings.read_only => {
+                self.flash(Level::Warn, "read-only: nothing can be sent, so nothing is marked");
+                Vec::new()
+            }
             Action::Mark => {
                 let vp = self.viewport();
                 let Some(l) = self.current_list_mut() else { return Vec::new() };
@@ -177,6 +187,18 @@ impl App {
                     Action::CancelWorkOrder => Operation::WorkOrder(WorkOrderOp::Cancel),
                     Action::CreateWorkOrder => Operation::WorkOrder(WorkOrderOp::Create),
                     Action::UpdateWorkOrder => {
+                        // The form edits one work order's fields: marks would be ignored.
+                        if targets.len() > 1 {
+                            self.flash(
+                                Level::Warn,
+                                format!(
+                                    "update edits one work order at a time: {} are marked — unmark them (space) \
+                                     and select the one to update",
+                                    targets.len()
+                                ),
+                            );
+                            return Vec::new();
+                        }
                         if let Err(why) = applies(&Operation::WorkOrder(WorkOrderOp::Update), e0, &r0) {
                             self.flash(Level::Warn, why.clone());
                             return self.refused(a, why);

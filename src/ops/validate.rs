@@ -13,11 +13,19 @@ use serde_json::{Map, Value};
 use crate::domain::Entity;
 use crate::domain::entity::choice_label;
 use crate::domain::mapping::{Mapping, SYSTEM_FIELDS, domain_fields};
+use crate::domain::records::work_order::UPDATE_FIELDS;
 use crate::query::{Condition, Query};
 
-/// The logical fields of `e` an operator may set on this instance.
+/// The logical fields of `e` an operator may set on this instance: for a work order,
+/// those its update sends to the provider (the console's form), never the integration's
+/// own bookkeeping (`integration_state`, `fm_work_order_id`) nor its number.
 pub fn settable(e: Entity, m: &Mapping) -> Vec<&'static str> {
-    domain_fields(e).iter().copied().filter(|f| m.has_field(e, f)).collect()
+    domain_fields(e)
+        .iter()
+        .copied()
+        .filter(|f| e != Entity::WorkOrders || UPDATE_FIELDS.contains(f))
+        .filter(|f| m.has_field(e, f))
+        .collect()
 }
 
 /// A field's choices as (value, label), from the kind's description; empty: free text.
@@ -66,6 +74,13 @@ pub fn changes(e: Entity, m: &Mapping, changed: &Map<String, Value>) -> Result<M
     let mut out = Map::new();
     for (k, v) in changed {
         let head = k.split('.').next().unwrap_or(k);
+        if !k.contains('.') && !SYSTEM_FIELDS.contains(&head) && m.has_field(e, k) && !valid.contains(&k.as_str()) {
+            return Err(format!(
+                "`{k}` is not a field an update of {} sets (the integration keeps it); valid fields: {}",
+                e.label().to_lowercase(),
+                valid.join(", ")
+            ));
+        }
         if k.contains('.') || SYSTEM_FIELDS.contains(&head) || !m.has_field(e, k) {
             return Err(format!(
                 "{} have no field `{k}` to set; valid fields: {}",
@@ -172,12 +187,16 @@ mod tests {
         let m = Mapping::default();
         let set = Map::from_iter([("prio".to_string(), Value::from("1"))]);
         let why = changes(Entity::WorkOrders, &m, &set).unwrap_err();
-        assert!(why.contains("no field `prio`") && why.contains("valid fields: number, short_description"), "{why}");
+        // A work order's update sets what the provider's update sends (not its number).
+        assert!(
+            why.contains("no field `prio`") && why.contains("valid fields: short_description, description"),
+            "{why}"
+        );
         // A field the instance's dictionary lacks, as doctor --write stored it.
         let m = known("work_orders", &["number", "state"]);
         let set = Map::from_iter([("priority".to_string(), Value::from("1"))]);
         let why = changes(Entity::WorkOrders, &m, &set).unwrap_err();
-        assert!(why.ends_with("valid fields: number, state"), "{why}");
+        assert!(why.ends_with("valid fields: state"), "{why}");
         let set = Map::from_iter([("sys_id".to_string(), Value::from("x"))]);
         assert!(changes(Entity::WorkOrders, &Mapping::default(), &set).is_err(), "system fields are not set");
     }

@@ -192,3 +192,26 @@ fn not_found_dry_runs_and_a_missing_table_say_it_once_and_as_documented() {
     let one = help.lines().find(|l| l.trim_start().starts_with("1  ")).unwrap_or_default();
     assert!(one.contains("a read was refused") && one.contains("a table it lacks"), "1 covers it: {one}");
 }
+
+/// The second walkthrough: `update WPT… --set integration_state=created --set number=X1
+/// --dry-run` would have sent both, though an update at the provider sets only what the
+/// console's form offers. A field the integration keeps is refused before sending, in the
+/// console's words, with the fields an update sets.
+#[test]
+fn an_update_sets_only_what_the_provider_update_sends() {
+    let sim = Sim::quiet(&[]);
+    let wo = sim.wait_rows("sn_wsd_core_workplace_task", "integration_state=created", "a created work order");
+    let wo = wo[0]["number"].as_str().unwrap().to_string();
+    for set in ["integration_state=created", "number=X1", "fm_work_order_id=FM-1"] {
+        let o = sim.run(&["update", &wo, "--set", set, "--dry-run"]);
+        assert_eq!(o.status.code(), Some(2), "{set}: {}", text(&o));
+        let err = stderr(&o);
+        assert!(err.contains("is not a field an update of work orders sets"), "{set}: {err}");
+        for f in ["short_description", "priority", "state", "description"] {
+            assert!(err.contains(f), "{set} lists {f}: {err}");
+        }
+        assert!(!stdout(&o).contains("would send"), "{set}: {}", text(&o));
+    }
+    let o = sim.run(&["update", &wo, "--set", "priority=2", "--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "a field the update sends: {}", text(&o));
+}

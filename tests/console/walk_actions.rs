@@ -365,3 +365,32 @@ fn old_fleet_counts_are_not_called_live() {
         other => panic!("frozen reads {other:?}"),
     }
 }
+
+/// The second walkthrough: with two work orders marked, `u` offered "update" and opened
+/// a form for one of them (the marks silently ignored); in read-only, space still marked
+/// rows the footer no longer offered to mark. Neither happens now.
+#[test]
+fn update_is_one_work_order_and_read_only_marks_nothing() {
+    let mut a = app();
+    let wo = |id: &str, n: &str| {
+        let mut r = rec(id, n, "created", "2026-11-24 10:00:00");
+        r.set("short_description", "Door stuck");
+        r.set("priority", "3");
+        r
+    };
+    list_of(&mut a, '3', Entity::WorkOrders, vec![wo("w1", "WPT1"), wo("w2", "WPT2")]);
+    assert!(a.offers(hubtop::app::keys::Action::UpdateWorkOrder), "one selected: offered");
+    ch(&mut a, ' ');
+    ch(&mut a, ' ');
+    assert!(!a.offers(hubtop::app::keys::Action::UpdateWorkOrder), "two marked: not offered");
+    ch(&mut a, 'u');
+    assert!(a.actions.form.is_none(), "no form for one of the two");
+    assert!(status(&a).contains("one work order at a time: 2 are marked"), "{}", status(&a));
+
+    let mut ro = App::new(Settings { read_only: true, ..Default::default() }, Keymap::default());
+    ro.size = (120, 40);
+    list_of(&mut ro, '3', Entity::WorkOrders, vec![wo("w1", "WPT1")]);
+    ch(&mut ro, ' ');
+    assert!(ro.current_list().expect("list").marks.is_empty(), "read-only marks nothing");
+    assert!(status(&ro).contains("read-only"), "{}", status(&ro));
+}
