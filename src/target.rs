@@ -9,6 +9,20 @@ use crate::config::{self, Config, Keyring};
 use crate::{exit, sim};
 
 /// What a command that needs an instance says when none was named.
+/// What a command that needs an instance says when none was named: the config's
+/// profiles when it has some, else how to create one.
+pub fn no_target(config: &crate::config::Config) -> String {
+    if config.profiles.is_empty() {
+        return NO_TARGET.to_string();
+    }
+    let names: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+    format!(
+        "no instance: name a profile (--profile NAME or HUBTOP_PROFILE; this config has {}), or --instance URL, \
+         or --demo for the embedded demo instance",
+        names.join(", ")
+    )
+}
+
 pub const NO_TARGET: &str = "no instance: name a profile (--profile NAME or HUBTOP_PROFILE; create one with \
                              `hubtop config init`), or --instance URL, or --demo for the embedded demo instance";
 
@@ -102,7 +116,7 @@ impl Target {
             return Ok(t);
         }
         // No profile, no --instance, no --demo: never the demo's invented data unasked.
-        Err((exit::USAGE, NO_TARGET.to_string()))
+        Err((exit::USAGE, no_target(config)))
     }
 
     /// A client, starting the embedded instance when there is no instance to talk to.

@@ -187,9 +187,10 @@ impl App {
                     };
                     self.flash(
                         Level::Warn,
+                        // What the keys do first: at 80 columns the job's counts are cut, not this.
                         format!(
-                            "{what} — q again quits: nothing more is sent, and what was sent is \
-                             recorded unknown; :cancel stops the job and stays"
+                            "q again quits (nothing more is sent; what was sent is recorded unknown) · \
+                             :cancel stops the job and stays — {what}"
                         ),
                     );
                     return Vec::new();

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::cli::{Command, Global};
 use crate::config::{Config, OsKeyring};
-use crate::target::{NO_TARGET, Target};
+use crate::target::Target;
 use crate::{audit, exit};
 
 pub use get::table_columns;
@@ -140,7 +140,7 @@ pub async fn run(g: &Global, config: &Config, cmd: Command) -> u8 {
         return profiles::profiles(config, output).await;
     }
     if !g.names_a_target(config) {
-        return refuse(exit::USAGE, NO_TARGET);
+        return refuse(exit::USAGE, &crate::target::no_target(config));
     }
     if let Some(list) = g.profile.as_deref().filter(|p| p.contains(',') && !g.demo) {
         return match cmd {

@@ -215,3 +215,24 @@ fn an_update_sets_only_what_the_provider_update_sends() {
     let o = sim.run(&["update", &wo, "--set", "priority=2", "--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "a field the update sends: {}", text(&o));
 }
+
+/// The second walkthrough: with five profiles in the config, `hubtop get outbound`
+/// (no profile named, no default) said "create one with `hubtop config init`". It now
+/// names the config's profiles; with no config it still says how to create one.
+#[test]
+fn no_target_names_the_profiles_the_config_has() {
+    let dir = crate::common::TempDir::new("walk-no-target");
+    let o = crate::common::proc::command(&dir).args(["get", "outbound"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(stderr(&o).contains("hubtop config init"), "{}", text(&o));
+    std::fs::write(
+        dir.join("config.toml"),
+        "[profiles.alpha]\ninstance = \"https://alpha.example.com\"\nuser = \"ops\"\nsecret = { env = \"X_PW\" }\n\
+         [profiles.beta]\ninstance = \"https://beta.example.com\"\nuser = \"ops\"\nsecret = { env = \"X_PW\" }\n",
+    )
+    .unwrap();
+    let o = crate::common::proc::command(&dir).args(["get", "outbound"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = stderr(&o);
+    assert!(err.contains("this config has alpha, beta") && !err.contains("config init"), "{err}");
+}

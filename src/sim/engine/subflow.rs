@@ -210,7 +210,12 @@ impl Run<'_> {
             (Op::Create, None) | (_, None) if parsed.is_none() || op == Op::Create => {
                 let msg = format!(
                     "provider answered {code} with a body that is not the expected JSON: {}",
-                    body.chars().take(80).collect::<String>()
+                    // Cut with a sign: an excerpt, not the body.
+                    if body.chars().count() > 80 {
+                        format!("{}…", body.chars().take(80).collect::<String>())
+                    } else {
+                        body.clone()
+                    }
                 );
                 let o_step = self.fail_step("Parse response", json!({"body": snippet}), &msg).await;
                 let o = Outcome { response_code: code.to_string(), ..o_step };
