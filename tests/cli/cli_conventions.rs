@@ -142,7 +142,8 @@ fn without_a_target_the_cli_refuses_and_sends_nothing_and_demo_works() {
         assert!(o.stdout.is_empty(), "{args:?}: nothing printed as a result\n{}", text(&o));
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{args:?}: one line\n{err}");
-        assert!(err.contains("hubtop config init") && err.contains("--demo"), "{args:?}: says how\n{err}");
+        // The config has a profile: the message names it (no config: `hubtop config init`).
+        assert!(err.contains("this config has other") && err.contains("--demo"), "{args:?}: says how\n{err}");
     }
     assert_eq!(sim.counter("requests"), before, "no request made");
 

@@ -127,7 +127,8 @@ fn update_with_an_unknown_field_or_value_is_refused_before_sending() {
     for (set, words) in [
         (
             "prio=1",
-            "work orders have no field `prio` to set; valid fields: number, short_description, description, state, priority",
+            // An update sets what the provider's update sends (never the number).
+            "work orders have no field `prio` to set; valid fields: short_description, description, state, priority",
         ),
         ("priority=9", PRIORITY_9.trim_start_matches("refused: ").trim_end_matches("; nothing was sent")),
     ] {
