@@ -372,9 +372,14 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     let marked = app.current_list().map(|l| l.marks.len()).filter(|n| *n > 0).map(|n| format!("  {n} marked"));
     // What does not fit goes, least needed first (help lists every key); never cut.
     let mut items = footer_keys(app);
-    let room = usize::from(area.width).saturating_sub(marked.as_ref().map_or(0, |m| m.chars().count()));
+    let all = items.len();
+    let mut room = usize::from(area.width).saturating_sub(marked.as_ref().map_or(0, |m| m.chars().count()));
     let width =
         |items: &[(String, &str)]| items.iter().map(|(k, l)| k.chars().count() + l.chars().count() + 3).sum::<usize>();
+    // Something goes: keep room for the sign that it did (`?` lists them all).
+    if width(&items) > room {
+        room = room.saturating_sub(2);
+    }
     for drop in ["freeze", "resume", "sort", "filter", "open", "pane", "scroll", "mark", "refresh"] {
         if width(&items) <= room {
             break;
@@ -384,10 +389,14 @@ fn draw_footer(f: &mut Frame, app: &App, t: &Theme, area: Rect) {
     while width(&items) > room && items.len() > 1 {
         items.remove(items.len() - 2);
     }
+    let dropped = items.len() < all;
     let mut keys: Vec<Span> = Vec::new();
     for (k, label) in items {
         keys.push(Span::styled(format!(" {k}"), t.accent));
         keys.push(Span::styled(format!(" {label} "), t.muted));
+    }
+    if dropped {
+        keys.push(Span::styled(" …", t.muted));
     }
     if let Some(m) = marked {
         keys.push(Span::styled(m, t.marked));

@@ -296,3 +296,19 @@ fn the_help_lists_every_command_and_the_filter_syntax() {
         }
     }
 }
+
+/// The second walkthrough: at 80 columns the footer dropped `f freeze` (and `s sort`
+/// with rows marked) with no sign. What goes still goes least-needed first, and the line
+/// ends in `…` (the help lists every key).
+#[test]
+fn a_footer_that_drops_keys_says_so() {
+    let mut a = crate::common::app::app();
+    a.size = (80, 24);
+    crate::common::app::outbound_with(&mut a, 3, "error");
+    let narrow = crate::common::app::screen(&a, 80, 24);
+    let footer = narrow.lines().last().unwrap_or_default().to_string();
+    assert!(!footer.contains("freeze") && footer.trim_end().ends_with('…'), "{footer}");
+    let wide = crate::common::app::screen(&a, 160, 24);
+    let footer = wide.lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains("freeze") && !footer.contains('…'), "everything fits: no sign\n{footer}");
+}
