@@ -104,3 +104,24 @@ pub fn outbound_with(a: &mut App, n: usize, state: &str) {
     let delta = Delta::starting_at(ListSpec::new("ih_sync_outbound_record"), Some("2026-11-24 10:59:00".into()));
     a.update(Msg::Window { entity: Entity::Outbound, seq, offset: 0, result: Ok((page, Some(delta))) });
 }
+
+/// The fixed "now" of the screen tests (ages drawn against it never drift).
+pub fn fixed_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().into()
+}
+
+/// An app of `w`×`h` at [`fixed_now`], started.
+pub fn at_fixed_time(w: u16, h: u16) -> App {
+    let mut app = App::new(Settings::default(), Keymap::default());
+    app.size = (w, h);
+    app.now = fixed_now();
+    app.start();
+    app
+}
+
+/// A record as the instance answers with `sysparm_display_value=all` (value = display).
+pub fn displayed(fields: &[(&str, &str)]) -> Record {
+    let m: serde_json::Map<String, serde_json::Value> =
+        fields.iter().map(|(k, v)| (k.to_string(), serde_json::json!({"value": v, "display_value": v}))).collect();
+    Record::from_json(&serde_json::Value::Object(m)).expect("decodes")
+}

@@ -2,20 +2,16 @@
 //! `TestBackend` from fixed data and a fixed clock (review changes with
 //! `cargo insta review`).
 
+use crate::common::app::{at_fixed_time as console, fixed_now as now, list_of as show_list};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use hubtop::app::keys::Keymap;
 use hubtop::app::{App, Effect, Msg, Settings};
-use hubtop::client::read::Page;
 use hubtop::client::{Entity, Record};
 use hubtop::harness::headless::screen_text;
 use hubtop::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().into()
-}
 
 /// An outbound entry as the instance answers with `sysparm_display_value=all`.
 fn outbound(i: usize, state: &str, provider: &str, attempts: u32, next: &str, error: &str) -> Record {
@@ -74,25 +70,6 @@ fn outbound_rows() -> Vec<Record> {
 
 fn key(app: &mut App, c: KeyCode) -> Vec<Effect> {
     app.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
-}
-
-/// A console of `w`×`h` on a fixed clock, its first screen loading.
-fn console(w: u16, h: u16) -> App {
-    let mut app = App::new(Settings::default(), Keymap::default());
-    app.size = (w, h);
-    app.now = now();
-    app.start();
-    app
-}
-
-/// Opens the list view on `view_key` and answers its window with `rows`.
-fn show_list(app: &mut App, view_key: char, entity: Entity, rows: Vec<Record>) {
-    let Some(Effect::LoadWindow { seq, .. }) = key(app, KeyCode::Char(view_key)).into_iter().next() else {
-        panic!("the {entity:?} view asks for its window")
-    };
-    let n = rows.len();
-    let page = Page { records: rows, total: Some(n), next_offset: None };
-    app.update(Msg::Window { entity, seq, offset: 0, result: Ok((page, None)) });
 }
 
 fn outbound_screen(w: u16, h: u16) -> String {

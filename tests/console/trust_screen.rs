@@ -2,58 +2,26 @@
 //! of counts, a field below the fold), the wide screen gives its width to what needs it,
 //! and the words on screen explain themselves.
 
+use crate::common::app::{at_fixed_time as console, displayed as record, list_of as show_list};
 use crossterm::event::KeyCode;
 use hubtop::app::detail::{DetailData, ExecView, Related};
-use hubtop::app::keys::Keymap;
 use hubtop::app::overview::OverviewData;
-use hubtop::app::{App, Effect, Msg, Settings};
+use hubtop::app::{App, Effect, Msg};
 use hubtop::client::actions::{ExecDetail, Step};
-use hubtop::client::read::Page;
 use hubtop::client::{Entity, Record};
 use hubtop::harness::headless::screen_text;
 use hubtop::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::json;
 
 use crate::common::app::key;
 use crate::common::insim::demo_console;
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().into()
-}
-
-fn console(w: u16, h: u16) -> App {
-    let mut app = App::new(Settings::default(), Keymap::default());
-    app.size = (w, h);
-    app.now = now();
-    app.start();
-    app
-}
 
 fn draw(app: &App) -> String {
     let (w, h) = app.size;
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| hubtop::ui::draw(f, app, &Theme::default_theme())).unwrap();
     screen_text(term.backend())
-}
-
-/// A record as the instance answers with `sysparm_display_value=all`.
-fn record(fields: &[(&str, &str)]) -> Record {
-    let mut m = serde_json::Map::new();
-    for (k, v) in fields {
-        m.insert(k.to_string(), json!({"value": v, "display_value": v}));
-    }
-    Record::from_json(&serde_json::Value::Object(m)).expect("decodes")
-}
-
-fn show_list(app: &mut App, view_key: char, entity: Entity, rows: Vec<Record>) {
-    let Some(Effect::LoadWindow { seq, .. }) = key(app, KeyCode::Char(view_key)).into_iter().next() else {
-        panic!("the {entity:?} view asks for its window")
-    };
-    let n = rows.len();
-    let page = Page { records: rows, total: Some(n), next_offset: None };
-    app.update(Msg::Window { entity, seq, offset: 0, result: Ok((page, None)) });
 }
 
 fn overview(app: &mut App, d: OverviewData) {

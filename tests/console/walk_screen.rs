@@ -3,57 +3,25 @@
 //! viewport, the bulk job's line, the session log's older entries, the overview's
 //! providers, the header of an instance that never answered, and the help's commands.
 
+use crate::common::app::{at_fixed_time as console, displayed as record, fixed_now as now, list_of as show_list};
 use crossterm::event::KeyCode;
 use hubtop::app::actions::ActionEvent;
 use hubtop::app::detail::DetailData;
-use hubtop::app::keys::Keymap;
 use hubtop::app::overview::OverviewData;
-use hubtop::app::{App, Effect, Level, Msg, Settings};
-use hubtop::client::read::Page;
+use hubtop::app::{App, Effect, Level, Msg};
 use hubtop::client::{Entity, Record};
 use hubtop::harness::headless::screen_text;
 use hubtop::ui::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use serde_json::json;
 
 use crate::common::app::{ch, key, outbound_with};
-
-fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339("2026-11-24T10:00:00Z").unwrap().into()
-}
-
-fn console(w: u16, h: u16) -> App {
-    let mut app = App::new(Settings::default(), Keymap::default());
-    app.size = (w, h);
-    app.now = now();
-    app.start();
-    app
-}
 
 fn draw(app: &App) -> String {
     let (w, h) = app.size;
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| hubtop::ui::draw(f, app, &Theme::none())).unwrap();
     screen_text(term.backend())
-}
-
-/// A record as the instance answers with `sysparm_display_value=all`.
-fn record(fields: &[(&str, &str)]) -> Record {
-    let mut m = serde_json::Map::new();
-    for (k, v) in fields {
-        m.insert(k.to_string(), json!({"value": v, "display_value": v}));
-    }
-    Record::from_json(&serde_json::Value::Object(m)).expect("decodes")
-}
-
-fn show_list(app: &mut App, view_key: char, entity: Entity, rows: Vec<Record>) {
-    let Some(Effect::LoadWindow { seq, .. }) = key(app, KeyCode::Char(view_key)).into_iter().next() else {
-        panic!("the {entity:?} view asks for its window")
-    };
-    let n = rows.len();
-    let page = Page { records: rows, total: Some(n), next_offset: None };
-    app.update(Msg::Window { entity, seq, offset: 0, result: Ok((page, None)) });
 }
 
 fn line_with<'a>(screen: &'a str, needle: &str) -> &'a str {
