@@ -89,8 +89,13 @@ pub async fn get(h: &SimHandle, path: &str) -> Answer {
 
 /// The demo instance (seeded, no traffic) and a headless console of `size` on it, started.
 pub async fn demo_console(size: (u16, u16)) -> (SimHandle, hubtop::harness::headless::Headless) {
+    console_on(SimConfig { demo: true, traffic: 0, ..Default::default() }, size).await
+}
+
+/// An embedded instance of `config` and a headless console of `size` on it, started.
+pub async fn console_on(config: SimConfig, size: (u16, u16)) -> (SimHandle, hubtop::harness::headless::Headless) {
     use std::sync::Arc;
-    let h = hubtop::sim::start(SimConfig { demo: true, traffic: 0, ..Default::default() }).await.expect("sim starts");
+    let h = hubtop::sim::start(config).await.expect("sim starts");
     let client = Arc::new(client_with(&h.base_url, basic(), |c| c.read_attempts = 2));
     let settings = hubtop::app::Settings {
         instance: h.base_url.clone(),

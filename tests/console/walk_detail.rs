@@ -4,7 +4,6 @@
 //! show.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crossterm::event::KeyCode;
 use hubtop::app::detail::{DetailData, Focus, Related};
@@ -16,7 +15,7 @@ use hubtop::query::{Condition, Query};
 use hubtop::sim::{self, SimConfig};
 
 use crate::common::app::{app, key, list_of, screen};
-use crate::common::insim::{basic, client_with, get, quiet};
+use crate::common::insim::{basic, client_with, console_on, get, quiet};
 use crate::common::wait::T;
 
 const BROKEN: &str = "sn_wsd_case_task_sync_history";
@@ -25,17 +24,7 @@ const BROKEN: &str = "sn_wsd_case_task_sync_history";
 /// headless console of `size` on it, started.
 async fn broken_console(size: (u16, u16)) -> (sim::SimHandle, hubtop::harness::headless::Headless) {
     let breaks = sim::Breaks::parse(&[&format!("table:{BROKEN}")]).expect("break");
-    let h = sim::start(SimConfig { demo: true, traffic: 0, breaks, ..Default::default() }).await.expect("sim starts");
-    let client = Arc::new(client_with(&h.base_url, basic(), |c| c.read_attempts = 2));
-    let settings = hubtop::app::Settings {
-        instance: h.base_url.clone(),
-        refresh: Duration::from_millis(500),
-        ..Default::default()
-    };
-    let audit = Arc::new(hubtop::audit::Audit::open(None, &h.base_url, "admin").expect("audit"));
-    let mut hl = hubtop::harness::headless::Headless::new(client, settings, audit, size);
-    hl.start();
-    (h, hl)
+    console_on(SimConfig { demo: true, traffic: 0, breaks, ..Default::default() }, size).await
 }
 
 /// Opens the first row of view `view` and waits for its detail to load (or fail).
